@@ -1,0 +1,769 @@
+"""Build the connsim seed tables from the shared reference data.
+
+Usage::
+
+    python seeds/build.py [--shared PATH] [--out DIR]
+
+``--shared`` defaults to ``<repo>/../shared/data`` (``Path(__file__).resolve().parents[2] / "shared" / "data"``);
+``--out`` defaults to this ``seeds/`` folder. The script is deterministic: the same inputs give byte-identical CSVs.
+
+This file is also the documentation of the method: every sourced figure is given here with its source and every
+estimated figure with its formula. ``seeds/SOURCES.md`` describes the same in prose, and ``seeds/columns.csv``
+(written from ``COLUMNS`` below) holds the provenance of every column. The model loads only the committed CSVs
+(``connsim/seeds.py``); it never reads the shared folder.
+
+Imports: numpy, pandas and the standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+POWERS = ("EUU", "JPN", "USA", "CHN")
+REGIMES = ("protect", "trust", "open", "sovereign")
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Paper regions (the regions named in the Elcano paper / the 2019 EU-Japan Connectivity Partnership:
+#    "W. Balkans, E. Europe, Central Asia, Indo-Pacific, Africa"), as data. Rule: explicit ISO3 lists first, then
+#    UN M49 sub-region defaults. build_countries() asserts every state gets exactly one.
+# ---------------------------------------------------------------------------------------------------------------
+PAPER_REGION_EXPLICIT = {
+    "Power": ["USA", "JPN", "CHN"],  # + EUU (the EU itself)
+    "Western Balkans": ["ALB", "BIH", "MNE", "MKD", "SRB"],
+    "Eastern Europe": ["BLR", "UKR", "MDA", "RUS", "GEO", "ARM", "AZE"],
+    "Like-minded": ["GBR", "NOR", "CHE", "ISL", "LIE", "AND", "MCO", "SMR", "CAN", "AUS", "NZL"],
+    "Indo-Pacific": ["KOR", "PRK", "MNG"],
+    "Middle East": ["IRN"],
+}
+# eu_member == 1 -> "EU" (checked before the sub-region defaults; CYP is UN Western Asia but EU).
+PAPER_REGION_BY_SUBREGION = {
+    "Central Asia": "Central Asia",
+    "South-eastern Asia": "Indo-Pacific",
+    "Melanesia": "Indo-Pacific",
+    "Micronesia": "Indo-Pacific",
+    "Polynesia": "Indo-Pacific",
+    "Southern Asia": "South Asia",
+    "Sub-Saharan Africa": "Africa",
+    "Northern Africa": "Africa",
+    "Latin America and the Caribbean": "Latin America",
+    "Western Asia": "Middle East",
+}
+PAPER_REGIONS = ("EU", "Western Balkans", "Eastern Europe", "Central Asia", "Indo-Pacific", "South Asia", "Africa",
+                 "Latin America", "Middle East", "Like-minded", "Power")
+
+# Missing 2019 GDP (ERI PRK SSD VEN YEM). Default rule: median GDP per capita of the same UN sub-region x population.
+# The rule is kept for ERI, SSD (Sub-Saharan median ~USD1,195) and VEN (Latin America median ~USD8,876), but it gives
+# ~USD21,000 per head for North Korea (Eastern Asia = CHN JPN KOR MNG) and ~USD14,200 for Yemen (Western Asia incl.
+# the Gulf), 15-20x the published estimates, which would make PRK and YEM large gravity partners. For these two a
+# sourced per-capita figure replaces the sub-region median (still listed in `imputed`):
+GDP_PC_OVERRIDES = {
+    # Bank of Korea estimate of North Korea's 2019 nominal GNI, KRW 35.6tn (Korea MND 2020 Defence White Paper,
+    # appendix p.43, source Bank of Korea; mnd.go.kr) / population 25.25m = KRW 1.41m per head, at ~1,166 KRW/USD
+    # (approx. 2019 average rate) = ~USD1,209. GNI is used as the proxy for GDP.
+    "PRK": (35.6e12 / 25.25e6 / 1166.0, "Bank of Korea 2019 GNI estimate (KRW 35.6tn) via Korea MND 2020 Defence "
+            "White Paper appendix; KRW/USD ~1,166"),
+    # World Bank WDI NY.GDP.PCAP.CD for Yemen, 2018 (latest year with a value in the 2019-20 vintages): USD633.89
+    # (read from the countrydatahub.com mirror of World Bank Open Data); applied to the 2019 population.
+    "YEM": (633.89, "World Bank WDI NY.GDP.PCAP.CD 2018 value (latest available), applied to 2019 population"),
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Blocs at end-2019 (public membership lists; source named per bloc).
+# ---------------------------------------------------------------------------------------------------------------
+BLOCS = {
+    "nato": (["ALB", "BEL", "BGR", "CAN", "HRV", "CZE", "DNK", "EST", "FRA", "DEU", "GRC", "HUN", "ISL", "ITA",
+              "LVA", "LTU", "LUX", "MNE", "NLD", "NOR", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "TUR", "GBR",
+              "USA"],
+             "nato.int member list (2019): 29 members at end-2019 (Montenegro 2017; North Macedonia only from "
+             "27 Mar 2020)"),
+    "five_eyes": (["USA", "GBR", "CAN", "AUS", "NZL"], "UKUSA Agreement parties (Five Eyes), public record"),
+    "us_treaty_ally": (["JPN", "KOR", "PHL", "THA", "AUS", "NZL"],
+                       "state.gov U.S. Collective Defense Arrangements: bilateral treaties with JPN KOR PHL, "
+                       "Manila Pact/Thanat-Rusk (THA), ANZUS (AUS NZL; US obligations to NZL suspended since 1986 "
+                       "but the treaty stands). NATO is a separate bloc; the Rio Treaty is deliberately not "
+                       "counted"),
+    "us_mnna": (["ARG", "AUS", "BHR", "BRA", "EGY", "ISR", "JPN", "JOR", "KOR", "KWT", "MAR", "NZL", "PAK", "PHL",
+                 "THA", "TUN", "AFG"],
+                "22 U.S.C. 2321k designations as listed in 22 CFR 120.32 (81 FR 66805, 2016; Taiwan not a UN "
+                "state) plus Brazil (presidential memorandum 31 Jul 2019)"),
+    "quad": (["USA", "JPN", "AUS", "IND"],
+             "Quadrilateral Security Dialogue: officials' meetings from Nov 2017, first ministerial New York "
+             "26 Sep 2019 (state.gov)"),
+    "sco": (["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"],
+            "sectsco.org member states (India and Pakistan full members since Jun 2017)"),
+    "csto": (["RUS", "ARM", "BLR", "KAZ", "KGZ", "TJK"], "odkb-csto.org member states (2019)"),
+    "eu27": (None, "shared/data countries_2019.csv eu_member (country_converter EU27 column, post-Brexit)"),
+    "eea": (["NOR", "ISL", "LIE"], "EEA Agreement: EFTA states party to the EEA (efta.int)"),
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. Instruments (shared/data/data_regimes_2019.csv) and the dp_law calibration target.
+# ---------------------------------------------------------------------------------------------------------------
+LOCALISATION_2019 = ["CHN", "RUS", "VNM", "IDN", "IND"]  # in force by 2019 (data_regimes_2019.csv rows 1-5)
+NON_UN_ADEQUACY = {"GGY", "IMN", "JEY", "FRO"}
+DP_LAW_SHARE_TARGET = 0.58  # UNCTAD Global Cyberlaw Tracker, Jan 2019: 58% of countries had DP legislation
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. High-risk-vendor (Huawei + ZTE) installed 4G base: regional priors, then one common scale factor.
+# ---------------------------------------------------------------------------------------------------------------
+HR_RAN_FIXED = {"CHN": 0.85}  # not scaled
+HR_RAN_OVERRIDES = {"KOR": 0.10, "JPN": 0.10, "AUS": 0.15, "NZL": 0.15, "CAN": 0.20, "USA": 0.02}
+HR_RAN_BY_UN_SUBREGION = {"Sub-Saharan Africa": 0.70, "Northern Africa": 0.55}
+HR_RAN_BY_PAPER_REGION = {"Middle East": 0.50, "Indo-Pacific": 0.50, "South Asia": 0.40, "Central Asia": 0.60,
+                          "Eastern Europe": 0.50, "Western Balkans": 0.50, "Latin America": 0.40, "EU": 0.35,
+                          "Like-minded": 0.35}
+HR_BAN_FACTOR = 0.5          # BAN / BAN_DEFACTO: prior x 0.5 before scaling
+HR_CAP = 0.95
+HR_TARGET_EX_CHINA = 0.26    # Dell'Oro RAN excl. China 2019: Huawei 23 + ZTE 3 (vendor_shares_2019.csv)
+HR_CORE_RATIO = 0.8          # core share = 0.8 x RAN share; 0 if BAN; x0.5 if RESTRICTED
+
+POLICY_MAP = {"BAN": "banned", "BAN_DEFACTO": "banned", "RESTRICTED": "core_excluded",
+              "FRAMEWORK_ONLY": "open", "NONE": "open"}
+STRICT_STATUSES = {"FRAMEWORK_ONLY", "RESTRICTED", "BAN_DEFACTO", "BAN"}
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. Small hand-made tables.
+# ---------------------------------------------------------------------------------------------------------------
+EST = "ESTIMATED"
+VENDORS = [
+    # vendor, origin, high_risk, ran % (Dell'Oro 2019 worldwide RAN revenue; NEC/Fujitsu estimated),
+    # telecom-equipment % (Dell'Oro total SP equipment 2019; Samsung/NEC/Fujitsu estimated), price, quality, reach
+    ("Huawei", "CHN", 1, 32, 28, 1.00, 1.00, 0.95),
+    ("ZTE", "CHN", 1, 8, 10, 0.95, 0.70, 0.70),
+    ("Ericsson", "SWE", 0, 29, 14, 1.20, 0.90, 1.00),
+    ("Nokia", "FIN", 0, 21, 16, 1.18, 0.85, 1.00),
+    ("Samsung", "KOR", 0, 8, 3, 1.12, 0.75, 0.50),
+    ("NEC", "JPN", 0, 1, 1, 1.25, 0.55, 0.15),
+    ("Fujitsu", "JPN", 0, 1, 1, 1.25, 0.50, 0.10),
+]
+VENDOR_SOURCED_RAN = {"Huawei", "ZTE", "Ericsson", "Nokia", "Samsung"}
+VENDOR_SOURCED_CORE = {"Huawei", "ZTE", "Ericsson", "Nokia"}
+
+REGIMES_TABLE = [
+    ("protect", "GDPR-like, rights-based", 0.60, "EUU"),
+    ("trust", "Data Free Flow with Trust / APPI", 0.45, "JPN"),
+    ("open", "commercial free flow, CBPR-style", 0.15, "USA"),
+    ("sovereign", "localisation and state control", 0.30, "CHN"),
+]
+COMPAT_PAIRS = {("protect", "protect"): 1.0, ("trust", "trust"): 1.0, ("open", "open"): 1.0,
+                ("sovereign", "sovereign"): 0.3, ("protect", "trust"): 0.7, ("protect", "open"): 0.3,
+                ("protect", "sovereign"): 0.0, ("trust", "open"): 0.6, ("trust", "sovereign"): 0.2,
+                ("open", "sovereign"): 0.2}
+
+EU_ODA_GNI_2019 = 0.0046   # EU + member states collective ODA = 0.46% of GNI in 2019 (European Commission press
+#                            release 16 Apr 2020 on OECD-DAC preliminary data). GDP is used as the proxy for GNI.
+MS_DIGITAL_SHARE = 0.02    # ESTIMATED share of member states' ODA that is digital
+DONORS = [
+    # donor, kind, budget, staffing, capacity, fin_inclusion, infrastructure, speed, conditionality, source
+    ("EUU", "Power", 0.4e9, 0.45, 0.45, 0.25, 0.30, 0.4, 0.7,
+     "ESTIMATED (EU institutions, Digital4Development): budget an order-of-magnitude assumption, no EU digital-ODA "
+     "budget line in shared/data; staffing 0.45 set low because the paper says digital ODA is not 'properly "
+     "budgeted and staffed (which is not the case today at the EU-level)'; shares, speed and conditionality are "
+     "judgement (capacity-building emphasis of the paper; EU aid conditionality)"),
+    ("JPN", "Power", 1.2e9, 0.80, 0.30, 0.15, 0.55, 0.6, 0.5,
+     "ESTIMATED: anchored to Japan's Partnership for Quality Infrastructure USD110bn/5y (2015, mofa.go.jp) and "
+     "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in shared/data "
+     "connectivity_projects_to_2019.csv: USD200bn/5y = USD40bn/y x an assumed 3% digital/ICT share = USD1.2bn; "
+     "staffing, shares (infrastructure-heavy PQI), speed and conditionality are judgement"),
+    ("USA", "Power", 0.6e9, 0.70, 0.30, 0.40, 0.30, 0.6, 0.6,
+     "ESTIMATED: no US digital-ODA figure in shared/data; order-of-magnitude assumption; fin_inclusion share set "
+     "high for US digital-finance programmes (judgement); staffing, speed, conditionality judgement"),
+    ("CHN", "Power", 4.0e9, 0.90, 0.05, 0.15, 0.80, 0.9, 0.1,
+     "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in shared/data; project-level anchors in "
+     "connectivity_projects_to_2019.csv (Kenya Konza DC ~USD170m 2019, Pakistan fibre USD44m 2018, Exim-loan "
+     "financed); order-of-magnitude assumption with an infrastructure-heavy mix, high speed and low "
+     "conditionality (judgement)"),
+    ("MS", "MemberStates", None, 0.70, 0.40, 0.30, 0.30, 0.5, 0.7,
+     "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (shared/data, "
+     "WDI) x 0.0046 (EU collective ODA/GNI 2019, European Commission 16 Apr 2020 on OECD-DAC preliminary data; "
+     "GDP as proxy for GNI) x 0.02 (assumed digital share); staffing, shares, speed and conditionality judgement"),
+]
+
+ODA_PROJECTS = [
+    # donor, iso3, program, year, amount_usd, source
+    ("CHN", "KEN", "infrastructure", 2019, 170e6,
+     "shared/data connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
+     "loan) 2019-04, KSh17.5bn (~USD170m)"),
+    ("CHN", "PAK", "infrastructure", 2018, 44e6,
+     "shared/data connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
+     "2018-07-13, USD44m"),
+    ("CHN", "KHM", "infrastructure", 2019, 50e6,
+     "shared/data connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
+     "(no value in source)"),
+    ("CHN", "SRB", "infrastructure", 2017, 50e6,
+     "shared/data connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
+     "ESTIMATED ~1.12 USD/EUR (2019 average) = ~USD50m"),
+] + [
+    ("CHN", iso, "infrastructure", 2017, 20e6,
+     "shared/data connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
+     "Cooperation Initiative, Wuzhen 2017-12-03; program and amount ESTIMATED (USD20m placeholder, no value in "
+     "source)")
+    for iso in ["EGY", "LAO", "SAU", "THA", "TUR", "ARE"]
+]
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. Provenance of every column of every file (written to columns.csv).
+# ---------------------------------------------------------------------------------------------------------------
+SH = "shared/data countries_2019.csv"
+COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
+    "countries.csv": [
+        ("iso3", "ISO 3166-1 alpha-3", f"{SH} (country_converter); EUU added for the EU as a power", "no"),
+        ("name", "text", f"{SH} (country_converter name_short); 'European Union' for EUU", "no"),
+        ("region", "UN M49 sub-region", f"{SH} (datasets/country-codes); 'Europe' for EUU", "no"),
+        ("paper_region", "category", "mapping written as data in seeds/build.py (PAPER_REGION_*), after the "
+         "regions named in the Elcano paper / 2019 EU-Japan Connectivity Partnership", "no"),
+        ("kind", "Power|MemberState|ThirdCountry", "Power = EUU JPN USA CHN; MemberState = eu_member 1", "no"),
+        ("eu_member", "0/1", f"{SH} (EU27 post-Brexit composition; GBR coded 0); EUU row 0", "no"),
+        ("lat", "degrees", f"{SH} (360-info largest-polygon centroid); EUU = EU27 GDP-weighted mean", "partly"),
+        ("lon", "degrees", f"{SH} (360-info largest-polygon centroid); EUU = EU27 GDP-weighted mean", "partly"),
+        ("population", "persons, 2019", f"{SH} (WDI SP.POP.TOTL); EUU = EU27 sum", "no"),
+        ("gdp_usd", "current USD, 2019", f"{SH} (WDI NY.GDP.MKTP.CD); EUU = EU27 sum; ERI PRK SSD VEN YEM "
+         "imputed = population x median GDP per capita of the UN sub-region (ERI SSD VEN) or a sourced per-capita "
+         "estimate (PRK: Bank of Korea GNI 2019; YEM: WDI 2018 per capita) - see build.py GDP_PC_OVERRIDES",
+         "partly"),
+        ("gdp_per_capita", "current USD per person", "gdp_usd / population (recomputed)", "partly"),
+        ("rule_of_law", "WGI estimate, about -2.5..2.5", f"{SH} (WGI 2020 update, 2019 estimate); MCO SMR imputed "
+         "= median of UN sub-region; EUU = EU27 GDP-weighted mean", "partly"),
+        ("fh_political_rights", "1 (most free)..7", f"{SH} (Freedom House FIW 2020, year 2019); EUU = EU27 "
+         "GDP-weighted mean (float)", "partly"),
+        ("fh_civil_liberties", "1 (most free)..7", f"{SH} (Freedom House FIW 2020, year 2019); EUU = EU27 "
+         "GDP-weighted mean (float)", "partly"),
+        ("fh_status", "F|PF|NF", f"{SH} (Freedom House FIW 2020); EUU = EU27 GDP-weighted mode", "partly"),
+        ("trade_share_eu27", "share of gravity trade 0..1", "ESTIMATED gravity model: sum_{j in EU27, j!=i} "
+         "GDP_j/d_ij / sum_{j!=i} GDP_j/d_ij, d = great-circle centroid distance km, floor 500; EUU 0", "yes"),
+        ("trade_share_usa", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (USA row 0); EUU = EU27 "
+         "GDP-weighted mean of members' extra-EU shares", "yes"),
+        ("trade_share_chn", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (CHN row 0); EUU as "
+         "trade_share_usa", "yes"),
+        ("trade_share_jpn", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (JPN row 0); EUU as "
+         "trade_share_usa", "yes"),
+        ("align_us", "0..1", "ESTIMATED: clip(0.15 + 0.25 free + 0.5 five_eyes + 0.35 (nato or us_treaty_ally) + "
+         "0.2 us_mnna + 0.15 quad - 0.3 (sco or csto), 0, 1), free = (14-PR-CL)/12, blocs from blocs.csv; USA = 1; "
+         "EUU = EU27 GDP-weighted mean", "yes"),
+        ("align_cn", "0..1", "ESTIMATED: clip(0.1 + 0.25 (1-free) + 0.35 (sco or csto) + 0.5 trade_share_chn - "
+         "0.25 (nato or us_treaty_ally or five_eyes) - 0.15 quad, 0, 1); CHN = 1; EUU = EU27 GDP-weighted mean",
+         "yes"),
+        ("dp_law", "0/1", "instrument (EU27, EEA, GBR, EU adequacy, APEC CBPR, data-localisation law; shared/data "
+         "data_regimes_2019.csv) else ESTIMATED: top remaining states by rule_of_law + free until 58% of the 193 "
+         "have one (UNCTAD Global Cyberlaw Tracker Jan 2019, quoted in countries_2019.SOURCES.md)", "partly"),
+        ("dp_law_source", "instrument|estimated", "which of the two rules set dp_law", "no"),
+        ("dp_capacity", "0..1", "ESTIMATED: clip(0.1 + 0.55 (rule_of_law+2.5)/5 + 0.25 dp_law + 0.1 free, 0, 1); "
+         "EUU = EU27 GDP-weighted mean", "yes"),
+        ("security_culture", "0..1 (theta0)", "ESTIMATED: clip(0.15 + 0.45 align_us - 0.3 align_cn + 0.15 "
+         "[5G status FRAMEWORK_ONLY or stricter, shared/data 5g_policy_2019.csv], 0, 1); EUU = EU27 GDP-weighted "
+         "mean", "yes"),
+        ("hr_ran_share", "share of installed 4G RAN 0..1", "ESTIMATED: regional priors (seeds/build.py HR_RAN_*), "
+         "x0.5 if 5G status BAN/BAN_DEFACTO, non-China values x one common factor so the GDP-weighted mean over "
+         "the 192 non-China states = 0.26 (Dell'Oro 2019 RAN ex-China Huawei 23 + ZTE 3, shared/data "
+         "vendor_shares_2019.csv), clip 0..0.95; CHN 0.85 fixed; EUU = EU27 GDP-weighted mean", "yes"),
+        ("hr_core_share", "share of installed core 0..1", "ESTIMATED: 0.8 x hr_ran_share; 0 if 5G status BAN; "
+         "x0.5 if RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
+        ("policy_5g_2019", "open|core_excluded|banned", "shared/data 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
+         "banned; RESTRICTED -> core_excluded; FRAMEWORK_ONLY, NONE -> open); states not listed assumed open",
+         "partly"),
+        ("policy_5g_source", "text", "the row's source or assumption", "no"),
+        ("regime_2019", "protect|trust|open|sovereign", "instrument rule (data_regimes_2019.csv: EU27/EEA/GBR/"
+         "adequacy -> protect, JPN trust, USA and other CBPR -> open, localisation -> sovereign) else ESTIMATED "
+         "from dp_law and FH status", "partly"),
+        ("regime_source", "text", "'instrument: ...' or 'estimated: ...'", "no"),
+        ("adequacy_2019", "0/1", "shared/data data_regimes_2019.csv: EU adequacy decision in force end-2019",
+         "no"),
+        ("imputed", "';'-separated column names", "columns imputed for this row (see SOURCES.md)", "no"),
+    ],
+    "trade_partners.csv": [
+        ("iso3", "ISO3", "the 193 UN states of countries.csv", "no"),
+        ("partner", "ISO3", "top 20 partners of iso3 by gravity flow GDP_j/d_ij (j != i, states only)", "yes"),
+        ("weight", "share 0..1", "ESTIMATED gravity model: GDP_j/d_ij / sum_{k!=i} GDP_k/d_ik (d floor 500 km)",
+         "yes"),
+    ],
+    "blocs.csv": [
+        ("bloc", "name", "nato five_eyes us_treaty_ally us_mnna quad sco csto eu27 eea", "no"),
+        ("iso3", "ISO3", "membership at end-2019, see source", "no"),
+        ("source", "text", "public membership list per bloc", "no"),
+    ],
+    "vendors.csv": [
+        ("vendor", "name", "the seven RAN vendors modelled", "no"),
+        ("origin_iso3", "ISO3", "headquarters country (public record)", "no"),
+        ("high_risk", "0/1", "Huawei and ZTE (Chinese vendors at the centre of the 5G security debate in the "
+         "paper)", "no"),
+        ("ran_share_2019", "share 0..1", "Dell'Oro 2019 worldwide RAN revenue (shared/data vendor_shares_2019.csv): "
+         "Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
+         "to sum 1", "partly"),
+        ("core_share_2019", "share 0..1", "proxy: Dell'Oro total telecom equipment (SP) 2019: Huawei 28 Ericsson 14 "
+         "Nokia 16 ZTE 10; Samsung 3 NEC 1 Fujitsu 1 ESTIMATED; renormalised to sum 1 over the seven", "partly"),
+        ("price_index", "Huawei = 1", "ESTIMATED from press reports of Chinese vendors bidding 20-30% lower",
+         "yes"),
+        ("quality_2019", "0..1", "ESTIMATED from relative R&D spend 2019 (judgement)", "yes"),
+        ("reach_2019", "0..1", "ESTIMATED global presence (judgement)", "yes"),
+        ("source", "text", "method per row", "no"),
+    ],
+    "regimes.csv": [
+        ("regime", "name", "the four data regimes of the paper: EU protect, JPN trust (DFFT), US commercial, "
+         "China control", "no"),
+        ("description", "text", "short description", "no"),
+        ("capacity_need", "0..1", "ESTIMATED relative institutional capacity a state needs to run the regime "
+         "(judgement)", "yes"),
+        ("champion", "ISO3", "the power promoting the regime (paper)", "no"),
+    ],
+    "regime_compatibility.csv": [
+        ("regime", "name", "row regime", "no"),
+        ("protect", "0..1", "ESTIMATED compatibility with protect (expert judgement after the paper: EU and "
+         "Japan 'share the understanding that data are to be protected', US commercialised, China controlled)",
+         "yes"),
+        ("trust", "0..1", "ESTIMATED compatibility with trust (as protect)", "yes"),
+        ("open", "0..1", "ESTIMATED compatibility with open (as protect)", "yes"),
+        ("sovereign", "0..1", "ESTIMATED compatibility with sovereign (as protect)", "yes"),
+    ],
+    "adequacy.csv": [
+        ("iso3", "ISO3", "shared/data data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
+        ("name", "text", "jurisdiction as given in data_regimes_2019.csv", "no"),
+        ("decision", "text", "instrument as given in data_regimes_2019.csv", "no"),
+        ("year", "year", "first four digits of the date in data_regimes_2019.csv", "no"),
+        ("source", "text", "source as given in data_regimes_2019.csv", "no"),
+    ],
+    "donors.csv": [
+        ("donor", "EUU|JPN|USA|CHN|MS", "the four powers plus the pooled EU member states", "no"),
+        ("kind", "Power|MemberStates", "Power = one of the four powers; MemberStates = the pooled EU27 member "
+         "states' own bilateral digital ODA", "no"),
+        ("digital_oda_usd_2019", "USD per year", "ESTIMATED, see source per row", "yes"),
+        ("staffing", "0..1", "ESTIMATED (EU-level from the paper's statement on staffing)", "yes"),
+        ("share_capacity", "0..1", "ESTIMATED programme mix (three shares sum 1)", "yes"),
+        ("share_fin_inclusion", "0..1", "ESTIMATED programme mix", "yes"),
+        ("share_infrastructure", "0..1", "ESTIMATED programme mix", "yes"),
+        ("speed", "0..1", "ESTIMATED delivery speed", "yes"),
+        ("conditionality", "0..1", "ESTIMATED governance conditions attached", "yes"),
+        ("source", "text", "estimation logic per row", "no"),
+    ],
+    "oda_projects_2019.csv": [
+        ("donor", "EUU|JPN|USA|CHN|MS", "shared/data connectivity_projects_to_2019.csv (actor)", "no"),
+        ("iso3", "ISO3", "shared/data connectivity_projects_to_2019.csv (UN states only)", "no"),
+        ("program", "capacity|fin_inclusion|infrastructure", "classified from the project description", "partly"),
+        ("year", "year", "shared/data connectivity_projects_to_2019.csv (start year)", "no"),
+        ("amount_usd", "USD", "shared/data connectivity_projects_to_2019.csv where given, else ESTIMATED (see "
+         "source)", "partly"),
+        ("source", "text", "project and source per row", "no"),
+    ],
+    "columns.csv": [
+        ("file", "file name", "seeds file described", "no"),
+        ("column", "column name", "column described", "no"),
+        ("unit", "text", "unit or value set", "no"),
+        ("source_or_method", "text", "source or estimation method", "no"),
+        ("estimated", "yes|no|partly", "whether the column's values are estimated", "no"),
+    ],
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------------------
+def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Haversine distance matrix (km, R = 6371.0088)."""
+    la, lo = np.radians(lat), np.radians(lon)
+    dla = la[:, None] - la[None, :]
+    dlo = lo[:, None] - lo[None, :]
+    a = np.sin(dla / 2) ** 2 + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin(dlo / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def gravity_flows(df: pd.DataFrame) -> np.ndarray:
+    """F[i, j] = GDP_j / max(d_ij, 500) for i != j, 0 on the diagonal."""
+    d = np.maximum(great_circle_km(df["lat"].to_numpy(float), df["lon"].to_numpy(float)), 500.0)
+    f = df["gdp_usd"].to_numpy(float)[None, :] / d
+    np.fill_diagonal(f, 0.0)
+    return f
+
+
+def free_index(pr, cl):
+    return (14.0 - np.asarray(pr, float) - np.asarray(cl, float)) / 12.0
+
+
+def wmean(values: pd.Series, weights: pd.Series) -> float:
+    return float(np.average(values.to_numpy(float), weights=weights.to_numpy(float)))
+
+
+def read_shared(shared: Path) -> dict[str, pd.DataFrame]:
+    kw = dict(keep_default_na=False, na_values=[""])
+    return {
+        "countries": pd.read_csv(shared / "countries_2019.csv", **kw),
+        "policy": pd.read_csv(shared / "5g_policy_2019.csv", **kw),
+        "regimes": pd.read_csv(shared / "data_regimes_2019.csv", **kw),
+        "vendors": pd.read_csv(shared / "vendor_shares_2019.csv", **kw),
+        "projects": pd.read_csv(shared / "connectivity_projects_to_2019.csv", **kw),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# countries
+# ---------------------------------------------------------------------------------------------------------------
+def paper_region(iso3: str, subregion: str, eu_member: int) -> str:
+    hits = [reg for reg, isos in PAPER_REGION_EXPLICIT.items() if iso3 in isos]
+    assert len(hits) <= 1, (iso3, hits)
+    if hits:
+        return hits[0]
+    if eu_member == 1:
+        return "EU"
+    if subregion in PAPER_REGION_BY_SUBREGION:
+        return PAPER_REGION_BY_SUBREGION[subregion]
+    raise AssertionError(f"no paper_region for {iso3} ({subregion})")
+
+
+def bloc_members(eu_isos: list[str]) -> dict[str, list[str]]:
+    out = {}
+    for bloc, (isos, _src) in BLOCS.items():
+        out[bloc] = sorted(eu_isos) if bloc == "eu27" else list(isos)
+    assert len(out["nato"]) == 29 and len(out["eu27"]) == 27
+    return out
+
+
+def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    src = sh["countries"].copy()
+    assert len(src) == 193 and src["iso3"].is_unique
+    df = pd.DataFrame({
+        "iso3": src["iso3"].astype(str), "name": src["name"].astype(str), "region": src["region"].astype(str),
+        "eu_member": src["eu_member"].astype(int), "lat": src["lat"].astype(float),
+        "lon": src["lon"].astype(float), "population": src["population_2019"].astype("int64"),
+        "gdp_usd": src["gdp_usd_2019"].astype(float), "rule_of_law": src["wgi_rule_of_law_2019"].astype(float),
+        "fh_political_rights": src["fh_political_rights_2019"].astype(float),
+        "fh_civil_liberties": src["fh_civil_liberties_2019"].astype(float),
+        "fh_status": src["fh_status_2019"],
+    })
+    assert df["eu_member"].sum() == 27
+    imputed: dict[str, list[str]] = {iso: [] for iso in df["iso3"]}
+    report: dict = {}
+
+    # --- imputation -------------------------------------------------------------------------------------------
+    pc = df["gdp_usd"] / df["population"]
+    med_pc = pc.groupby(df["region"]).median()  # NaN skipped
+    miss = df["gdp_usd"].isna()
+    pc_fill = df.loc[miss, "region"].map(med_pc).astype(float)
+    report["gdp_rule_per_capita"] = {i: float(v) for i, v in zip(df.loc[miss, "iso3"], pc_fill)}
+    pc_fill = pd.Series([GDP_PC_OVERRIDES[i][0] if i in GDP_PC_OVERRIDES else v
+                         for i, v in zip(df.loc[miss, "iso3"], pc_fill)], index=pc_fill.index)
+    df.loc[miss, "gdp_usd"] = (pc_fill * df.loc[miss, "population"]).round(0)
+    report["gdp_imputed"] = {r.iso3: (r.region if r.iso3 not in GDP_PC_OVERRIDES else "override", float(v))
+                             for r, v in zip(df[miss].itertuples(), pc_fill)}
+    for iso in df.loc[miss, "iso3"]:
+        imputed[iso] += ["gdp_usd", "gdp_per_capita"]
+    for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
+        med = df[col].groupby(df["region"]).median()
+        miss = df[col].isna()
+        if miss.any():
+            df.loc[miss, col] = df.loc[miss, "region"].map(med).astype(float)
+        report[f"{col}_imputed"] = {r.iso3: (r.region, float(med[r.region])) for r in df[miss].itertuples()}
+        for iso in df.loc[miss, "iso3"]:
+            imputed[iso].append(col)
+    miss = df["fh_status"].isna()
+    if miss.any():
+        mode = df["fh_status"].groupby(df["region"]).agg(lambda s: sorted(s.dropna().mode())[0])
+        df.loc[miss, "fh_status"] = df.loc[miss, "region"].map(mode)
+        for iso in df.loc[miss, "iso3"]:
+            imputed[iso].append("fh_status")
+    assert not df[["gdp_usd", "rule_of_law", "fh_political_rights", "fh_civil_liberties", "fh_status"]].isna().any().any()
+    df["gdp_per_capita"] = df["gdp_usd"] / df["population"]
+
+    # --- classification -----------------------------------------------------------------------------------------
+    df["paper_region"] = [paper_region(i, r, e) for i, r, e in zip(df["iso3"], df["region"], df["eu_member"])]
+    assert set(df["paper_region"]) <= set(PAPER_REGIONS)
+    df["kind"] = np.where(df["iso3"].isin(POWERS), "Power", np.where(df["eu_member"] == 1, "MemberState",
+                                                                       "ThirdCountry"))
+    eu = df["eu_member"] == 1
+    eu_isos = df.loc[eu, "iso3"].tolist()
+    blocs = bloc_members(eu_isos)
+    for isos in blocs.values():
+        assert set(isos) <= set(df["iso3"]), isos
+
+    # --- gravity trade shares -----------------------------------------------------------------------------------
+    F = gravity_flows(df)
+    tot = F.sum(axis=1)
+    iso_list = df["iso3"].tolist()
+    idx = {iso: k for k, iso in enumerate(iso_list)}
+    eu_mask = eu.to_numpy()
+    df["trade_share_eu27"] = F[:, eu_mask].sum(axis=1) / tot
+    for p in ["USA", "CHN", "JPN"]:
+        df[f"trade_share_{p.lower()}"] = F[:, idx[p]] / tot
+    extra_eu_tot = F[:, ~eu_mask].sum(axis=1)
+
+    # --- alignment ------------------------------------------------------------------------------------------------
+    free = free_index(df["fh_political_rights"], df["fh_civil_liberties"])
+    def member(b):  # noqa: E306
+        return df["iso3"].isin(blocs[b]).to_numpy().astype(float)
+    five, nato, treaty, mnna, quad = (member(b) for b in ["five_eyes", "nato", "us_treaty_ally", "us_mnna", "quad"])
+    sco_csto = np.maximum(member("sco"), member("csto"))
+    nato_or_treaty = np.maximum(nato, treaty)
+    western = np.maximum(nato_or_treaty, five)
+    df["align_us"] = np.clip(0.15 + 0.25 * free + 0.5 * five + 0.35 * nato_or_treaty + 0.2 * mnna + 0.15 * quad
+                             - 0.3 * sco_csto, 0, 1)
+    df["align_cn"] = np.clip(0.1 + 0.25 * (1 - free) + 0.35 * sco_csto + 0.5 * df["trade_share_chn"].to_numpy()
+                             - 0.25 * western - 0.15 * quad, 0, 1)
+    df.loc[df["iso3"] == "USA", "align_us"] = 1.0
+    df.loc[df["iso3"] == "CHN", "align_cn"] = 1.0
+
+    # --- instruments ------------------------------------------------------------------------------------------------
+    reg = sh["regimes"]
+    adequacy = set(reg.loc[reg["item"] == "GDPR adequacy", "iso3"]) - NON_UN_ADEQUACY
+    cbpr = set(reg.loc[reg["item"] == "APEC CBPR participant", "iso3"]) & set(iso_list)  # TWN is not a UN state
+    loc_rows = set(reg.loc[reg["item"] == "Data localisation", "iso3"])
+    assert set(LOCALISATION_2019) <= loc_rows
+    localisation = set(LOCALISATION_2019)
+    eea = set(blocs["eea"])
+    df["adequacy_2019"] = df["iso3"].isin(adequacy).astype(int)
+
+    # --- dp_law -----------------------------------------------------------------------------------------------------
+    instr = eu | df["iso3"].isin(eea | {"GBR"} | adequacy | cbpr | localisation)
+    n_target = int(round(DP_LAW_SHARE_TARGET * len(df)))
+    n_estimated = n_target - int(instr.sum())
+    assert n_estimated >= 0
+    score = pd.DataFrame({"iso3": df["iso3"], "s": df["rule_of_law"].to_numpy() + free})[~instr]
+    chosen = set(score.sort_values(["s", "iso3"], ascending=[False, True]).head(n_estimated)["iso3"])
+    df["dp_law"] = (instr | df["iso3"].isin(chosen)).astype(int)
+    df["dp_law_source"] = np.where(instr, "instrument", "estimated")
+    report["dp_law"] = dict(n_instrument=int(instr.sum()), n_estimated_with_law=n_estimated, n_target=n_target,
+                            share=df["dp_law"].mean(),
+                            cutoff_score=float(score.sort_values(["s", "iso3"], ascending=[False, True])
+                                               ["s"].iloc[n_estimated - 1]) if n_estimated else None)
+
+    df["dp_capacity"] = np.clip(0.1 + 0.55 * (df["rule_of_law"] + 2.5) / 5 + 0.25 * df["dp_law"] + 0.1 * free,
+                                0, 1)
+
+    # --- 5G policy ------------------------------------------------------------------------------------------------
+    pol = sh["policy"].set_index("iso3")
+    assert pol.index.is_unique and set(pol.index) <= set(iso_list)
+    status = df["iso3"].map(pol["status_end2019"])
+    assert set(status.dropna()) <= set(POLICY_MAP)
+    df["policy_5g_2019"] = status.map(POLICY_MAP).fillna("open")
+    df["policy_5g_source"] = [
+        f"shared/data 5g_policy_2019.csv ({pol.loc[i, 'confidence']})" if i in pol.index
+        else ("assumed: home market of Huawei and ZTE, no restriction" if i == "CHN"
+              else "assumed: no known restriction at end-2019")
+        for i in iso_list]
+    strict = status.isin(STRICT_STATUSES).to_numpy().astype(float)
+    df["security_culture"] = np.clip(0.15 + 0.45 * df["align_us"] - 0.3 * df["align_cn"] + 0.15 * strict, 0, 1)
+
+    # --- high-risk vendor installed base ----------------------------------------------------------------------------
+    def prior(r) -> float:
+        if r.iso3 in HR_RAN_FIXED:
+            return HR_RAN_FIXED[r.iso3]
+        if r.iso3 in HR_RAN_OVERRIDES:
+            return HR_RAN_OVERRIDES[r.iso3]
+        if r.region in HR_RAN_BY_UN_SUBREGION:
+            return HR_RAN_BY_UN_SUBREGION[r.region]
+        return HR_RAN_BY_PAPER_REGION[r.paper_region]
+    p = np.array([prior(r) for r in df.itertuples()])
+    banned = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy()
+    p = np.where(banned, p * HR_BAN_FACTOR, p)
+    non_cn = (df["iso3"] != "CHN").to_numpy()
+    w = df["gdp_usd"].to_numpy(float)
+
+    def mean_ex_cn(s: float) -> float:
+        return float(np.average(np.clip(s * p[non_cn], 0, HR_CAP), weights=w[non_cn]))
+    lo_s, hi_s = 0.0, 10.0
+    assert mean_ex_cn(hi_s) > HR_TARGET_EX_CHINA
+    for _ in range(200):  # bisection; mean_ex_cn is continuous and non-decreasing in s
+        mid = (lo_s + hi_s) / 2
+        if mean_ex_cn(mid) < HR_TARGET_EX_CHINA:
+            lo_s = mid
+        else:
+            hi_s = mid
+    scale = (lo_s + hi_s) / 2
+    ran = np.where(non_cn, np.clip(scale * p, 0, HR_CAP), p)
+    core = HR_CORE_RATIO * ran
+    core = np.where(status.eq("BAN").to_numpy(), 0.0, core)
+    core = np.where(status.eq("RESTRICTED").to_numpy(), 0.5 * core, core)
+    df["hr_ran_share"] = ran
+    df["hr_core_share"] = core
+    report["hr"] = dict(scale=scale, mean_ex_china=mean_ex_cn(scale), n_capped=int((scale * p[non_cn] > HR_CAP).sum()))
+
+    # --- data regime ----------------------------------------------------------------------------------------------
+    regime, rsrc = [], []
+    for r in df.itertuples():
+        i = r.iso3
+        if i == "JPN":
+            regime.append("trust"); rsrc.append("instrument: APPI + EU mutual adequacy 2019 + DFFT (Osaka Track)")
+        elif i == "USA":
+            regime.append("open"); rsrc.append("instrument: APEC CBPR, no federal omnibus privacy law")
+        elif r.eu_member == 1:
+            regime.append("protect"); rsrc.append("instrument: GDPR (EU member)")
+        elif i in eea:
+            regime.append("protect"); rsrc.append("instrument: GDPR via EEA Agreement")
+        elif i == "GBR":
+            regime.append("protect"); rsrc.append("instrument: GDPR (EU member until 31 Jan 2020) + DPA 2018")
+        elif i in adequacy:
+            regime.append("protect"); rsrc.append("instrument: EU adequacy decision (data_regimes_2019.csv)")
+        elif i in cbpr:
+            regime.append("open"); rsrc.append("instrument: APEC CBPR participant (data_regimes_2019.csv)")
+        elif i in localisation:
+            regime.append("sovereign"); rsrc.append("instrument: data-localisation law in force by 2019 "
+                                                    "(data_regimes_2019.csv)")
+        else:
+            law = "with dp_law" if r.dp_law == 1 else "without dp_law"
+            if r.dp_law == 1:
+                reg_ = {"F": "protect", "PF": "trust", "NF": "sovereign"}[r.fh_status]
+            else:
+                reg_ = "sovereign" if r.fh_status == "NF" else "open"
+            regime.append(reg_); rsrc.append(f"estimated: {law} ({r.dp_law_source}), FH status {r.fh_status}")
+    df["regime_2019"] = regime
+    df["regime_source"] = rsrc
+    df["imputed"] = [";".join(imputed[i]) for i in iso_list]
+
+    # --- the EU as a power -----------------------------------------------------------------------------------------
+    m = df[eu]
+    wm = m["gdp_usd"]
+    euu = {"iso3": "EUU", "name": "European Union", "region": "Europe", "paper_region": "Power", "kind": "Power",
+           "eu_member": 0, "population": int(m["population"].sum()), "gdp_usd": float(m["gdp_usd"].sum())}
+    euu["gdp_per_capita"] = euu["gdp_usd"] / euu["population"]
+    for col in ["lat", "lon", "rule_of_law", "fh_political_rights", "fh_civil_liberties", "align_us", "align_cn",
+                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+        euu[col] = wmean(m[col], wm)
+    euu["fh_status"] = m.groupby("fh_status")["gdp_usd"].sum().sort_values(ascending=False).index[0]
+    euu["trade_share_eu27"] = 0.0
+    for p_ in ["USA", "CHN", "JPN"]:
+        extra_share = F[eu_mask, idx[p_]] / extra_eu_tot[eu_mask]
+        euu[f"trade_share_{p_.lower()}"] = float(np.average(extra_share, weights=wm.to_numpy(float)))
+    euu.update(dp_law=1, dp_law_source="instrument", adequacy_2019=0, policy_5g_2019="open",
+               policy_5g_source="assumed: no EU-level restriction at end-2019 (the EU 5G toolbox came in Jan "
+                                "2020, per the paper)",
+               regime_2019="protect", regime_source="instrument: GDPR", imputed="")
+    df = pd.concat([df, pd.DataFrame([euu])], ignore_index=True)
+    df = df.sort_values("iso3").reset_index(drop=True)
+
+    # --- rounding, order ----------------------------------------------------------------------------------------------
+    df["gdp_usd"] = df["gdp_usd"].round(0)
+    df["gdp_per_capita"] = df["gdp_per_capita"].round(2)
+    df["lat"] = df["lat"].round(4)
+    df["lon"] = df["lon"].round(4)
+    for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
+        df[col] = df[col].round(4)
+    for col in ["trade_share_eu27", "trade_share_usa", "trade_share_chn", "trade_share_jpn", "align_us",
+                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+        df[col] = df[col].astype(float).round(6)
+    for col in ["eu_member", "population", "dp_law", "adequacy_2019"]:
+        df[col] = df[col].astype("int64")
+    order = [c for c, *_ in COLUMNS["countries.csv"]]
+    df = df[order]
+
+    # --- trade partners (states only) -----------------------------------------------------------------------------
+    rows = []
+    for k, iso in enumerate(iso_list):
+        share = F[k] / tot[k]
+        cand = sorted(((-share[j], iso_list[j]) for j in range(len(iso_list)) if j != k))[:20]
+        rows += [(iso, partner, round(-neg, 6)) for neg, partner in cand]
+    tp = pd.DataFrame(rows, columns=["iso3", "partner", "weight"]).sort_values(["iso3", "weight", "partner"],
+                                                                              ascending=[True, False, True])
+    bl = pd.DataFrame([(b, iso, BLOCS[b][1]) for b, isos in blocs.items() for iso in sorted(isos)],
+                      columns=["bloc", "iso3", "source"])
+
+    # --- checks -----------------------------------------------------------------------------------------------------
+    assert len(df) == 194 and df["iso3"].is_unique
+    assert (df["kind"] == "MemberState").sum() == 27 and (df["kind"] == "Power").sum() == 4
+    report["blocs"] = bl
+    return df, tp.reset_index(drop=True), report
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# small tables
+# ---------------------------------------------------------------------------------------------------------------
+def build_vendors() -> pd.DataFrame:
+    v = pd.DataFrame(VENDORS, columns=["vendor", "origin_iso3", "high_risk", "ran", "core", "price_index",
+                                       "quality_2019", "reach_2019"])
+    v["ran_share_2019"] = v["ran"] / v["ran"].sum()
+    v["core_share_2019"] = v["core"] / v["core"].sum()
+    src = []
+    for r in v.itertuples():
+        ran = ("ran: Dell'Oro 2019 worldwide RAN revenue " f"{r.ran}% (shared/data vendor_shares_2019.csv)"
+               if r.vendor in VENDOR_SOURCED_RAN else f"ran: ESTIMATED {r.ran}% (half of the ~2% residual)")
+        core = ("core: proxy Dell'Oro 2019 total telecom equipment (SP) " f"{r.core}% (vendor_shares_2019.csv)"
+                if r.vendor in VENDOR_SOURCED_CORE else f"core: ESTIMATED {r.core}%")
+        src.append(f"{ran}; {core}; both renormalised to sum 1 over the seven vendors (ran sum {v['ran'].sum()}%, "
+                   f"core sum {v['core'].sum()}%); price_index ESTIMATED (press reports of Chinese vendors "
+                   "bidding 20-30% lower; Huawei = 1); quality_2019 ESTIMATED from relative R&D spend 2019; "
+                   "reach_2019 ESTIMATED global presence")
+    v["source"] = src
+    return v[[c for c, *_ in COLUMNS["vendors.csv"]]]
+
+
+def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    out = {}
+    out["regimes.csv"] = pd.DataFrame(REGIMES_TABLE, columns=["regime", "description", "capacity_need",
+                                                              "champion"])
+    mat = pd.DataFrame(index=list(REGIMES), columns=list(REGIMES), dtype=float)
+    for (a, b), val in COMPAT_PAIRS.items():
+        mat.loc[a, b] = val
+        mat.loc[b, a] = val
+    assert not mat.isna().any().any()
+    mat.index.name = "regime"
+    out["regime_compatibility.csv"] = mat.reset_index()
+
+    reg = sh["regimes"]
+    ad = reg[(reg["item"] == "GDPR adequacy") & ~reg["iso3"].isin(NON_UN_ADEQUACY)]
+    assert set(ad["iso3"]) <= set(countries["iso3"])
+    out["adequacy.csv"] = pd.DataFrame({
+        "iso3": ad["iso3"], "name": ad["jurisdiction"], "decision": ad["instrument"],
+        "year": ad["date"].str[:4].astype(int), "source": ad["source"]}).sort_values("iso3").reset_index(drop=True)
+
+    eu_gdp = countries.loc[countries["kind"] == "MemberState", "gdp_usd"].sum()
+    rows = []
+    for d in DONORS:
+        d = list(d)
+        if d[0] == "MS":
+            d[2] = round(eu_gdp * EU_ODA_GNI_2019 * MS_DIGITAL_SHARE, -6)
+        rows.append(d)
+    donors = pd.DataFrame(rows, columns=[c for c, *_ in COLUMNS["donors.csv"]])
+    assert np.allclose(donors[["share_capacity", "share_fin_inclusion", "share_infrastructure"]].sum(axis=1), 1)
+    out["donors.csv"] = donors
+    proj = pd.DataFrame(ODA_PROJECTS, columns=[c for c, *_ in COLUMNS["oda_projects_2019.csv"]])
+    assert set(proj["iso3"]) <= set(countries["iso3"])
+    out["oda_projects_2019.csv"] = proj.sort_values(["donor", "iso3", "year"]).reset_index(drop=True)
+    return out
+
+
+def build_all(shared: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    sh = read_shared(shared)
+    countries, tp, report = build_countries(sh)
+    files = {"countries.csv": countries, "trade_partners.csv": tp, "blocs.csv": report.pop("blocs"),
+             "vendors.csv": build_vendors()}
+    files.update(build_small(countries, sh))
+    cols = pd.DataFrame([(f, c, u, s, e) for f, rows in COLUMNS.items() for c, u, s, e in rows],
+                        columns=["file", "column", "unit", "source_or_method", "estimated"])
+    files["columns.csv"] = cols
+    for fname, frame in files.items():  # provenance must be complete and exact
+        declared = [c for c, *_ in COLUMNS[fname]]
+        assert list(frame.columns) == declared, (fname, list(frame.columns), declared)
+    assert set(files) == set(COLUMNS)
+    return files, report
+
+
+def write_all(files: dict[str, pd.DataFrame], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for fname, frame in files.items():
+        frame.to_csv(out / fname, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared/data folder (read-only input)")
+    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: seeds/)")
+    a = ap.parse_args(argv)
+    files, report = build_all(a.shared)
+    write_all(files, a.out)
+    hr, dp = report["hr"], report["dp_law"]
+    print(f"wrote {len(files)} files to {a.out}")
+    print(f"HR scale factor {hr['scale']:.6f}; GDP-weighted ex-China RAN share {hr['mean_ex_china']:.6f}; "
+          f"capped at {HR_CAP}: {hr['n_capped']}")
+    print(f"dp_law: {dp['n_instrument']} by instrument + {dp['n_estimated_with_law']} estimated = {dp['n_target']} "
+          f"({dp['share']:.4f} of 193); cutoff score rule_of_law+free = {dp['cutoff_score']}")
+    print("sub-region-median rule would give (per capita):", {i: round(v, 2) for i, v in report["gdp_rule_per_capita"].items()})
+    for k in ["gdp_imputed", "rule_of_law_imputed", "fh_political_rights_imputed", "fh_civil_liberties_imputed"]:
+        print(k, {i: (r, round(v, 4)) for i, (r, v) in report[k].items()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

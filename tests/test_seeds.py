@@ -1,0 +1,284 @@
+"""Tests of the committed seed tables (seeds/) and their loader (connsim/seeds.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from connsim.seeds import (  # noqa: E402
+    FILES, POWERS, REGIMES, SEEDS_DIR, SeedError, Seeds, load_seeds)
+
+STATES = 193
+
+
+@pytest.fixture(scope="module")
+def seeds() -> Seeds:
+    return load_seeds()
+
+
+@pytest.fixture(scope="module")
+def states(seeds) -> pd.DataFrame:
+    c = seeds.countries
+    return c[c["iso3"] != "EUU"]
+
+
+# --------------------------------------------------------------------------------------------- shipped seeds
+def test_shipped_seeds_load_and_are_cached(seeds):
+    assert isinstance(seeds, Seeds)
+    assert load_seeds() is seeds
+    assert load_seeds(SEEDS_DIR) is seeds
+    assert seeds.compatibility_matrix.shape == (4, 4)
+    assert list(seeds.compatibility.index) == list(REGIMES)
+
+
+def test_country_counts(seeds):
+    c = seeds.countries
+    assert len(c) == 194
+    assert c["iso3"].is_unique
+    counts = c["kind"].value_counts()
+    assert counts["MemberState"] == 27 and counts["Power"] == 4 and counts["ThirdCountry"] == 163
+    assert set(c.loc[c["kind"] == "Power", "iso3"]) == set(POWERS)
+    assert (c.loc[c["kind"] == "MemberState", "eu_member"] == 1).all()
+    assert c["iso3"].tolist() == sorted(c["iso3"])
+
+
+def test_key_dtypes(seeds):
+    c = seeds.countries
+    for col in ["eu_member", "population", "dp_law", "adequacy_2019"]:
+        assert c[col].dtype == np.int64, col
+    for col in ["gdp_usd", "align_us", "hr_ran_share", "trade_share_chn", "rule_of_law"]:
+        assert c[col].dtype == np.float64, col
+    assert not c.drop(columns=["imputed"]).isna().any().any()
+
+
+def test_every_column_of_every_file_has_provenance(seeds):
+    declared = set(zip(seeds.columns["file"], seeds.columns["column"]))
+    csvs = sorted(p.name for p in SEEDS_DIR.glob("*.csv"))
+    assert set(csvs) == set(FILES)
+    for name in csvs:
+        header = pd.read_csv(SEEDS_DIR / name, nrows=0).columns
+        for col in header:
+            assert (name, col) in declared, (name, col)
+    assert (seeds.columns["source_or_method"].str.len() > 0).all()
+
+
+def test_trade_shares(seeds):
+    c = seeds.countries
+    shares = c[["trade_share_eu27", "trade_share_usa", "trade_share_chn", "trade_share_jpn"]]
+    assert ((shares >= 0) & (shares <= 1)).all().all()
+    assert (shares.sum(axis=1) <= 1 + 1e-9).all()
+    idx = c.set_index("iso3")
+    assert idx.loc["USA", "trade_share_usa"] == 0 and idx.loc["CHN", "trade_share_chn"] == 0
+    assert idx.loc["JPN", "trade_share_jpn"] == 0 and idx.loc["EUU", "trade_share_eu27"] == 0
+    # neighbours dominate a gravity model
+    assert idx.loc["MEX", "trade_share_usa"] > 0.5 and idx.loc["DEU", "trade_share_eu27"] > 0.4
+
+
+def test_hr_share_matches_delloro_ex_china(states):
+    ex = states[states["iso3"] != "CHN"]
+    mean = np.average(ex["hr_ran_share"], weights=ex["gdp_usd"])
+    assert mean == pytest.approx(0.26, abs=0.005)
+    idx = states.set_index("iso3")
+    assert idx.loc["CHN", "hr_ran_share"] == pytest.approx(0.85)
+    assert idx.loc["USA", "hr_core_share"] == 0 and idx.loc["AUS", "hr_core_share"] == 0  # BAN
+    assert (states["hr_core_share"] <= states["hr_ran_share"] + 1e-12).all()
+
+
+def test_dp_law_share_matches_unctad(states):
+    n = int(states["dp_law"].sum())
+    assert abs(n - 0.58 * STATES) <= 1
+    inst = states[states["dp_law_source"] == "instrument"]
+    assert (inst["dp_law"] == 1).all()
+    assert set(states.loc[states["kind"] == "MemberState", "dp_law"]) == {1}
+
+
+def test_initial_5g_policies(seeds):
+    p = seeds.countries.set_index("iso3")["policy_5g_2019"]
+    assert p["USA"] == "banned" and p["AUS"] == "banned" and p["JPN"] == "banned"
+    assert p["NLD"] == "core_excluded" and p["DEU"] == "open" and p["CHN"] == "open"
+
+
+def test_initial_regimes(seeds):
+    c = seeds.countries
+    assert set(c.loc[c["kind"] == "MemberState", "regime_2019"]) == {"protect"}
+    r = c.set_index("iso3")["regime_2019"]
+    assert (r["EUU"], r["JPN"], r["USA"], r["CHN"]) == ("protect", "trust", "open", "sovereign")
+    assert c["regime_source"].str.match(r"^(instrument|estimated): ").all()
+
+
+def test_references_are_known_countries(seeds):
+    known = set(seeds.countries["iso3"])
+    tp = seeds.trade_partners
+    assert set(tp["iso3"]) | set(tp["partner"]) <= known
+    assert "EUU" not in set(tp["partner"]) and (tp["iso3"] != tp["partner"]).all()
+    assert tp.groupby("iso3").size().eq(20).all() and tp["iso3"].nunique() == STATES
+    assert (tp.groupby("iso3")["weight"].sum() < 1).all()
+    for frame, col in [(seeds.blocs, "iso3"), (seeds.adequacy, "iso3"), (seeds.oda_projects, "iso3"),
+                       (seeds.vendors, "origin_iso3")]:
+        assert set(frame[col]) <= known, col
+
+
+def test_small_tables(seeds):
+    assert seeds.vendors["ran_share_2019"].sum() == pytest.approx(1, abs=1e-9)
+    assert seeds.vendors["core_share_2019"].sum() == pytest.approx(1, abs=1e-9)
+    m = seeds.compatibility_matrix
+    assert np.allclose(m, m.T) and m.min() >= 0 and m.max() <= 1
+    assert not m.flags.writeable
+    b = seeds.blocs.groupby("bloc").size()
+    assert b["nato"] == 29 and b["eu27"] == 27 and b["five_eyes"] == 5
+    assert set(seeds.adequacy["iso3"]) == set(seeds.countries.loc[seeds.countries["adequacy_2019"] == 1, "iso3"])
+
+
+# --------------------------------------------------------------------------------------------- bad input
+def _copy(tmp_path: Path) -> Path:
+    d = tmp_path / "seeds"
+    d.mkdir(parents=True)
+    for p in SEEDS_DIR.glob("*.csv"):
+        shutil.copy(p, d / p.name)
+    return d
+
+
+def _edit(d: Path, name: str, fn) -> None:
+    df = pd.read_csv(d / name, dtype=str, keep_default_na=False)
+    df = fn(df)
+    df.to_csv(d / name, index=False, lineterminator="\n")
+
+
+def _row(d: Path, name: str, col: str, value: str) -> int:
+    df = pd.read_csv(d / name, dtype=str, keep_default_na=False)
+    return int(np.flatnonzero(df[col].to_numpy() == value)[0]) + 1
+
+
+def test_dropped_column(tmp_path):
+    d = _copy(tmp_path)
+    _edit(d, "countries.csv", lambda df: df.drop(columns=["align_us"]))
+    with pytest.raises(SeedError, match=r"seeds/countries\.csv, header row, column 'align_us': missing column"):
+        load_seeds(d)
+
+
+def test_missing_file(tmp_path):
+    d = _copy(tmp_path)
+    (d / "vendors.csv").unlink()
+    with pytest.raises(SeedError, match=r"vendors\.csv: file is missing"):
+        load_seeds(d)
+
+
+def test_out_of_range_value(tmp_path):
+    d = _copy(tmp_path)
+    n = _row(d, "countries.csv", "iso3", "FRA")
+
+    def bad(df):
+        df.loc[df["iso3"] == "FRA", "align_us"] = "1.7"
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError) as e:
+        load_seeds(d)
+    assert str(e.value) == (f"seeds/countries.csv, row {n} (FRA), column 'align_us': value 1.7 is out of range; "
+                            "allowed 0..1")
+
+
+def test_unknown_iso3_in_trade_partners(tmp_path):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[4, "partner"] = "XXX"
+        return df
+    _edit(d, "trade_partners.csv", bad)
+    with pytest.raises(SeedError, match=r"seeds/trade_partners\.csv, row 5 \(AFG\), column 'partner': unknown "
+                                        r"ISO3 code 'XXX'"):
+        load_seeds(d)
+
+
+def test_non_numeric_gdp(tmp_path):
+    d = _copy(tmp_path)
+    n = _row(d, "countries.csv", "iso3", "DEU")
+
+    def bad(df):
+        df.loc[df["iso3"] == "DEU", "gdp_usd"] = "n/a"
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=rf"seeds/countries\.csv, row {n} \(DEU\), column 'gdp_usd': value 'n/a' "
+                                        r"is not a number"):
+        load_seeds(d)
+
+
+def test_empty_required_cell_is_not_silent_nan(tmp_path):
+    d = _copy(tmp_path)
+    n = _row(d, "countries.csv", "iso3", "NAM")  # Namibia's ISO2 is "NA": must never become NaN
+
+    def bad(df):
+        df.loc[df["iso3"] == "NAM", "rule_of_law"] = ""
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=rf"row {n} \(NAM\), column 'rule_of_law': empty value"):
+        load_seeds(d)
+
+
+def test_asymmetric_compatibility(tmp_path):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[df["regime"] == "protect", "trust"] = "0.9"
+        return df
+    _edit(d, "regime_compatibility.csv", bad)
+    with pytest.raises(SeedError, match=r"seeds/regime_compatibility\.csv, row 1 \(protect\), column 'trust': "
+                                        r".*symmetric"):
+        load_seeds(d)
+
+
+def test_inconsistent_kind_and_duplicate(tmp_path):
+    d = _copy(tmp_path)
+    n = _row(d, "countries.csv", "iso3", "NOR")
+
+    def bad(df):
+        df.loc[df["iso3"] == "NOR", "kind"] = "MemberState"
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=rf"row {n} \(NOR\), column 'kind': .*inconsistent with eu_member=0"):
+        load_seeds(d)
+
+    d2 = _copy(tmp_path / "dup")
+    _edit(d2, "adequacy.csv", lambda df: pd.concat([df, df.iloc[[0]]], ignore_index=True))
+    with pytest.raises(SeedError, match=r"adequacy\.csv, row 9 \(AND\), column 'iso3': duplicate"):
+        load_seeds(d2)
+
+
+def test_vendor_shares_must_sum_to_one(tmp_path):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[0, "ran_share_2019"] = "0.5"
+        return df
+    _edit(d, "vendors.csv", bad)
+    with pytest.raises(SeedError, match=r"vendors\.csv, row \d+ \(\w+\), column 'ran_share_2019': column sums"):
+        load_seeds(d)
+
+
+# --------------------------------------------------------------------------------------------- build.py
+def _load_build():
+    spec = importlib.util.spec_from_file_location("seeds_build", SEEDS_DIR / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_build_regenerates_committed_csvs(tmp_path):
+    build = _load_build()
+    if not (build.DEFAULT_SHARED / "countries_2019.csv").is_file():
+        pytest.skip(f"shared reference data not found at {build.DEFAULT_SHARED}")
+    files, _ = build.build_all(build.DEFAULT_SHARED)
+    build.write_all(files, tmp_path)
+    for name in files:
+        assert (tmp_path / name).read_bytes() == (SEEDS_DIR / name).read_bytes(), name
+    assert re.search(r"EUU,European Union", (tmp_path / "countries.csv").read_text())
