@@ -1,0 +1,124 @@
+"""The Mesa agents: thin views on the model's arrays.
+
+State lives in arrays on the model (``model.state``) so that the decisions run for all states
+at once; each agent exposes its own slice as attributes, so ``model.agents.select(...)``,
+``groupby`` and ``agg`` work as with any Mesa model::
+
+    model.agents_by_type[ThirdCountry].select(lambda a: a.regime == "protect")
+    model.agents.groupby("paper_region").agg("capacity", np.mean)
+
+Setting an attribute writes through to the arrays (``kenya.vendor_policy = "banned"``).
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from connsim.seeds import POLICIES, REGIMES
+
+__all__ = ["State", "Power", "MemberState", "ThirdCountry", "Vendor"]
+
+
+def _view(array: str, labels: tuple[str, ...] | None = None, doc: str = ""):
+    """A property reading (and writing) ``model.state.<array>[self.index]``."""
+
+    def get(self):
+        value = getattr(self.model.state, array)[self.index]
+        return labels[value] if labels is not None else value.item()
+
+    def set_(self, value):
+        arr = getattr(self.model.state, array)
+        arr[self.index] = labels.index(value) if labels is not None else value
+
+    return property(get, set_, doc=doc)
+
+
+class State(mesa.Agent):
+    """A state of the world: it sets its 5G security policy and its data-flow regime, and
+    accepts or declines digital-ODA offers. Its data are row ``index`` of the model's arrays."""
+
+    def __init__(self, model, index: int, iso3: str, name: str, region: str, paper_region: str):
+        super().__init__(model)
+        self.index = index
+        self.iso3 = iso3
+        self.name = name
+        self.region = region
+        self.paper_region = paper_region
+
+    kind = property(lambda self: type(self).__name__)
+    vendor_policy = _view("policy", POLICIES, "security policy toward high-risk vendors")
+    regime = _view("regime", REGIMES, "data-flow regime")
+    threat = _view("threat", doc="threat perception of high-risk vendors")
+    capacity = _view("capacity", doc="data-protection capacity, 0..1")
+    adequacy = _view("adequacy", doc="holds an EU adequacy decision")
+    hr_core_share = _view("hr_core", doc="high-risk vendors' share of the installed core network")
+    hr_ran_share = _view("hr_ran", doc="high-risk vendors' share of the installed radio network")
+    gdp = _view("gdp", doc="GDP, current US$ (2019)")
+    population = _view("population", doc="population (2019)")
+
+    @property
+    def oda_partners(self) -> list[str]:
+        """Donors with an active digital-ODA partnership with this state."""
+        s = self.model.state
+        return [d for j, d in enumerate(self.model.donors) if s.partnership_active[self.index, j]]
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.iso3}: {self.vendor_policy}, {self.regime}>"
+
+
+class Power(State):
+    """A great power: Japan, the US or China (a state with its own network), or the EU itself
+    (``EUU``, no network of its own: it sets the 5G toolbox, grants adequacy and gives ODA; its
+    attributes answer for the Union as a whole). Powers hold their own policy and regime as
+    levers and act through pressure, adequacy and ODA."""
+
+    @property
+    def is_union(self) -> bool:
+        """True for the EU itself, which has no row in the state arrays."""
+        return self.index < 0
+
+
+def _union_aware(name: str):
+    state_view = getattr(State, name)
+
+    def get(self):
+        return self.model.union_view(name) if self.index < 0 else state_view.fget(self)
+
+    return property(get, state_view.fset, doc=state_view.__doc__)
+
+
+for _name in ("vendor_policy", "regime", "threat", "capacity", "adequacy", "hr_core_share", "hr_ran_share", "gdp", "population", "oda_partners"):
+    setattr(Power, _name, _union_aware(_name))
+
+
+class MemberState(State):
+    """An EU member state: 5G security is its national competence (it picks its own policy,
+    pulled by the EU toolbox and by information sharing with Japan); its data regime follows
+    the EU's (GDPR); it gives digital ODA of its own, pooled here as the donor ``MS``."""
+
+
+class ThirdCountry(State):
+    """Any other state: it picks its 5G policy and procurement, its data regime, and which ODA
+    offers to accept."""
+
+
+class Vendor(mesa.Agent):
+    """A telecom equipment vendor (a firm, not a state): it sells core and radio equipment,
+    and its quality follows its revenue, weighted toward the core."""
+
+    def __init__(self, model, index: int, name: str, origin: str, high_risk: bool):
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.origin = origin
+        self.high_risk = bool(high_risk)
+        self.trusted_vendor = not self.high_risk
+
+    kind = property(lambda self: "Vendor")
+    quality = property(lambda self: float(self.model.state.quality[self.index]), doc="quality, 0..1.5")
+    reach = property(lambda self: float(self.model.state.reach[self.index]), doc="global reach, 0..1")
+    world_core_share = property(lambda self: float(self.model.world_vendor_shares("core")[self.index]))
+    world_ran_share = property(lambda self: float(self.model.world_vendor_shares("ran")[self.index]))
+
+    def __repr__(self) -> str:
+        return f"<Vendor {self.name} ({self.origin}{', high-risk' if self.high_risk else ''})>"

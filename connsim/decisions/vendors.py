@@ -1,0 +1,212 @@
+"""5G: how a state sets its security policy toward high-risk vendors, and buys equipment.
+
+The paper ("Telecommunications infrastructure"): Japan shut Huawei out by allowing only
+trusted operators; Western European capitals kept Huawei out of the *core* while allowing it
+on the periphery, a compromise some call a "kiss of death" because development grows from the
+core; EU member states started from different 4G suppliers and weigh costs and risks
+differently; governments risk being "forced into a choice between a limited number of
+operators" unless NEC and Fujitsu become global players.
+
+Rules, for every state at once:
+
+* threat perception ``theta`` moves toward security culture + alignment with the US under the
+  conflict + the share of security partners already restricting; member states are pulled
+  toward the EU's mean assessment by the toolbox, and toward Japan's by information sharing;
+* a revising state picks ``open`` / ``core_excluded`` / ``banned`` by logit over
+  ``U = security - swap - premium - retaliation + alignment + toolbox + status_quo``;
+* a share of core and radio capacity renews each step and is split over the vendors the policy
+  allows by logit over price, quality, lock-in, tied finance and trust;
+* a vendor's quality follows its revenue share, with the core weighted more than the radio
+  network; export controls under a hard conflict slow the sanctioned vendors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from connsim.seeds import POLICIES
+
+__all__ = [
+    "POLICIES",
+    "POLICY_TERMS",
+    "protection",
+    "threat_perception",
+    "policy_utilities",
+    "allowed_vendors",
+    "procurement_shares",
+    "renew_capacity",
+    "vendor_quality",
+    "viable_trusted_vendors",
+]
+
+OPEN, CORE_EXCLUDED, BANNED = range(3)
+#: The terms of the security-policy utility, in the order they are recorded.
+POLICY_TERMS = ("security", "swap", "premium", "retaliation", "alignment", "toolbox", "status_quo")
+
+
+def protection(pi_core: float) -> np.ndarray:
+    """Protection of each policy: open 0, core_excluded ``pi_core``, banned 1."""
+    return np.array([0.0, pi_core, 1.0])
+
+
+def threat_perception(
+    threat: np.ndarray,
+    security_culture: np.ndarray,
+    align_us: np.ndarray,
+    peer_restricting: np.ndarray,
+    oda_pull: np.ndarray,
+    member_state: np.ndarray,
+    conflict: float,
+    toolbox: float,
+    infoshare: float,
+    japan_threat: float,
+    dt: float,
+    w,
+) -> np.ndarray:
+    """Next threat perception of every state (partial adjustment per year, times ``dt``).
+
+    Target = security culture + w_us * align_us * conflict + w_peer * peers restricting
+    + w_oda * (western minus Chinese ODA partnerships). Member states also move toward the EU
+    mean threat (rate w_eu * toolbox) and up toward Japan's threat (rate w_jp * infoshare):
+    the paper's Track 1.5 exchange with partners "who know China better than most Europeans".
+    """
+    target = security_culture + w.w_us * align_us * conflict + w.w_peer * peer_restricting + w.w_oda * oda_pull
+    change = w.threat_adjustment * (target - threat)
+    if member_state.any():
+        eu_mean = threat[member_state].mean()
+        pull = w.w_eu * toolbox * (eu_mean - threat) + w.w_jp * infoshare * np.maximum(0.0, japan_threat - threat)
+        change = change + np.where(member_state, pull, 0.0)
+    return np.clip(threat + dt * change, 0.0, 2.0)
+
+
+def policy_utilities(
+    threat: np.ndarray,
+    hr_core: np.ndarray,
+    hr_ran: np.ndarray,
+    price_gap: float,
+    income: np.ndarray,
+    trade_chn: np.ndarray,
+    align_us: np.ndarray,
+    align_cn: np.ndarray,
+    conflict: float,
+    us_pressure: float,
+    toolbox_pull: np.ndarray,
+    current: np.ndarray,
+    w,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Utility of open / core_excluded / banned for every state: (n, 3) and its terms.
+
+    ``income`` is GDP per capita relative to the world median: poorer states feel the price
+    premium of trusted vendors more (``premium / income**alpha``). ``toolbox_pull`` is the EU
+    toolbox strength for member states and 0 elsewhere.
+    """
+    pi = protection(w.pi_core)
+    n = threat.shape[0]
+    terms = {
+        "security": threat[:, None] * pi,
+        "swap": -w.kappa_swap * np.stack([np.zeros(n), hr_core, hr_core + hr_ran], axis=1),
+        "premium": -w.kappa_price * price_gap * pi / np.clip(income, 0.05, 20.0)[:, None] ** w.alpha_income,
+        "retaliation": -w.kappa_ret * (trade_chn * conflict)[:, None] * pi,
+        "alignment": w.kappa_al * ((align_us - align_cn) * conflict * (0.5 + us_pressure))[:, None] * pi,
+        "toolbox": w.kappa_toolbox * toolbox_pull[:, None] * (pi > 0),
+        "status_quo": w.kappa_status_quo * (np.arange(3)[None, :] == current[:, None]),
+    }
+    utilities = sum(terms.values())
+    return utilities, terms
+
+
+def allowed_vendors(policy: np.ndarray, high_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which vendors each state may buy from, for (core, radio): two (n, v) boolean arrays."""
+    trusted = ~high_risk.astype(bool)
+    core = (policy[:, None] == OPEN) | trusted[None, :]
+    ran = (policy[:, None] != BANNED) | trusted[None, :]
+    return core, ran
+
+
+def procurement_shares(
+    allowed: np.ndarray,
+    price: np.ndarray,
+    quality: np.ndarray,
+    reach: np.ndarray,
+    installed: np.ndarray,
+    finance: np.ndarray,
+    threat: np.ndarray,
+    high_risk: np.ndarray,
+    w,
+) -> np.ndarray:
+    """Shares of new capacity each state buys from each vendor: (n, v), rows sum to 1.
+
+    Logit over the allowed vendors of
+    ``V = -g_price*price + g_quality*quality + g_reach*reach + g_lockin*installed
+    + g_finance*tied finance - g_risk*threat*high_risk``.
+    """
+    v = (
+        -w.gamma_price * price[None, :]
+        + w.gamma_quality * quality[None, :]
+        + w.gamma_reach * reach[None, :]
+        + w.gamma_lockin * installed
+        + w.gamma_finance * finance
+        - w.gamma_risk * threat[:, None] * high_risk[None, :]
+    )
+    v = np.where(allowed, v, -np.inf)
+    v = v - v.max(axis=1, keepdims=True)
+    e = np.exp(v)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def renew_capacity(
+    installed: np.ndarray, new_shares: np.ndarray, allowed: np.ndarray, renewal: float, rip_rate: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One step of renewal and rip-and-replace: (installed', ripped, bought).
+
+    A share ``renewal`` of the network is replaced at the new-capacity shares. Installed
+    equipment of a vendor the policy no longer allows is also removed at ``rip_rate`` and
+    replaced the same way. ``ripped`` (n,) is the share of each state's network removed early
+    (the rip-and-replace paid); ``bought`` (n, v) what each state bought from each vendor.
+    """
+    kept = installed * (1.0 - renewal)
+    ripped = np.where(allowed, 0.0, kept * rip_rate).sum(axis=1)
+    kept = np.where(allowed, kept, kept * (1.0 - rip_rate))
+    bought = (1.0 - kept.sum(axis=1))[:, None] * new_shares
+    return kept + bought, ripped, bought
+
+
+def vendor_quality(
+    quality: np.ndarray,
+    quality_2019: np.ndarray,
+    revenue_share: np.ndarray,
+    revenue_share_2019: np.ndarray,
+    export_control: np.ndarray,
+    push: np.ndarray,
+    dt: float,
+    w,
+) -> np.ndarray:
+    """Quality moves toward a level set by R&D, which grows with revenue share.
+
+    ``target = quality_2019 * (revenue_share / revenue_share_2019) ** elasticity``, lowered by
+    export controls (``export_control`` in [0, 1] per vendor) and raised by a state push
+    (Japan's for NEC and Fujitsu). Revenue shares weight core sales ``omega`` times radio sales,
+    so exclusion from the core erodes a vendor's quality: the "kiss of death".
+    """
+    ratio = np.maximum(revenue_share, 1e-6) / np.maximum(revenue_share_2019, 1e-6)
+    target = quality_2019 * ratio**w.rd_elasticity * (1.0 - w.export_control_drag * export_control) * (1.0 + w.push_quality * push)
+    target = np.clip(target, 0.05, 1.5)
+    return quality + dt * w.quality_adjustment * (target - quality)
+
+
+def viable_trusted_vendors(
+    high_risk: np.ndarray, quality: np.ndarray, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
+) -> np.ndarray:
+    """How many trusted vendors are a real option for each state: (n,) integers.
+
+    A trusted vendor is viable for a state if its quality and global reach pass the
+    thresholds, or it is a home vendor of that state.
+    """
+    trusted = ~high_risk.astype(bool)
+    global_ok = trusted & (quality >= w.viable_quality) & (reach >= w.viable_reach)
+    counts = np.full(n_states, int(global_ok.sum()), dtype=np.int64)
+    home_only = trusted & ~global_ok & (origin_index >= 0)
+    np.add.at(counts, origin_index[home_only], 1)
+    return counts

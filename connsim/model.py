@@ -1,0 +1,443 @@
+"""WorldModel: builds the world from a scenario and sequences the three decisions each step.
+
+One step (a quarter by default):
+
+1. timed events of the scenario apply (a shock, a policy imposed on a state);
+2. once a year, digital-ODA donors make offers and recipients accept (``decisions.oda``);
+3. threat perception moves; revising states pick their 5G security policy; renewed core and
+   radio capacity is bought; vendors' quality follows their revenue (``decisions.vendors``);
+4. revising third countries pick their data-flow regime; the EU grants adequacy
+   (``decisions.regimes``);
+5. outcomes and every state's decisions are recorded (``connsim.recorder``).
+
+Powers (Japan, the US, China) hold their own policy and regime as scenario levers; member states'
+regime follows the EU's. All randomness comes from ``model.rng``: a fixed block of uniform
+numbers per step, so a run is a pure function of scenario and seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+from scipy import sparse
+
+from connsim.agents import MemberState, Power, ThirdCountry, Vendor
+from connsim.choice import logit_choice, revising
+from connsim.decisions import oda, regimes, vendors
+from connsim.recorder import Recorder
+from connsim.scenario import DONORS, Scenario, load_scenario, schedule_at
+from connsim.seeds import POLICIES, PROGRAMS, REGIMES, load_seeds
+from connsim.world import (
+    DONOR_CAMP, DONOR_PRIORITY, DONOR_REGIME, EQUIPMENT_SPEND_SHARE, INDIA_LINKED_REGIONS, OCRE_REGIONS,
+    OCRE_UN_REGIONS, KINDS, build_world,
+)
+
+__all__ = ["WorldModel"]
+
+_CLASSES = {"Power": Power, "MemberState": MemberState, "ThirdCountry": ThirdCountry}
+_N_UNIFORMS = 6 + len(DONORS)  # random numbers drawn per state per step, whatever happens
+FULL_STAFFING = 0.7  # staffing at which a donor works at its full speed
+
+
+class WorldModel(mesa.Model):
+    """The world of digital connectivity after the EU-Japan partnership (from end-2019).
+
+    Parameters
+    ----------
+    scenario : a library name, a TOML path, a dict or a :class:`~connsim.scenario.Scenario`.
+    rng : seed or numpy Generator; the only source of randomness.
+
+    The scenario is at ``model.spec`` (Mesa 3.5 reserves ``model.scenario`` for its own use).
+    State arrays are at ``model.state``; networkx graphs at ``model.trade_graph()``,
+    ``model.security_graph()``, ``model.data_flow_graph()`` and ``model.oda_graph()``.
+    """
+
+    def __init__(self, scenario: "str | Path | Scenario | dict" = "baseline", rng=None, *, record_agents: bool = True):
+        super().__init__(rng=rng)
+        self.spec: Scenario = load_scenario(scenario)
+        self.seeds = load_seeds()
+        s, w = self.spec, self.spec.weights
+        self.w = w
+        self.t = 0
+        self.year = float(s.start_year)
+        self.state = build_world(self.seeds, s, self.rng)
+        st = self.state
+        v = self.seeds.vendors
+        self.vendor_names = tuple(v["vendor"])
+        self.high_risk = v["high_risk"].to_numpy(bool)
+        self.price = v["price_index"].to_numpy(float)
+        self.quality_2019 = st.quality.copy()
+        origin = v["origin_iso3"].tolist()
+        index_of = {c: i for i, c in enumerate(st.iso3)}
+        self.vendor_origin = np.array([index_of.get(o, -1) for o in origin])
+        self.japanese = np.array([o == "JPN" for o in origin])
+        self.compat_base = self.seeds.compatibility_matrix
+        self.capacity_need = self.seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float)
+        self._rows = {c: index_of[c] for c in ("JPN", "USA", "CHN")}
+
+        # --- donors
+        dn = self.seeds.donors.set_index("donor").loc[list(DONORS)]
+        self.donors = DONORS
+        self.donor_budget_2019 = dn["digital_oda_usd_2019"].to_numpy(float)
+        self.donor_staffing = np.array([s.oda_staffing.get(d, dn.loc[d, "staffing"]) for d in DONORS], float)
+        self.donor_programs = dn[["share_" + p for p in PROGRAMS]].to_numpy(float)
+        self.donor_speed = dn["speed"].to_numpy(float)
+        self.donor_conditions = dn["conditionality"].to_numpy(float)
+        self.donor_regime = np.array([REGIMES.index(DONOR_REGIME[d]) for d in DONORS])
+        self.donor_camp = np.array([DONOR_CAMP[d] for d in DONORS])
+        eu_origin = set(self.seeds.countries.loc[self.seeds.countries["eu_member"] == 1, "iso3"])
+        tie = np.zeros((len(DONORS), len(origin)))
+        for j, d in enumerate(DONORS):
+            for k, o in enumerate(origin):
+                if d in ("EUU", "MS"):
+                    tie[j, k] = o in eu_origin
+                elif d == "JPN":
+                    tie[j, k] = o == "JPN"
+                elif d == "USA":
+                    tie[j, k] = (not self.high_risk[k]) and o != "JPN"
+                else:
+                    tie[j, k] = o == "CHN"
+        self.donor_vendor_tie = tie
+        self._pair = (DONORS.index("EUU"), DONORS.index("JPN"))
+        self._western_donor = self.donor_camp > 0
+        self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
+        pr = st.paper_region
+        self._priority_base = np.stack([np.vectorize(DONOR_PRIORITY[d].get)(pr, 0.0).astype(float) for d in DONORS])
+        self._ocre = np.isin(pr, OCRE_REGIONS) | np.isin(st.region, OCRE_UN_REGIONS)
+        self._india_linked = np.isin(pr, INDIA_LINKED_REGIONS)
+        self._ring_donor = np.isin(np.array(DONORS), ["EUU", "MS", "JPN"])
+
+        # --- networks and fixed decision inputs
+        self._bloc_t = st.blocs.T.tocsr()
+        sizes = np.asarray(st.blocs.sum(axis=0)).ravel()
+        self._bloc_inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)
+        self._bloc_deg = np.asarray(st.blocs @ self._bloc_inv).ravel()
+        self._bloc_count = np.asarray(st.blocs.sum(axis=1)).ravel()
+        self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
+        self.policy_deciders = ~st.power  # member states and third countries
+        self.regime_deciders = st.third.copy()
+        self.renewal = 1.0 / w.lifecycle_years
+        spend = EQUIPMENT_SPEND_SHARE * st.gdp
+        self._spend = spend  # yearly equipment spend, US$
+        self._market = st.gdp / st.gdp.sum()
+        self._events = sorted(s.events, key=lambda e: e.year)
+        self._next_event = 0
+        self.conflict_shock = 0.0
+        self.revenue_share_2019 = None
+        self._terms_policy = {k: np.zeros((st.n, 3)) for k in vendors.POLICY_TERMS}
+        self._terms_regime = {k: np.zeros((st.n, 4)) for k in regimes.REGIME_TERMS}
+        self._revised_policy = np.zeros(st.n, bool)
+        self._revised_regime = np.zeros(st.n, bool)
+        self._offers = np.zeros((len(DONORS), st.n))
+        self._refresh_partnerships()
+        self._levers = self._lever_values(self.year)
+        self._procure(0.0)  # revenue shares of 2019 (no equipment changes hands at dt=0)
+
+        # --- Mesa agents: thin views on the arrays
+        self.union = Power(self, -1, "EUU", "European Union", "Europe", "Power")
+        for i in range(st.n):
+            _CLASSES[KINDS[st.kind[i]]](self, i, st.iso3[i], st.name[i], st.region[i], st.paper_region[i])
+        for k, name in enumerate(self.vendor_names):
+            Vendor(self, k, name, origin[k], self.high_risk[k])
+        self.recorder = Recorder(self, record_agents=record_agents)
+        self.recorder.collect()
+
+    # ------------------------------------------------------------------------------------------
+    @property
+    def n_steps(self) -> int:
+        return self.spec.n_steps
+
+    def _lever_values(self, year: float) -> dict:
+        s = self.spec
+        at = s.at
+        lv = {name: at(name, year) for name in (
+            "us_china_conflict", "us_pressure", "eu_toolbox_strength", "japan_vendor_push", "digital_silk_road_intensity",
+            "dfft_multilateral_push", "eu_jp_oda_coordination", "open_connected_ring")}
+        lv["us_china_conflict"] = float(np.clip(lv["us_china_conflict"] + self.conflict_shock, 0.0, 1.0))
+        lv["cooperation"] = s.cooperation_level
+        lv["infoshare"] = s.cooperation_level
+        lv["oda_scale"] = np.array([schedule_at(s.oda_budget_scale.get(d, 1.0), year) for d in DONORS])
+        return lv
+
+    def step(self) -> None:
+        """Advance the world by one step (see the module docstring for the order)."""
+        s, st, w = self.spec, self.state, self.w
+        dt = s.dt
+        self._apply_events()
+        lv = self._levers = self._lever_values(self.year)
+        u = self.rng.random((_N_UNIFORMS, st.n))
+        if self.t % s.steps_per_year == 0:
+            self._oda_round(lv, u[5], u[6:].T)
+        self._refresh_partnerships()
+
+        # --- 5G: threat, security policy, procurement, vendors
+        japan_threat = st.threat[self._rows["JPN"]]
+        restricting = (st.policy > 0).astype(float)
+        bloc_rate = self._bloc_t @ restricting
+        peers = np.where(
+            self._bloc_count > 0,
+            (st.blocs @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / np.maximum(self._bloc_count, 1),
+            0.0,
+        )
+        western = st.strength[:, self._western_donor].sum(axis=1)
+        chinese = st.strength[:, ~self._western_donor].sum(axis=1)
+        st.threat = vendors.threat_perception(
+            st.threat, st.security_culture, st.align_us, peers, western - chinese, st.member,
+            lv["us_china_conflict"], lv["eu_toolbox_strength"], lv["infoshare"], japan_threat, dt, w,
+        )
+        price_gap = self._price_gap()
+        toolbox_pull = np.where(st.member, lv["eu_toolbox_strength"], 0.0)
+        util, terms = vendors.policy_utilities(
+            st.threat, st.hr_core, st.hr_ran, price_gap, st.income, st.trade_cn, st.align_us, st.align_cn,
+            lv["us_china_conflict"], lv["us_pressure"], toolbox_pull, st.policy, w,
+        )
+        p_step = 1.0 - (1.0 - s.revision_probability) ** dt
+        revise = self.policy_deciders & revising(p_step, u[0]) & (st.policy_locked_until <= self.year)
+        choice = logit_choice(util, s.beta_policy, u[1])
+        st.policy = np.where(revise, choice, st.policy).astype(np.int8)
+        self._revised_policy = revise
+        self._terms_policy = terms
+        self._procure(dt)
+
+        # --- data-flow regimes and adequacy
+        self._decide_regimes(lv, u[2], u[3], p_step)
+        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= 0.8)
+        updated = regimes.update_adequacy(st.adequacy, st.regime, st.capacity, st.third, grantable, s.adequacy_openness, dt, u[4], w)
+        st.adequacy = np.where(st.adequacy_locked_until > self.year, st.adequacy, updated)
+        st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)
+
+        self.t += 1
+        self.year = float(s.year_of(self.t))
+        self.recorder.collect()
+        self.running = self.t < self.n_steps
+
+    # ------------------------------------------------------------------------------------------
+    def _price_gap(self) -> float:
+        """Relative price premium of trusted over high-risk vendors (market-share weighted)."""
+        share = self.world_vendor_shares("ran")
+        hr = self.high_risk
+        p_tr = (self.price[~hr] * share[~hr]).sum() / max(share[~hr].sum(), 1e-9)
+        p_hr = (self.price[hr] * share[hr]).sum() / max(share[hr].sum(), 1e-9)
+        return float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / self.price[hr].min() - 1.0)
+
+    def _procure(self, dt: float) -> None:
+        """Renew core and radio capacity, pay for autonomy, and move vendors' quality."""
+        st, w, lv = self.state, self.w, self._levers
+        allow_core, allow_ran = vendors.allowed_vendors(st.policy, self.high_risk)
+        renewal, rip = self.renewal * dt, 1.0 - (1.0 - w.rip_rate) ** dt
+        network_value = self._spend * w.lifecycle_years  # replacement value of a whole network
+        restricted = {"core": st.policy >= 1, "ran": st.policy == 2}
+        bought = {}
+        for layer, allowed in (("core", allow_core), ("ran", allow_ran)):
+            installed = getattr(st, layer)
+            args = (self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w)
+            new = vendors.procurement_shares(allowed, *args)
+            updated, ripped, bought[layer] = vendors.renew_capacity(installed, new, allowed, renewal, rip)
+            setattr(st, layer, updated)
+            if dt > 0 and restricted[layer].any():
+                # the cost of autonomy, each layer half the network's value: equipment ripped out
+                # early, and the premium over what the state would have bought with no restriction
+                unrestricted = vendors.procurement_shares(np.ones_like(allowed), *args)
+                premium = bought[layer].sum(axis=1) * ((new - unrestricted) @ self.price)
+                st.premium_paid += 0.5 * network_value * np.where(restricted[layer], np.maximum(premium, 0.0), 0.0)
+                st.rip_paid += 0.5 * network_value * ripped
+        st.refresh_exposure(self.high_risk)
+        # vendors: revenue from what they sold, core weighted omega (at dt = 0: the 2019 base)
+        if dt == 0:
+            revenue = self._market @ (w.omega_core * st.core + st.ran)
+            self.revenue_share_2019 = self.revenue_share = revenue / revenue.sum()
+            return
+        revenue = self._market @ (w.omega_core * bought["core"] + bought["ran"])
+        self.revenue_share = revenue / revenue.sum()
+        hard = max(0.0, lv["us_china_conflict"] - w.hard_conflict) / max(1e-9, 1.0 - w.hard_conflict)
+        export_control = np.where(self.high_risk, hard, 0.0)
+        push = np.where(self.japanese, lv["japan_vendor_push"], 0.0)
+        st.quality = vendors.vendor_quality(
+            st.quality, self.quality_2019, self.revenue_share, self.revenue_share_2019, export_control, push, dt, w
+        )
+        st.reach = np.clip(st.reach + dt * w.push_reach * push, 0.0, 1.0)
+
+    def _decide_regimes(self, lv: dict, u_revise: np.ndarray, u_choice: np.ndarray, p_step: float) -> None:
+        st, w, s = self.state, self.w, self.spec
+        compat = regimes.effective_compatibility(self.compat_base, lv["dfft_multilateral_push"], lv["cooperation"], w)
+        self.compatibility = compat
+        onehot = np.zeros((st.n, 4))
+        onehot[np.arange(st.n), st.regime] = 1.0
+        partner_shares = st.trade @ onehot
+        influence = np.zeros((st.n, 4))
+        influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu
+        influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
+        influence[:, regimes.SOVEREIGN] += w.kappa_cn_regime * st.align_cn * min(lv["digital_silk_road_intensity"], 2.0) / 2.0
+        influence[:, regimes.TRUST] += w.kappa_jp_regime * lv["dfft_multilateral_push"]
+        oda_pull = np.zeros((len(DONORS), 4))
+        oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
+        influence += st.strength @ oda_pull
+        util, terms = regimes.regime_utilities(
+            self.disposition, partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, self.capacity_need, influence, st.regime, w,
+        )
+        revise = self.regime_deciders & revising(p_step, u_revise) & (st.regime_locked_until <= self.year)
+        choice = logit_choice(util, s.beta_regime, u_choice)
+        st.regime = np.where(revise, choice, st.regime).astype(np.int8)
+        self._revised_regime = revise
+        self._terms_regime = terms
+
+    def _oda_round(self, lv: dict, u_infra: np.ndarray, u_other: np.ndarray) -> None:
+        st, w, s = self.state, self.w, self.spec
+        coordination = lv["eu_jp_oda_coordination"]
+        budget = self.donor_budget_2019 * lv["oda_scale"]
+        budget[DONORS.index("CHN")] *= lv["digital_silk_road_intensity"]
+        eff_budget, staff = oda.effective_budgets(budget, self.donor_staffing, coordination, self._pair, w)
+        priority = self._priority_base * (1.0 + lv["open_connected_ring"] * np.outer(self._ring_donor, self._ocre))
+        alignment = np.clip(0.5 + 0.5 * np.outer(self.donor_camp, st.align_us - st.align_cn), 0.05, 1.0)
+        scores = oda.targeting_scores(priority, 1.0 - st.capacity, alignment, self.oda_eligible)
+        scores = oda.remove_double_targeting(scores, self._pair, coordination)
+        amounts = oda.make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
+        self._offers = amounts
+        bonus = np.zeros_like(amounts)
+        if s.india_trilateral:
+            bonus[list(self._pair)] += w.india_bonus * self._india_linked[None, :]
+        speed = self.donor_speed * np.minimum(1.0, staff / FULL_STAFFING)  # understaffed donors are slower
+        util = oda.offer_utilities(amounts, st.gdp, speed, self.donor_conditions, st.freedom, alignment, bonus, w)
+        offered = amounts.T > 0
+        infra_offered = offered & (self.donor_programs[:, 2] > 0)[None, :]
+        infra_busy = (self.year - st.last_infra.max(axis=1)) < w.tied_finance_years
+        infra, other = oda.accept_offers(util, offered, infra_offered, infra_busy, s.beta_oda, u_infra, u_other, w)
+        accepted = infra | other
+        st.last_accept = np.where(accepted, self.year, st.last_accept)
+        st.last_infra = np.where(infra, self.year, st.last_infra)
+        money = amounts.T * self.donor_programs[:, 0][None, :] * other  # capacity building
+        money = money + 0.5 * amounts.T * self.donor_programs[:, 1][None, :] * other  # inclusion helps too
+        st.capacity = np.minimum(1.0, st.capacity + oda.capacity_gain(money.sum(axis=1), st.gdp, w))
+        st.strength = oda.partnership_strength(st.strength, accepted, 1.0, w)
+
+    def _refresh_partnerships(self) -> None:
+        st, w = self.state, self.w
+        st.partnership_active = (self.year - st.last_accept) < w.partnership_years
+        tied = (self.year - st.last_infra) < w.tied_finance_years
+        st.finance = tied.astype(float) @ self.donor_vendor_tie
+
+    def _apply_events(self) -> None:
+        st = self.state
+        while self._next_event < len(self._events) and self._events[self._next_event].year <= self.year + 1e-9:
+            ev = self._events[self._next_event]
+            self._next_event += 1
+            until = np.inf if ev.hold_years is None else self.year + ev.hold_years
+            if ev.kind == "conflict_shock":
+                self.conflict_shock += float(ev.value)
+                continue
+            i = int(np.nonzero(st.iso3 == ev.iso3)[0][0])
+            if ev.kind == "vendor_policy":
+                st.policy[i] = POLICIES.index(ev.value)
+                st.policy_locked_until[i] = until
+            elif ev.kind == "regime":
+                st.regime[i] = REGIMES.index(ev.value)
+                st.regime_locked_until[i] = until
+            elif ev.kind == "adequacy":
+                st.adequacy[i] = bool(ev.value)
+                st.adequacy_locked_until[i] = until
+
+    # --- views for users -----------------------------------------------------------------------
+    def world_vendor_shares(self, layer: str = "ran") -> np.ndarray:
+        """Each vendor's share of the world's installed core or radio network (GDP-weighted)."""
+        return self._market @ getattr(self.state, layer)
+
+    def union_view(self, name: str):
+        """Attributes of the EU itself, answered for the Union as a whole (its member states)."""
+        st, m = self.state, self.state.member
+        g = st.gdp[m]
+        if name == "vendor_policy":
+            return "toolbox"
+        if name == "regime":
+            return "protect"
+        if name == "adequacy":
+            return True
+        if name == "oda_partners":
+            j = DONORS.index("EUU")
+            return list(st.iso3[st.partnership_active[:, j]])
+        if name in ("gdp", "population"):
+            return float(getattr(st, name)[m].sum())
+        arr = {"threat": st.threat, "capacity": st.capacity, "hr_core_share": st.hr_core, "hr_ran_share": st.hr_ran}[name]
+        return float((arr[m] * g).sum() / g.sum())
+
+    def agent(self, iso3: str):
+        """The agent of a state (or ``EUU`` for the Union) by ISO3 code."""
+        if iso3 == "EUU":
+            return self.union
+        for a in self.agents:
+            if getattr(a, "iso3", None) == iso3:
+                return a
+        raise KeyError(f"no state {iso3!r} in this world")
+
+    def trade_graph(self):
+        """Directed trade network (networkx): edge i -> j weighted by j's share of i's trade."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        st = self.state
+        g.add_nodes_from(st.iso3)
+        coo = st.trade.tocoo()
+        g.add_weighted_edges_from(zip(st.iso3[coo.row], st.iso3[coo.col], coo.data))
+        return g
+
+    def security_graph(self):
+        """Security alignment (networkx): states tied when they share a bloc (NATO, SCO, ...),
+        plus each state's ties to the US and China weighted by its alignment."""
+        import networkx as nx
+
+        st = self.state
+        g = nx.Graph()
+        g.add_nodes_from(st.iso3)
+        coo = st.blocs.tocsc()
+        for b, name in enumerate(st.bloc_names):
+            members = st.iso3[coo.indices[coo.indptr[b]:coo.indptr[b + 1]]]
+            for i, a in enumerate(members):
+                for c in members[i + 1:]:
+                    blocs = g.edges[a, c]["blocs"] + (name,) if g.has_edge(a, c) else (name,)
+                    g.add_edge(a, c, blocs=blocs)
+        for i, c in enumerate(st.iso3):
+            for power, align in (("USA", st.align_us[i]), ("CHN", st.align_cn[i])):
+                if c != power:
+                    g.add_edge(c, power, **{**g.edges[c, power], f"align_{power.lower()}": float(align)} if g.has_edge(c, power) else {f"align_{power.lower()}": float(align)})
+        return g
+
+    def data_flow_graph(self):
+        """Data-flow compatibility (networkx): states that can exchange personal data freely
+        (compatible regimes or an adequacy decision). Quadratic in the size of a bloc: for
+        outcomes use :mod:`connsim.metrics`, which never builds it."""
+        import networkx as nx
+
+        st = self.state
+        free = getattr(self, "compatibility", self.compat_base) >= self.w.free_flow_threshold
+        g = nx.Graph()
+        g.add_nodes_from(st.iso3)
+        by_regime = [np.nonzero(st.regime == r)[0] for r in range(4)]
+        for r in range(4):
+            for q in range(r, 4):
+                if not free[r, q]:
+                    continue
+                a_idx, b_idx = by_regime[r], by_regime[q]
+                for x in a_idx:
+                    for y in b_idx:
+                        if x < y or (r != q and x != y):
+                            g.add_edge(st.iso3[x], st.iso3[y], via="regime")
+        for x in np.nonzero(st.adequacy)[0]:
+            for y in np.nonzero(st.member)[0]:
+                g.add_edge(st.iso3[x], st.iso3[y], via="adequacy")
+        return g
+
+    def oda_graph(self):
+        """Digital-ODA partnerships (networkx): donor -> recipient for active partnerships, with
+        the partnership's strength and whether it carries infrastructure finance."""
+        import networkx as nx
+
+        st = self.state
+        g = nx.DiGraph()
+        g.add_nodes_from(DONORS, kind="donor")
+        g.add_nodes_from(st.iso3)
+        infra = (self.year - st.last_infra) < self.w.tied_finance_years
+        rows, cols = np.nonzero(st.partnership_active | infra)
+        for i, j in zip(rows, cols):
+            g.add_edge(DONORS[j], st.iso3[i], strength=float(st.strength[i, j]), infrastructure=bool(infra[i, j]))
+        return g

@@ -1,0 +1,89 @@
+"""The coefficients of the decision rules (DESIGN.md section 9), with defaults and ranges.
+
+None is country-specific: every state follows the same rules with the same weights, and what
+differs between states is their data (``seeds/``). The defaults are a first calibration, set so
+that the end-2019 world is close to a steady state under the baseline levers and the paper's
+stylized facts hold; they are parameters for sensitivity analysis, not facts.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def _w(default: float, lo: float, hi: float, meaning: str):
+    return Field(default, ge=lo, le=hi, description=meaning)
+
+
+class Weights(BaseModel):
+    """Weights of the three decisions. Every field: default, allowed range, one-line meaning."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- 5G: threat perception ------------------------------------------------------------
+    threat_adjustment: float = _w(0.5, 0, 5, "per year: how fast threat perception moves toward its target")
+    w_us: float = _w(0.4, 0, 3, "threat raised by alignment with the US times conflict intensity")
+    w_peer: float = _w(0.3, 0, 3, "threat raised by the share of security partners restricting")
+    w_oda: float = _w(0.2, 0, 3, "threat moved by western minus Chinese ODA partnership strength")
+    w_eu: float = _w(0.6, 0, 5, "per year: member states' pull toward the EU mean threat, times toolbox strength")
+    w_jp: float = _w(0.4, 0, 5, "per year: member states' pull up toward Japan's threat, times information sharing")
+    # --- 5G: security policy utility --------------------------------------------------------
+    pi_core: float = _w(0.6, 0, 1, "protection of core exclusion relative to a full ban")
+    kappa_swap: float = _w(1.2, 0, 10, "rip-and-replace cost per unit of installed high-risk share")
+    kappa_price: float = _w(1.5, 0, 10, "weight of trusted vendors' price premium")
+    alpha_income: float = _w(0.5, 0, 2, "elasticity: poorer states feel the premium more (premium / income**alpha)")
+    kappa_ret: float = _w(2.0, 0, 10, "expected Chinese retaliation per unit of trade share with China times conflict")
+    kappa_al: float = _w(1.5, 0, 10, "alignment pressure: (align_us - align_cn) times conflict times US pressure")
+    kappa_toolbox: float = _w(0.6, 0, 5, "member states' pull toward restricting, times EU toolbox strength")
+    kappa_status_quo: float = _w(0.6, 0, 5, "utility of keeping the current policy (political cost of reversal)")
+    # --- 5G: procurement and vendors -----------------------------------------------------------
+    lifecycle_years: float = _w(8.0, 2, 30, "years between renewals of network equipment (lambda = 1 / lifecycle)")
+    rip_rate: float = _w(0.15, 0, 1, "per year: share of disallowed installed equipment ripped and replaced")
+    gamma_price: float = _w(4.0, 0, 20, "procurement: weight of price")
+    gamma_quality: float = _w(4.0, 0, 20, "procurement: weight of quality")
+    gamma_reach: float = _w(2.0, 0, 20, "procurement: weight of a vendor's global reach")
+    gamma_lockin: float = _w(3.0, 0, 20, "procurement: weight of the vendor's installed share (lock-in)")
+    gamma_finance: float = _w(2.0, 0, 20, "procurement: weight of tied finance from an infrastructure partner")
+    gamma_risk: float = _w(2.0, 0, 20, "procurement: distrust of high-risk vendors per unit of threat")
+    omega_core: float = _w(2.0, 1, 10, "weight of core sales in a vendor's R&D base relative to radio")
+    rd_elasticity: float = _w(0.5, 0, 3, "elasticity of a vendor's quality to its revenue share")
+    quality_adjustment: float = _w(0.25, 0, 5, "per year: how fast quality moves toward its R&D-given level")
+    export_control_drag: float = _w(0.4, 0, 1, "quality lost by a sanctioned vendor at full export-control intensity")
+    hard_conflict: float = _w(0.6, 0, 1, "conflict intensity above which export controls bite")
+    push_quality: float = _w(0.5, 0, 3, "quality gain of NEC and Fujitsu at full Japanese vendor push")
+    push_reach: float = _w(0.08, 0, 1, "per year: global reach gained by NEC and Fujitsu at full push")
+    viable_quality: float = _w(0.6, 0, 1.5, "quality a trusted vendor needs to be a real option")
+    viable_reach: float = _w(0.3, 0, 1, "global reach a trusted vendor needs to be a real option abroad")
+    # --- data-flow regimes ---------------------------------------------------------------------
+    d_protect: float = _w(2.0, 0, 10, "weight of governance data in the disposition toward protect")
+    d_trust: float = _w(1.5, 0, 10, "weight of governance data in the disposition toward trust")
+    d_open: float = _w(1.5, 0, 10, "weight of governance data in the disposition toward open")
+    d_sovereign: float = _w(2.0, 0, 10, "weight of governance data in the disposition toward sovereign")
+    phi: float = _w(1.5, 0, 10, "benefit of data flows with trade partners whose regimes are compatible")
+    kappa_cap: float = _w(2.0, 0, 10, "cost per unit of capacity a regime needs beyond what the state has")
+    kappa_switch: float = _w(0.8, 0, 5, "utility of keeping the current regime (cost of new legislation)")
+    kappa_brussels: float = _w(1.0, 0, 5, "pull toward protect per unit of trade share with the EU (single market)")
+    kappa_us_regime: float = _w(0.4, 0, 5, "pull toward open: alignment with the US times US pressure")
+    kappa_cn_regime: float = _w(0.5, 0, 5, "pull toward sovereign: alignment with China times Digital Silk Road intensity")
+    kappa_jp_regime: float = _w(0.5, 0, 5, "pull toward trust from Japan's DFFT push")
+    kappa_oda_regime: float = _w(0.8, 0, 5, "pull toward a donor's regime per unit of partnership strength")
+    dfft_max_lift: float = _w(0.5, 0, 1, "largest share of the compatibility gap a full DFFT push closes (referees do not win)")
+    interop_lift: float = _w(0.6, 0, 1, "share of the protect-trust gap closed by EU-Japan work beyond the bilateral agenda")
+    adequacy_capacity: float = _w(0.6, 0, 1, "data-protection capacity the EU requires before granting adequacy")
+    free_flow_threshold: float = _w(0.75, 0, 1, "compatibility at or above which two states exchange data freely")
+    capacity_growth: float = _w(0.005, 0, 0.1, "per year: capacity gained without aid (institutional learning)")
+    # --- digital ODA ---------------------------------------------------------------------------
+    oda_pooling_gain: float = _w(0.25, 0, 2, "efficiency gain of pooled EU-Japan budgets at full coordination")
+    oda_reach: float = _w(40.0, 1, 500, "recipients a fully staffed donor can work with in a year")
+    oda_income_ceiling: float = _w(12500.0, 1000, 100000, "GDP per capita (US$) above which a state gets no ODA")
+    a_size: float = _w(1.0, 0, 10, "recipient: value of offer size (log of amount per 0.01% of GDP)")
+    a_speed: float = _w(1.0, 0, 10, "recipient: value of a donor's speed")
+    a_conditions: float = _w(1.5, 0, 10, "recipient: dislike of conditions, weighted by its lack of freedom")
+    a_alignment: float = _w(1.0, 0, 10, "recipient: value of alignment with the donor")
+    india_bonus: float = _w(0.5, 0, 5, "recipient value of EU/Japan inclusion programs run with Indian partners")
+    u_outside: float = _w(1.2, -10, 10, "value of declining an offer")
+    alpha_capacity: float = _w(0.5, 0, 10, "capacity gained per unit of capacity money / (GDP / 1000)")
+    oda_bond: float = _w(0.5, 0, 1, "how far an accepted offer moves a partnership toward full strength")
+    partnership_half_life: float = _w(3.0, 0.25, 30, "years for a partnership's pull to halve without new offers")
+    partnership_years: float = _w(3.0, 0.25, 30, "years an accepted offer counts as an active partnership")
+    tied_finance_years: float = _w(5.0, 0, 30, "years infrastructure finance ties procurement to the donor's vendors")

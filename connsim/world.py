@@ -1,0 +1,235 @@
+"""The world as arrays: the states' attributes and state, built from the seeds and a scenario.
+
+:class:`WorldState` holds one row per state (the 193 UN members, plus any synthetic third
+countries) and one column per vendor or donor. The EU itself is not a row: it has no network or
+regime of its own; member states carry those. Everything the decisions read or write is here,
+so a step is a handful of array operations over all states at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from connsim.scenario import DONORS, Scenario
+from connsim.seeds import POLICIES, REGIMES, Seeds
+
+__all__ = ["WorldState", "build_world", "PAPER_REGIONS", "DONOR_PRIORITY", "OCRE_REGIONS", "INDIA_LINKED_REGIONS"]
+
+KINDS = ("Power", "MemberState", "ThirdCountry")
+PAPER_REGIONS = (
+    "EU", "Western Balkans", "Eastern Europe", "Central Asia", "Indo-Pacific", "South Asia",
+    "Africa", "Latin America", "Middle East", "Like-minded", "Power",
+)
+_CP = {"Western Balkans": 1.0, "Eastern Europe": 1.0, "Central Asia": 1.0, "Indo-Pacific": 1.0, "Africa": 1.0,
+       "South Asia": 0.7, "Middle East": 0.6, "Latin America": 0.5}
+#: Donor priority by region (ESTIMATED): the EU, member states and Japan follow the regions the
+#: 2019 Connectivity Partnership names; the US the Indo-Pacific and its hemisphere; China's Belt
+#: and Road reaches everywhere, Africa and Asia first.
+DONOR_PRIORITY = {
+    "EUU": _CP,
+    "MS": _CP,
+    "JPN": _CP,
+    "USA": {"Indo-Pacific": 1.0, "Latin America": 1.0, "South Asia": 0.8, "Africa": 0.7, "Middle East": 0.7,
+            "Eastern Europe": 0.7, "Western Balkans": 0.5, "Central Asia": 0.5},
+    "CHN": {"Africa": 1.0, "South Asia": 1.0, "Central Asia": 1.0, "Indo-Pacific": 1.0, "Middle East": 0.9,
+            "Western Balkans": 0.8, "Latin America": 0.8, "Eastern Europe": 0.7},
+}
+#: The Open and Connected Ring around Europe: the EU's neighbourhood east and south.
+OCRE_REGIONS = ("Western Balkans", "Eastern Europe", "Central Asia", "Middle East")
+OCRE_UN_REGIONS = ("Northern Africa",)
+#: Where trilateral work with Indian companies on financial inclusion helps (large Indian
+#: diasporas and/or Muslim populations, after the paper): South Asia, the Middle East, Africa.
+INDIA_LINKED_REGIONS = ("South Asia", "Middle East", "Africa")
+#: Regime each donor promotes; vendors its infrastructure finance is tied to (by origin).
+DONOR_REGIME = {"EUU": "protect", "MS": "protect", "JPN": "trust", "USA": "open", "CHN": "sovereign"}
+DONOR_CAMP = {"EUU": 1.0, "MS": 1.0, "JPN": 1.0, "USA": 1.0, "CHN": -1.0}
+EQUIPMENT_SPEND_SHARE = 0.001
+"""Yearly network-equipment spend as a share of GDP (ESTIMATED: about US$90bn of service-provider
+equipment in 2019 (Dell'Oro) against about US$87tn of world GDP)."""
+
+
+@dataclass
+class WorldState:
+    """All state of the world as arrays; row i is state ``iso3[i]``."""
+
+    # identity
+    iso3: np.ndarray
+    name: np.ndarray
+    region: np.ndarray
+    paper_region: np.ndarray
+    kind: np.ndarray  # index into KINDS
+    member: np.ndarray  # EU member state
+    power: np.ndarray  # JPN, USA, CHN
+    third: np.ndarray
+    synthetic: np.ndarray
+    # fixed attributes
+    gdp: np.ndarray
+    population: np.ndarray
+    income: np.ndarray  # GDP per capita / world median
+    gdp_per_capita: np.ndarray
+    freedom: np.ndarray  # (14 - PR - CL) / 12
+    rule_of_law01: np.ndarray
+    align_us: np.ndarray
+    align_cn: np.ndarray
+    trade_eu: np.ndarray
+    trade_cn: np.ndarray
+    security_culture: np.ndarray
+    # decisions and their state
+    policy: np.ndarray
+    regime: np.ndarray
+    threat: np.ndarray
+    capacity: np.ndarray
+    adequacy: np.ndarray
+    core: np.ndarray  # (n, v) installed core shares
+    ran: np.ndarray  # (n, v) installed radio shares
+    hr_core: np.ndarray
+    hr_ran: np.ndarray
+    finance: np.ndarray  # (n, v) tied finance
+    premium_paid: np.ndarray  # cumulative, US$
+    rip_paid: np.ndarray  # cumulative, US$
+    policy_locked_until: np.ndarray  # year until which an imposed policy holds
+    regime_locked_until: np.ndarray
+    adequacy_locked_until: np.ndarray
+    # ODA (n, d)
+    strength: np.ndarray
+    last_accept: np.ndarray  # year of the last accepted offer (-inf: never)
+    last_infra: np.ndarray
+    partnership_active: np.ndarray
+    # vendors (v,)
+    quality: np.ndarray
+    reach: np.ndarray
+    # networks (sparse)
+    trade: sparse.csr_matrix  # row-normalised trade weights W
+    blocs: sparse.csr_matrix  # (n, b) security-bloc membership
+    bloc_names: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.iso3.shape[0]
+
+    def refresh_exposure(self, high_risk: np.ndarray) -> None:
+        """Recompute the high-risk shares of the installed core and radio networks."""
+        self.hr_core = self.core[:, high_risk].sum(axis=1)
+        self.hr_ran = self.ran[:, high_risk].sum(axis=1)
+
+
+def _synthetic_rows(countries: pd.DataFrame, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """N third countries drawn from the real ones: each copies a template's attributes and ties,
+    with its size (GDP, population) scaled by a lognormal factor."""
+    pool = countries.index[countries["kind"] == "ThirdCountry"].to_numpy()
+    templates = rng.choice(pool, size=n, replace=True)
+    rows = countries.loc[templates].copy().reset_index(drop=True)
+    scale = rng.lognormal(0.0, 0.3, size=n)
+    rows["gdp_usd"] = rows["gdp_usd"].to_numpy() * scale
+    rows["population"] = rows["population"].to_numpy() * scale
+    width = len(str(n))
+    rows["iso3"] = [f"S{i:0{width}d}" for i in range(1, n + 1)]
+    rows["name"] = [f"Synthetic {i} (like {t})" for i, t in zip(range(1, n + 1), countries.loc[templates, "iso3"])]
+    return rows, templates
+
+
+def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> WorldState:
+    """Arrays of the end-2019 world (plus synthetic third countries) for a scenario."""
+    countries = seeds.countries[seeds.countries["iso3"] != "EUU"].reset_index(drop=True)
+    index_of = {c: i for i, c in enumerate(countries["iso3"])}
+    n_real = len(countries)
+    templates = np.arange(n_real)
+    if scenario.synthetic_third_countries:
+        synth, tmpl = _synthetic_rows(countries, scenario.synthetic_third_countries, rng)
+        countries = pd.concat([countries, synth], ignore_index=True)
+        templates = np.concatenate([templates, tmpl])
+    n = len(countries)
+    col = lambda c, dtype=float: countries[c].to_numpy(dtype=dtype)  # noqa: E731
+
+    vendors = seeds.vendors
+    high_risk = vendors["high_risk"].to_numpy(bool)
+
+    # --- installed networks: each state's 2019 high-risk share split over HR vendors by their
+    # world shares, the rest over trusted vendors by theirs (home vendors get a home bonus)
+    def installed(hr_share: np.ndarray, world: np.ndarray) -> np.ndarray:
+        hr_w = np.where(high_risk, world, 0.0)
+        tr_w = np.where(~high_risk, world, 0.0)
+        out = hr_share[:, None] * hr_w / hr_w.sum() + (1 - hr_share)[:, None] * tr_w / tr_w.sum()
+        return out
+
+    hr_core0, hr_ran0 = col("hr_core_share"), col("hr_ran_share")
+    core = installed(hr_core0, vendors["core_share_2019"].to_numpy(float))
+    ran = installed(hr_ran0, vendors["ran_share_2019"].to_numpy(float))
+
+    # --- trade network: the seeds' top partners, rows normalised to 1; synthetic rows copy
+    # their template's ties (to real states), so edges grow linearly with states
+    tp = seeds.trade_partners
+    src = tp["iso3"].map(index_of).to_numpy()
+    dst = tp["partner"].map(index_of).to_numpy()
+    wts = tp["weight"].to_numpy(float)
+    by_src = sparse.csr_matrix((wts, (src, dst)), shape=(n_real, n_real))
+    trade = by_src[templates]
+    trade = sparse.csr_matrix((trade.data, trade.indices, trade.indptr), shape=(n, n))
+    rowsum = np.asarray(trade.sum(axis=1)).ravel()
+    trade = sparse.diags(1.0 / np.where(rowsum > 0, rowsum, 1.0)) @ trade
+
+    # --- security blocs (bipartite membership)
+    bloc_names = tuple(sorted(seeds.blocs["bloc"].unique()))
+    bl = seeds.blocs[seeds.blocs["iso3"].isin(index_of)]
+    b_real = sparse.csr_matrix(
+        (np.ones(len(bl)), (bl["iso3"].map(index_of).to_numpy(), bl["bloc"].map(bloc_names.index).to_numpy())),
+        shape=(n_real, len(bloc_names)),
+    )
+    blocs = b_real[templates].tocsr()
+    synthetic = np.arange(n) >= n_real
+    # synthetic states copy their template's alliances but are not members of the EU
+    if synthetic.any() and "eu27" in bloc_names:
+        blocs = blocs.tolil()
+        blocs[np.nonzero(synthetic)[0], bloc_names.index("eu27")] = 0
+        blocs = blocs.tocsr()
+        blocs.eliminate_zeros()
+
+    kind = countries["kind"].map(KINDS.index).to_numpy()
+    member = kind == KINDS.index("MemberState")
+    power = kind == KINDS.index("Power")
+    gdp = col("gdp_usd")
+    pop = col("population")
+    gdp_pc = gdp / pop
+    freedom = (14.0 - col("fh_political_rights") - col("fh_civil_liberties")) / 12.0
+
+    d = len(DONORS)
+    last_accept = np.full((n, d), -np.inf)
+    last_infra = np.full((n, d), -np.inf)
+    strength = np.zeros((n, d))
+    for row in seeds.oda_projects.itertuples():
+        if row.iso3 in index_of:
+            i, j = index_of[row.iso3], DONORS.index(row.donor)
+            rows_i = np.nonzero(templates == i)[0]
+            strength[rows_i, j] = 0.5
+            last_accept[rows_i, j] = max(last_accept[i, j], float(row.year))
+            if row.program == "infrastructure":
+                last_infra[rows_i, j] = max(last_infra[i, j], float(row.year))
+
+    world = WorldState(
+        iso3=col("iso3", object), name=col("name", object), region=col("region", object),
+        paper_region=col("paper_region", object), kind=kind, member=member, power=power,
+        third=kind == KINDS.index("ThirdCountry"), synthetic=synthetic,
+        gdp=gdp, population=pop, income=gdp_pc / np.median(gdp_pc[:n_real]), gdp_per_capita=gdp_pc,
+        freedom=freedom, rule_of_law01=np.clip((col("rule_of_law") + 2.5) / 5.0, 0, 1),
+        align_us=col("align_us"), align_cn=col("align_cn"), trade_eu=col("trade_share_eu27"),
+        trade_cn=col("trade_share_chn"), security_culture=col("security_culture"),
+        policy=countries["policy_5g_2019"].map(POLICIES.index).to_numpy(np.int8),
+        regime=countries["regime_2019"].map(REGIMES.index).to_numpy(np.int8),
+        threat=col("security_culture").copy(), capacity=col("dp_capacity").copy(),
+        adequacy=col("adequacy_2019", bool).copy(),
+        core=core, ran=ran, hr_core=hr_core0.copy(), hr_ran=hr_ran0.copy(),
+        finance=np.zeros_like(core), premium_paid=np.zeros(n), rip_paid=np.zeros(n),
+        policy_locked_until=np.full(n, -np.inf), regime_locked_until=np.full(n, -np.inf),
+        adequacy_locked_until=np.full(n, -np.inf),
+        strength=strength, last_accept=last_accept, last_infra=last_infra,
+        partnership_active=np.zeros((n, d), dtype=bool),
+        quality=vendors["quality_2019"].to_numpy(float).copy(), reach=vendors["reach_2019"].to_numpy(float).copy(),
+        trade=trade.tocsr(), blocs=blocs, bloc_names=bloc_names,
+    )
+    world.refresh_exposure(high_risk)
+    return world
