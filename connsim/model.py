@@ -133,6 +133,7 @@ class WorldModel(mesa.Model):
         self._offers = np.zeros((len(DONORS), st.n))
         self._refresh_partnerships()
         self._levers = self._lever_values(self.year)
+        self._calibrate_vendor_constants()
         self._procure(0.0)  # revenue shares of 2019 (no equipment changes hands at dt=0)
 
         # --- Mesa agents: thin views on the arrays
@@ -222,6 +223,22 @@ class WorldModel(mesa.Model):
         p_hr = (self.price[hr] * share[hr]).sum() / max(share[hr].sum(), 1e-9)
         return float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / self.price[hr].min() - 1.0)
 
+    def _calibrate_vendor_constants(self) -> None:
+        """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares."""
+        st, w = self.state, self.w
+        allowed = dict(zip(("core", "ran"), vendors.allowed_vendors(st.policy, self.high_risk)))
+        self.vendor_constant = {}
+        for layer in ("core", "ran"):
+            installed = getattr(st, layer)
+            target = self._market @ installed
+
+            def shares(c, layer=layer, installed=installed):
+                return vendors.procurement_shares(
+                    allowed[layer], self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, c
+                )
+
+            self.vendor_constant[layer] = vendors.calibrate_constants(target, self._market, shares)
+
     def _procure(self, dt: float) -> None:
         """Renew core and radio capacity, pay for autonomy, and move vendors' quality."""
         st, w, lv = self.state, self.w, self._levers
@@ -229,11 +246,11 @@ class WorldModel(mesa.Model):
         renewal, rip = self.renewal * dt, 1.0 - (1.0 - w.rip_rate) ** dt
         network_value = self._spend * w.lifecycle_years  # replacement value of a whole network
         restricted = {"core": st.policy >= 1, "ran": st.policy == 2}
-        bought = {}
+        bought, new_shares = {}, {}
         for layer, allowed in (("core", allow_core), ("ran", allow_ran)):
             installed = getattr(st, layer)
-            args = (self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w)
-            new = vendors.procurement_shares(allowed, *args)
+            args = (self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, self.vendor_constant[layer])
+            new = new_shares[layer] = vendors.procurement_shares(allowed, *args)
             updated, ripped, bought[layer] = vendors.renew_capacity(installed, new, allowed, renewal, rip)
             setattr(st, layer, updated)
             if dt > 0 and restricted[layer].any():
@@ -246,7 +263,7 @@ class WorldModel(mesa.Model):
         st.refresh_exposure(self.high_risk)
         # vendors: revenue from what they sold, core weighted omega (at dt = 0: the 2019 base)
         if dt == 0:
-            revenue = self._market @ (w.omega_core * st.core + st.ran)
+            revenue = self._market @ (w.omega_core * new_shares["core"] + new_shares["ran"])
             self.revenue_share_2019 = self.revenue_share = revenue / revenue.sum()
             return
         revenue = self._market @ (w.omega_core * bought["core"] + bought["ran"])

@@ -39,6 +39,7 @@ __all__ = [
     "renew_capacity",
     "vendor_quality",
     "viable_trusted_vendors",
+    "calibrate_constants",
 ]
 
 OPEN, CORE_EXCLUDED, BANNED = range(3)
@@ -135,15 +136,19 @@ def procurement_shares(
     threat: np.ndarray,
     high_risk: np.ndarray,
     w,
+    constant: np.ndarray | None = None,
 ) -> np.ndarray:
     """Shares of new capacity each state buys from each vendor: (n, v), rows sum to 1.
 
     Logit over the allowed vendors of
-    ``V = -g_price*price + g_quality*quality + g_reach*reach + g_lockin*installed
-    + g_finance*tied finance - g_risk*threat*high_risk``.
+    ``V = constant + -g_price*price + g_quality*quality + g_reach*reach + g_lockin*installed
+    + g_finance*tied finance - g_risk*threat*high_risk``, where ``constant`` (per vendor, not
+    per state) stands for everything about a vendor the other terms miss; the model calibrates
+    it so that 2019 purchases reproduce the 2019 market shares.
     """
     v = (
-        -w.gamma_price * price[None, :]
+        (0.0 if constant is None else constant[None, :])
+        - w.gamma_price * price[None, :]
         + w.gamma_quality * quality[None, :]
         + w.gamma_reach * reach[None, :]
         + w.gamma_lockin * installed
@@ -192,7 +197,7 @@ def vendor_quality(
     """
     ratio = np.maximum(revenue_share, 1e-6) / np.maximum(revenue_share_2019, 1e-6)
     target = quality_2019 * ratio**w.rd_elasticity * (1.0 - w.export_control_drag * export_control) * (1.0 + w.push_quality * push)
-    target = np.clip(target, 0.05, 1.5)
+    target = np.clip(target, 0.05, 1.0)  # 1.0: the 2019 technology frontier
     return quality + dt * w.quality_adjustment * (target - quality)
 
 
@@ -210,3 +215,20 @@ def viable_trusted_vendors(
     home_only = trusted & ~global_ok & (origin_index >= 0)
     np.add.at(counts, origin_index[home_only], 1)
     return counts
+
+
+def calibrate_constants(target: np.ndarray, market: np.ndarray, shares_given, iterations: int = 50) -> np.ndarray:
+    """Per-vendor constants so that market-weighted purchases match ``target`` world shares.
+
+    ``shares_given(constant) -> (n, v)`` computes purchase shares; the fixed-point update
+    ``c += log(target / achieved)`` is the standard calibration of alternative-specific
+    constants in discrete-choice models (Berry 1994).
+    """
+    constant = np.zeros_like(target)
+    for _ in range(iterations):
+        achieved = market @ shares_given(constant)
+        step = np.log(np.maximum(target, 1e-9) / np.maximum(achieved, 1e-12))
+        constant = constant + step
+        if np.abs(step).max() < 1e-6:
+            break
+    return constant - constant.mean()
