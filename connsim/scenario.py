@@ -2,68 +2,125 @@
 
 A scenario is a TOML file in ``scenarios/`` (or anywhere), read with ``tomllib`` and validated
 into a frozen :class:`Scenario`. It may ``extends`` another (a library name or a path relative
-to the file); tables merge key by key, events add up. Every lever has a unit, a range, a default
-and a meaning (``connsim show``). A lever that may change over time takes a number or a
-schedule ``{ 2019 = 0.5, 2025 = 1.0 }`` interpolated linearly between years and held constant
-outside them.
+to the file): the child's keys replace the parent's, except that the tables ``weights``,
+``oda_budget_scale`` and ``oda_staffing`` merge key by key and ``events`` add up. Every lever
+has a unit, a range, a default and a meaning (``connsim show``). A lever that may change over
+time takes a number or a schedule ``{ 2019 = 0.5, 2023 = 0.9 }`` (a ramp), interpolated
+linearly between the years given and held constant outside them.
 
 A wrong scenario is refused before any run with one :class:`ScenarioError` naming the file, the
-key path and what is allowed, all problems of the file at once.
+key path and what is allowed, all problems of the file at once. Values are checked strictly: a
+string or a boolean where a number is expected is refused, not converted.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
+import annotated_types as atypes
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from connsim.seeds import POLICIES, REGIMES, SeedError, load_seeds
 from connsim.weights import Weights
 
-__all__ = ["Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "SCENARIOS_DIR", "DONORS", "LEVERS"]
+__all__ = [
+    "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table",
+    "SCENARIOS_DIR", "DONORS", "LEVERS",
+]
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 #: Donors of digital ODA: the EU itself, EU member states (pooled), Japan, the US, China.
 DONORS = ("EUU", "MS", "JPN", "USA", "CHN")
 COOPERATION_LEVELS = ("none", "bilateral", "beyond_bilateral")
+EVENT_KINDS = ("vendor_policy", "regime", "adequacy", "conflict_shock")
+#: Tables that merge key by key under ``extends`` and :meth:`Scenario.replace`.
+MERGED_TABLES = ("weights", "oda_budget_scale", "oda_staffing")
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be run. ``problems`` lists each as 'key.path: what is allowed'."""
 
     def __init__(self, source: str, problems: list[str]):
-        self.source = source
+        self.source = str(source)
         self.problems = list(problems)
-        lines = [f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"]
-        lines += [f"  - {p}" for p in problems]
+        lines = [f"{self.source}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"]
+        lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.problems))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _custom(message: str) -> PydanticCustomError:
+    # the message goes through the context so that braces in it are not read as a template
+    return PydanticCustomError("connsim", "{message}", {"message": message})
 
 
 # --- schedules: a number, or {year: value} -----------------------------------------------------
 
-
-def _schedule_in(lo: float, hi: float):
-    def check(value):
-        values = value.values() if isinstance(value, dict) else [value]
-        for v in values:
-            if not lo <= v <= hi:
-                raise ValueError(f"value {v} is out of range; allowed {lo}..{hi}")
-        if isinstance(value, dict):
-            if not value:
-                raise ValueError("a schedule needs at least one year")
-            return {int(k): float(v) for k, v in sorted(value.items())}
-        return float(value)
-
-    return AfterValidator(check)
+_NUMBER, _SCHEDULE = "<number>", "<schedule>"
 
 
-Schedule01 = Annotated[float | dict[int, float], _schedule_in(0.0, 1.0)]
-Schedule02 = Annotated[float | dict[int, float], _schedule_in(0.0, 2.0)]
-Scale = Annotated[float | dict[int, float], _schedule_in(0.0, 10.0)]
+def _year_key(key: Any) -> int:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.strip().isdigit() and len(key.strip()) <= 6:
+        return int(key)
+    raise _custom(f"{_short(key)} is not a year; a schedule maps years to values, e.g. {{2019 = 0.5, 2023 = 0.9}}")
+
+
+def _sorted_schedule(value):
+    return dict(sorted(value.items())) if isinstance(value, dict) else value
+
+
+class Range:
+    """Metadata of a schedule lever: the range of its values (read by ``connsim show``)."""
+
+    def __init__(self, lo: float, hi: float, lo_open: bool = False):
+        self.lo, self.hi, self.lo_open = lo, hi, lo_open
+
+    def __repr__(self):
+        return f"Range({self.lo}, {self.hi})"
+
+    @property
+    def text(self) -> str:
+        return f"{'above ' if self.lo_open else ''}{_fmt(self.lo)}..{_fmt(self.hi)}"
+
+
+def _schedule(lo: float, hi: float):
+    """A lever that may change over time: a number in lo..hi, or {year = value} with such values."""
+    value = Annotated[float, atypes.Ge(lo), atypes.Le(hi)]
+    table = Annotated[dict[Annotated[int, BeforeValidator(_year_key)], value], atypes.MinLen(1)]
+    return Annotated[
+        Union[Annotated[value, Tag(_NUMBER)], Annotated[table, Tag(_SCHEDULE)]],
+        Discriminator(lambda v: _SCHEDULE if isinstance(v, dict) else _NUMBER),
+        AfterValidator(_sorted_schedule),
+        Range(lo, hi),
+    ]
+
+
+Schedule01 = _schedule(0.0, 1.0)
+Schedule02 = _schedule(0.0, 2.0)
+Scale = _schedule(0.0, 10.0)
+Donor = Literal["EUU", "MS", "JPN", "USA", "CHN"]
 
 
 def schedule_at(value: float | dict[int, float], year: float) -> float:
@@ -72,6 +129,13 @@ def schedule_at(value: float | dict[int, float], year: float) -> float:
         return float(value)
     years = np.fromiter(value.keys(), float)
     return float(np.interp(year, years, np.fromiter(value.values(), float)))
+
+
+def _field(default, meaning: str, unit: str = "", allowed: str | None = None, **bounds):
+    extra = {"unit": unit}
+    if allowed:
+        extra["allowed"] = allowed
+    return Field(default, description=meaning, json_schema_extra=extra, **bounds)
 
 
 class Event(BaseModel):
@@ -84,13 +148,18 @@ class Event(BaseModel):
     policies, holds for ``hold_years`` (default: to the end of the run).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    year: float = Field(description="when the event happens (fractional years allowed)")
-    kind: Literal["vendor_policy", "regime", "adequacy", "conflict_shock"]
-    iso3: str | None = Field(None, description="the state the event concerns")
-    value: str | float | bool
-    hold_years: float | None = Field(None, gt=0, description="years the imposed choice holds")
+    year: float = _field(..., "when the event happens (fractional years allowed)", "year",
+                         allowed="a year within the scenario's horizon, e.g. 2022 or 2022.5")
+    kind: Literal["vendor_policy", "regime", "adequacy", "conflict_shock"] = _field(..., "what happens")
+    iso3: str | None = _field(None, "the state the event concerns", allowed="an ISO3 code of seeds/countries.csv, e.g. 'KEN'")
+    value: str | float | bool = _field(
+        ..., "the policy, regime, adequacy or shock imposed",
+        allowed=f"for vendor_policy one of {', '.join(POLICIES)}; for regime one of {', '.join(REGIMES)}; "
+        "for adequacy true or false; for conflict_shock a number in -1..1",
+    )
+    hold_years: float | None = _field(None, "years the imposed choice holds (default: to the end)", "years", gt=0)
 
     @field_validator("iso3")
     @classmethod
@@ -98,55 +167,56 @@ class Event(BaseModel):
         return v.upper() if isinstance(v, str) else v
 
 
-def _meaning(default, meaning: str, unit: str = "", **bounds):
-    return Field(default, description=f"{meaning}{f' [{unit}]' if unit else ''}", **bounds)
-
-
 class Scenario(BaseModel):
     """A complete, validated scenario. Immutable: use :meth:`replace` for a changed copy."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    name: str = _meaning("unnamed", "short name")
-    description: str = _meaning("", "the story, and which claim of the paper it explores")
-    extends: str | None = _meaning(None, "library name or path of the scenario this one builds on")
+    name: str = _field("unnamed", "short name (default: the file name)")
+    description: str = _field("", "the story, and which claim of the paper it explores")
+    extends: str | None = _field(None, "library name or path of the scenario this one builds on")
     # --- time --------------------------------------------------------------------------------
-    start_year: int = _meaning(2019, "first year; step 0 is its first quarter", "year", ge=2019, le=2100)
-    end_year: int = _meaning(2030, "last year simulated (inclusive)", "year", ge=2019, le=2200)
-    steps_per_year: int = _meaning(4, "model steps per year (4 = quarterly)", "steps", ge=1, le=12)
+    start_year: int = _field(2019, "first year; step 0 is its first quarter", "year", ge=2019, le=2100)
+    end_year: int = _field(2030, "last year simulated (inclusive)", "year", ge=2019, le=2200)
+    steps_per_year: int = _field(4, "model steps per year (4 = quarterly)", "steps", ge=1, le=12)
     # --- levers ------------------------------------------------------------------------------
-    us_china_conflict: Schedule01 = _meaning(0.5, "intensity of the US-China trade-tech conflict", "0..1")
-    us_pressure: Schedule01 = _meaning(0.5, "US pressure on partners to exclude high-risk vendors and adopt open data flows", "0..1")
-    eu_japan_cooperation: Literal["none", "bilateral", "beyond_bilateral"] = _meaning(
-        "bilateral", "depth of EU-Japan cooperation: none, bilateral (the 2019 partnership), beyond_bilateral (multilateral settings and third countries)"
+    us_china_conflict: Schedule01 = _field(0.5, "intensity of the US-China trade-tech conflict", "0..1")
+    us_pressure: Schedule01 = _field(0.5, "US pressure on partners to exclude high-risk vendors and adopt open data flows", "0..1")
+    eu_japan_cooperation: Literal["none", "bilateral", "beyond_bilateral"] = _field(
+        "bilateral", "depth of EU-Japan cooperation: none, bilateral (the 2019 partnership), beyond_bilateral (multilateral settings and third countries); also sets 5G information sharing"
     )
-    eu_toolbox_strength: Schedule01 = _meaning(0.3, "strength of the EU 5G toolbox pulling member states toward a common norm", "0..1")
-    japan_vendor_push: Schedule01 = _meaning(0.2, "Japan's push to make NEC and Fujitsu global players (6G, Open RAN)", "0..1")
-    digital_silk_road_intensity: Schedule02 = _meaning(1.0, "multiplier on China's Digital Silk Road finance and pull", "0..2")
-    adequacy_openness: float = _meaning(0.15, "yearly probability that the EU grants adequacy to a qualifying state", "per year", ge=0, le=1)
-    dfft_multilateral_push: Schedule01 = _meaning(0.3, "Japan's Data Free Flow with Trust push in the G20 and WTO", "0..1")
-    eu_jp_oda_coordination: Schedule01 = _meaning(0.2, "EU-Japan coordination of digital ODA (JICA-EIB kind): pooling, no double targeting", "0..1")
-    open_connected_ring: Schedule01 = _meaning(0.0, "focus of EU and Japanese ODA on the Open and Connected Ring around Europe", "0..1")
-    india_trilateral: bool = _meaning(False, "EU/Japan financial-inclusion programs run with Indian partners")
-    oda_budget_scale: dict[str, Scale] = _meaning({}, "donor -> multiplier on its 2019 digital-ODA budget (donors: EUU MS JPN USA CHN)", "x2019")
-    oda_staffing: dict[str, Annotated[float, Field(gt=0, le=1)]] = _meaning({}, "donor -> staffing level replacing the seed value", "0..1")
+    eu_toolbox_strength: Schedule01 = _field(0.3, "strength of the EU 5G toolbox pulling member states toward a common norm", "0..1")
+    japan_vendor_push: Schedule01 = _field(0.2, "Japan's push to make NEC and Fujitsu global players (6G, Open RAN)", "0..1")
+    digital_silk_road_intensity: Schedule02 = _field(1.0, "multiplier on China's Digital Silk Road finance and pull", "x2019")
+    adequacy_openness: float = _field(0.15, "yearly probability that the EU grants adequacy to a qualifying state", "per year", ge=0, le=1)
+    dfft_multilateral_push: Schedule01 = _field(0.3, "Japan's Data Free Flow with Trust push in the G20 and WTO", "0..1")
+    eu_jp_oda_coordination: Schedule01 = _field(0.2, "EU-Japan coordination of digital ODA (JICA-EIB kind): pooling, no double targeting", "0..1")
+    open_connected_ring: Schedule01 = _field(0.0, "focus of EU and Japanese ODA on the Open and Connected Ring around Europe", "0..1")
+    india_trilateral: bool = _field(False, "EU/Japan financial-inclusion programs run with Indian partners")
+    oda_budget_scale: dict[Donor, Scale] = _field(
+        {}, "donor -> multiplier on its 2019 digital-ODA budget (donors: EUU MS JPN USA CHN)", "x2019",
+        allowed=f"a table {{donor = scale}}, donors {', '.join(DONORS)}, each scale a number in 0..10 or a schedule {{year = scale}}",
+    )
+    oda_staffing: dict[Donor, Annotated[float, atypes.Gt(0), atypes.Le(1)]] = _field(
+        {}, "donor -> staffing level of its digital ODA, replacing the seed value", "0..1",
+        allowed=f"a table {{donor = staffing}}, donors {', '.join(DONORS)}, each staffing a number above 0 up to 1",
+    )
     # --- behaviour ---------------------------------------------------------------------------
-    beta_policy: float = _meaning(4.0, "rationality of 5G security-policy choices (logit beta)", "1/utility", ge=0, le=100)
-    beta_regime: float = _meaning(4.0, "rationality of data-regime choices (logit beta)", "1/utility", ge=0, le=100)
-    beta_oda: float = _meaning(3.0, "rationality of recipients choosing among ODA offers", "1/utility", ge=0, le=100)
-    revision_probability: float = _meaning(0.35, "probability that a state revises a decision within a year (policy inertia)", "per year", ge=0, le=1)
-    weights: Weights = _meaning(Weights(), "coefficients of the decision rules (see connsim.weights)")
+    beta_policy: float = _field(4.0, "rationality of 5G security-policy choices (logit beta)", "1/utility", ge=0, le=100)
+    beta_regime: float = _field(4.0, "rationality of data-regime choices (logit beta)", "1/utility", ge=0, le=100)
+    beta_oda: float = _field(3.0, "rationality of recipients choosing among ODA offers", "1/utility", ge=0, le=100)
+    revision_probability: float = _field(0.35, "probability that a state revises a decision within a year (policy inertia)", "per year", ge=0, le=1)
+    weights: Weights = _field(Weights(), "coefficients of the decision rules (see connsim.weights)",
+                              allowed="a table [weights] of the coefficients in connsim.weights")
     # --- events and scale --------------------------------------------------------------------
-    events: tuple[Event, ...] = _meaning((), "timed events")
-    synthetic_third_countries: int = _meaning(0, "third countries added, drawn from the real ones, to scale the world", "states", ge=0, le=1_000_000)
+    events: tuple[Event, ...] = _field((), "timed events",
+                                       allowed="an array of tables [[events]], each with year, kind, iso3, value and optionally hold_years")
+    synthetic_third_countries: int = _field(0, "third countries added, drawn from the real ones, to scale the world", "states", ge=0, le=1_000_000)
 
-    @field_validator("oda_budget_scale", "oda_staffing")
+    @field_validator("events", mode="before")
     @classmethod
-    def _known_donors(cls, v):
-        unknown = [k for k in v if k not in DONORS]
-        if unknown:
-            raise ValueError(f"unknown donor {unknown[0]!r}; allowed {', '.join(DONORS)}")
-        return v
+    def _events_as_tuple(cls, v):
+        return tuple(v) if isinstance(v, list) else v
 
     # --- derived -----------------------------------------------------------------------------
     @property
@@ -173,8 +243,14 @@ class Scenario(BaseModel):
         return COOPERATION_LEVELS.index(self.eu_japan_cooperation) / 2
 
     def replace(self, **changes: Any) -> "Scenario":
-        """A validated copy with ``changes``; dict values merge into dict fields (``weights``)."""
-        data = _merge(self.model_dump(exclude_defaults=False), changes, concat_events=False)
+        """A validated copy with ``changes``.
+
+        A lever given a schedule replaces the old value entirely:
+        ``replace(us_china_conflict={2019: 0.5, 2022: 1.0})``. The tables ``weights``,
+        ``oda_budget_scale`` and ``oda_staffing`` merge key by key: ``replace(weights={"w_us": 0.6})``
+        changes one weight. ``events`` replaces the events. Raises :class:`ScenarioError`.
+        """
+        data = _merge(self.model_dump(), changes, concat_events=False)
         return _validate(data, f"{self.name} (replace)")
 
 
@@ -183,6 +259,138 @@ LEVERS = (
     "digital_silk_road_intensity", "adequacy_openness", "dfft_multilateral_push", "eu_jp_oda_coordination",
     "open_connected_ring", "india_trilateral", "oda_budget_scale", "oda_staffing",
 )
+TIME_KEYS = ("start_year", "end_year", "steps_per_year")
+BEHAVIOUR_KEYS = ("beta_policy", "beta_regime", "beta_oda", "revision_probability", "synthetic_third_countries")
+
+
+# --- what is allowed where (for messages and ``connsim show``) -------------------------------------
+
+
+def _range_of(info) -> Range | None:
+    for m in info.metadata:
+        if isinstance(m, Range):
+            return m
+    lo = hi = None
+    lo_open = False
+    for m in info.metadata:
+        if isinstance(m, atypes.Ge):
+            lo = m.ge
+        elif isinstance(m, atypes.Gt):
+            lo, lo_open = m.gt, True
+        elif isinstance(m, atypes.Le):
+            hi = m.le
+    return Range(lo, hi, lo_open) if lo is not None and hi is not None else None
+
+
+def _schedule_range(info) -> Range | None:
+    """The value range of a schedule lever (None for other fields)."""
+    meta = getattr(info, "metadata", ())
+    return next((m for m in meta if isinstance(m, Range)), None)
+
+
+def allowed_text(owner: type[BaseModel], name: str) -> str:
+    """What a field of ``owner`` accepts, in words."""
+    info = owner.model_fields[name]
+    extra = info.json_schema_extra or {}
+    if isinstance(extra, dict) and extra.get("allowed"):
+        return str(extra["allowed"])
+    sched = _schedule_range(info)
+    if sched is not None:
+        return (f"a number in {sched.text}, or a schedule {{year = value}} such as {{2019 = 0.5, 2023 = 0.9}} "
+                f"with values in {sched.text}")
+    ann = info.annotation
+    args = getattr(ann, "__args__", ())
+    if getattr(ann, "__origin__", None) is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    rng = _range_of(info)
+    if ann is bool:
+        return "true or false"
+    if ann is int:
+        return f"an integer in {rng.text}" if rng else "an integer"
+    if ann is float:
+        return f"a number in {rng.text}" if rng else "a number"
+    if ann is str or ann == (str | None):
+        return "a string"
+    return str(ann)
+
+
+def _owner_and_field(loc: list[str]) -> tuple[type[BaseModel] | None, str | None, list[str]]:
+    """The model and field a (cleaned) key path points into, and the parts after the field."""
+    if not loc:
+        return None, None, []
+    if loc[0] == "weights" and len(loc) > 1:
+        return Weights, loc[1], loc[2:]
+    if loc[0] == "events" and len(loc) > 2:
+        return Event, loc[2], loc[3:]
+    return Scenario, loc[0], loc[1:]
+
+
+def _allowed_at(loc: list[str]) -> str:
+    owner, name, rest = _owner_and_field(loc)
+    if owner is None or name not in owner.model_fields:
+        return "see connsim show baseline"
+    if owner is Scenario and rest:
+        info = Scenario.model_fields[name]
+        if name == "events":
+            return "a table with year, kind, iso3, value and optionally hold_years"
+        if name == "oda_budget_scale":
+            return ("a scale in 0..10 or a schedule {year = scale}" if len(rest) == 1 else "a number in 0..10")
+        if name == "oda_staffing":
+            return "a number above 0 up to 1"
+        sched = _schedule_range(info)
+        if sched is not None:
+            return f"a number in {sched.text}"
+    return allowed_text(owner, name)
+
+
+_TAGS = {_NUMBER, _SCHEDULE, "str", "float", "bool", "int"}
+
+
+def _clean_loc(loc) -> list[str]:
+    return [str(p) for p in loc if not (isinstance(p, str) and (p in _TAGS or p.startswith(("function-", "dict[", "tuple[", "constrained-", "lax-or-strict", "json-or-python"))))]
+
+
+def _hint(word: str, options) -> str:
+    hint = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean {hint[0]!r}? " if hint else ""
+
+
+def _describe(error: dict) -> str:
+    loc = _clean_loc(error["loc"])
+    etype = error["type"]
+    if loc and loc[-1] == "[key]":  # a bad key of a table (an unknown donor, a year that is not one)
+        loc = loc[:-1]
+        key = ".".join(loc)
+        if etype == "connsim":
+            return f"{key}: {error['ctx']['message']}"
+        table = loc[-2] if len(loc) >= 2 else ""
+        if table in ("oda_budget_scale", "oda_staffing"):
+            return f"{key}: unknown donor; {_hint(loc[-1], DONORS)}allowed donors {', '.join(DONORS)}"
+        return f"{key}: not an allowed key; allowed {_allowed_at(loc[:-1])}"
+    key = ".".join(loc) or "(top level)"
+    if etype == "extra_forbidden":
+        owner, name, _ = _owner_and_field(loc)
+        options = list(owner.model_fields) if owner is not None else []
+        hint = _hint(loc[-1], options)
+        where = {Weights: "weights", Event: "an event", Scenario: "a scenario"}.get(owner, "this table")
+        allowed = f"{hint}allowed keys of {where}: {', '.join(options)}" if not hint else hint.rstrip() + f" (see connsim show for the keys of {where})"
+        return f"{key}: unknown key; {allowed}"
+    if etype == "missing":
+        return f"{key}: required key is missing; allowed {_allowed_at(loc)}"
+    if etype == "connsim":
+        return f"{key}: {error['ctx']['message']}"
+    if etype == "model_type" or etype == "model_attributes_type":
+        return f"{key}: got {_short(error.get('input'))}; allowed {_allowed_at(loc)}"
+    got = error.get("input")
+    extra = ""
+    if etype == "literal_error" and isinstance(got, str):
+        owner, name, _ = _owner_and_field(loc)
+        info = owner.model_fields.get(name) if owner is not None else None
+        if info is not None:
+            extra = _hint(got, getattr(info.annotation, "__args__", ()))
+    if etype in ("value_error", "assertion_error"):
+        return f"{key}: {error['msg'].removeprefix('Value error, ')} (got {_short(got)}); allowed {_allowed_at(loc)}"
+    return f"{key}: got {_short(got)}; {extra}allowed {_allowed_at(loc)}"
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -195,25 +403,37 @@ def list_scenarios(directory: str | Path | None = None) -> dict[str, str]:
         try:
             with path.open("rb") as f:
                 desc = str(tomllib.load(f).get("description", ""))
-        except (OSError, tomllib.TOMLDecodeError):
+        except (OSError, ValueError, RecursionError):
             desc = "(unreadable)"
         out[path.stem] = desc.strip().splitlines()[0] if desc.strip() else ""
     return out
 
 
+def _is_file(p: Path) -> bool:
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve(ref: str | Path, relative_to: Path | None) -> Path:
     ref = str(ref)
-    candidates = []
-    if ref.endswith(".toml") or "/" in ref or "\\" in ref:
-        p = Path(ref).expanduser()
-        candidates.append(p if p.is_absolute() or relative_to is None else relative_to / p)
-    else:
-        candidates.append(SCENARIOS_DIR / f"{ref}.toml")
-    for c in candidates:
-        if c.is_file():
-            return c.resolve()
-    names = ", ".join(list_scenarios()) or "(none)"
-    raise ScenarioError(str(ref), [f"no scenario file {candidates[0]}; library scenarios: {names}"])
+    if ref.endswith(".toml") or "/" in ref or "\\" in ref or ref.startswith("."):
+        p = Path(ref).expanduser() if ref.startswith("~") else Path(ref)
+        candidate = p if p.is_absolute() or relative_to is None else relative_to / p
+        if _is_file(candidate):
+            return candidate.resolve()
+        return _missing(ref, f"no scenario file {candidate}")
+    candidate = SCENARIOS_DIR / f"{ref}.toml"
+    if _is_file(candidate):
+        return candidate.resolve()
+    library = list(list_scenarios())
+    return _missing(ref, f"not a library scenario; {_hint(ref, library)}library scenarios: {', '.join(library) or '(none)'} "
+                         "(or give the path of a .toml file)")
+
+
+def _missing(ref: str, problem: str):
+    raise ScenarioError(ref, [problem])
 
 
 def _read_toml(path: Path) -> dict:
@@ -221,118 +441,143 @@ def _read_toml(path: Path) -> dict:
         with path.open("rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(str(path), [f"TOML syntax error: {e}"]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(str(path), [f"cannot read the file: {e}"]) from None
+        raise ScenarioError(str(path), [f"TOML syntax error: {e}; allowed TOML (https://toml.io)"]) from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(str(path), [f"not a text file (byte {e.start} is not UTF-8); allowed a UTF-8 TOML file"]) from None
+    except RecursionError:
+        raise ScenarioError(str(path), ["TOML nested too deeply to read"]) from None
+    except OSError as e:
+        raise ScenarioError(str(path), [f"cannot read the file: {e.strerror or e}"]) from None
 
 
 def _merge(base: dict, child: dict, concat_events: bool = True) -> dict:
+    """``child`` over ``base``: keys replace, ``MERGED_TABLES`` merge key by key, events add up."""
     out = dict(base)
     for key, value in child.items():
         if key == "events" and concat_events:
             out[key] = list(base.get(key, ())) + list(value if isinstance(value, (list, tuple)) else [value])
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value, concat_events)
+        elif key in MERGED_TABLES and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
         else:
             out[key] = value
     return out
 
 
 def _raw(path: Path, chain: tuple[Path, ...]) -> dict:
+    """The merged raw data of ``path`` and its ``extends`` chain; each parent is validated itself."""
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError(str(chain[0]), [f"extends: cycle {cycle}; a scenario cannot extend itself"])
+        raise ScenarioError(str(chain[0]), [f"extends: cycle {cycle}; allowed a chain of extends that ends in a scenario extending none"])
     data = _read_toml(path)
     data.setdefault("name", path.stem)
     parent = data.get("extends")
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ScenarioError(str(path), [f"extends: {parent!r} is not a scenario name or path; allowed a string"])
+        raise ScenarioError(str(path), [f"extends: got {_short(parent)}; allowed a library name such as 'baseline' or a path relative to this file"])
     try:
         parent_path = _resolve(parent, path.parent)
     except ScenarioError as e:
         raise ScenarioError(str(path), [f"extends: {p}" for p in e.problems]) from None
     base = _raw(parent_path, (*chain, path))
+    _validate(base, f"{parent_path} (extended by {path.name})")  # a parent must be valid on its own
     base.pop("description", None)
     return _merge(base, data)
 
 
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
-def _describe(error: dict) -> str:
-    loc = [str(p) for p in error["loc"]]
-    # drop pydantic's union branch tags such as 'float' / 'dict[int,float]' / 'function-after[...]'
-    loc = [p for p in loc if not (p in {"float", "str", "bool", "int"} or p.startswith(("dict[", "function-", "tuple[")))]
-    key = ".".join(loc) or "(top level)"
-    etype = error["type"]
-    if etype == "extra_forbidden":
-        owner: type[BaseModel] = Scenario
-        if loc and loc[0] == "weights":
-            owner = Weights
-        elif loc and loc[0] == "events":
-            owner = Event
-        hint = difflib.get_close_matches(loc[-1], _field_names(owner), n=1)
-        allowed = f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(_field_names(owner))}"
-        return f"{key}: unknown key; {allowed}"
-    if etype == "missing":
-        return f"{key}: required key is missing"
-    msg = error["msg"].removeprefix("Value error, ")
-    return f"{key}: {msg} (got {error.get('input')!r})"
+def _plain(value):
+    """Numpy scalars and arrays as plain Python values (Python users pass them to replace)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {(_plain(k) if isinstance(k, np.generic) else k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 def _validate(data: dict, source: str) -> Scenario:
+    data = _plain(data)
+    problems: list[str] = []
+    scenario = None
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, strict=True)
     except ValidationError as e:
-        seen, problems = set(), []
+        by_key: dict[str, list[str]] = {}
         for err in e.errors():
             text = _describe(err)
-            if text not in seen:
-                seen.add(text)
-                problems.append(text)
-        raise ScenarioError(source, problems) from None
-    problems = _check_world(scenario)
+            by_key.setdefault(text.split(":", 1)[0], [])
+            if text not in by_key[text.split(":", 1)[0]]:
+                by_key[text.split(":", 1)[0]].append(text)
+        for key, texts in by_key.items():
+            if len(texts) > 1 and all(": got " in t for t in texts):  # one value failing every branch of a union
+                texts = texts[:1]
+            problems += texts
+    problems += _check_world(data)
     if problems:
         raise ScenarioError(source, problems)
     return scenario
 
 
-def _check_world(s: Scenario) -> list[str]:
-    """Checks that need the seeds or several fields at once."""
+def _int_or(value, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _check_world(data: dict) -> list[str]:
+    """Checks that need the seeds or several fields at once, on the raw data (so that they are
+    reported together with type errors); values of a wrong type are left to pydantic."""
     problems = []
-    if s.end_year < s.start_year:
-        problems.append(f"end_year: {s.end_year} is before start_year {s.start_year}")
+    defaults = Scenario.model_fields
+    start = _int_or(data.get("start_year"), defaults["start_year"].default)
+    end = _int_or(data.get("end_year"), defaults["end_year"].default)
+    if end < start:
+        problems.append(f"end_year: {end} is before start_year {start}; allowed a year from {start}")
+    events = data.get("events", ())
+    if not isinstance(events, (list, tuple)) or not events:
+        return problems
     try:
-        known = set(load_seeds().countries["iso3"])
+        known = set(load_seeds().countries["iso3"]) - {"EUU"}
     except SeedError as e:  # a broken seed folder is reported, not raised as a traceback
         return problems + [f"(seeds) {e}"]
     allowed_values = {"vendor_policy": POLICIES, "regime": REGIMES}
-    for i, ev in enumerate(s.events):
-        where = f"events.{i}"
-        if not s.start_year <= ev.year < s.end_year + 1:
-            problems.append(f"{where}.year: {ev.year} is outside the horizon; allowed {s.start_year}..{s.end_year + 1} (exclusive)")
-        if ev.kind == "conflict_shock":
-            if isinstance(ev.value, (bool, str)) or not -1 <= float(ev.value) <= 1:
-                problems.append(f"{where}.value: a conflict shock is a number in -1..1 (got {ev.value!r})")
+    for i, ev in enumerate(events):
+        if isinstance(ev, Event):
+            ev = ev.model_dump()
+        if not isinstance(ev, dict):
             continue
-        if ev.iso3 is None:
-            problems.append(f"{where}.iso3: required for a {ev.kind} event; allowed an ISO3 code of seeds/countries.csv")
-        elif ev.iso3 not in known or ev.iso3 == "EUU":
-            hint = difflib.get_close_matches(ev.iso3, sorted(known), n=1)
-            problems.append(f"{where}.iso3: unknown state {ev.iso3!r}{f'; did you mean {hint[0]!r}?' if hint else ''}")
-        if ev.kind == "adequacy":
-            if not isinstance(ev.value, bool):
-                problems.append(f"{where}.value: an adequacy event takes true or false (got {ev.value!r})")
-        elif ev.value not in allowed_values[ev.kind]:
-            problems.append(f"{where}.value: {ev.value!r} is not allowed; allowed {', '.join(allowed_values[ev.kind])}")
+        where = f"events.{i}"
+        year, kind, iso3, value = ev.get("year"), ev.get("kind"), ev.get("iso3"), ev.get("value")
+        if isinstance(year, (int, float)) and not isinstance(year, bool) and not start <= year < end + 1:
+            problems.append(f"{where}.year: {_short(year)} is outside the horizon; allowed {start} to before {end + 1} "
+                            f"(the scenario runs from {start} through {end})")
+        if kind not in EVENT_KINDS:
+            continue
+        if kind == "conflict_shock":
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not -1 <= value <= 1:
+                problems.append(f"{where}.value: got {_short(value)}; allowed for a conflict shock a number in -1..1")
+            elif isinstance(value, (str, bool)):
+                problems.append(f"{where}.value: got {_short(value)}; allowed for a conflict shock a number in -1..1")
+            continue
+        if iso3 is None:
+            problems.append(f"{where}.iso3: required for a {kind} event; allowed an ISO3 code of seeds/countries.csv, e.g. 'KEN'")
+        elif isinstance(iso3, str) and iso3.upper() not in known:
+            problems.append(f"{where}.iso3: unknown state {iso3!r}; {_hint(iso3.upper(), sorted(known))}"
+                            "allowed an ISO3 code of a state in seeds/countries.csv (not EUU)")
+        if kind == "adequacy":
+            if not isinstance(value, bool) and value is not None:
+                problems.append(f"{where}.value: got {_short(value)}; allowed for an adequacy event true or false")
+        elif isinstance(value, (str, int, float)) and value not in allowed_values[kind]:
+            problems.append(f"{where}.value: got {_short(value)}; {_hint(value, allowed_values[kind])}"
+                            f"allowed for a {kind} event one of {', '.join(allowed_values[kind])}")
     return problems
 
 
 def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scenario:
     """A validated, immutable scenario from a library name, a TOML path, a dict or a Scenario.
+
+    Raises :class:`ScenarioError` (naming the file, each key path and what is allowed).
 
     >>> load_scenario("baseline").end_year
     2030
@@ -341,10 +586,44 @@ def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scen
         return scenario
     if isinstance(scenario, dict):
         data = dict(scenario)
-        if "extends" in data and data["extends"] is not None:
-            parent = load_scenario(data["extends"]).model_dump()
-            parent.pop("description", None)
-            data = _merge(parent, data)
-        return _validate(data, str(data.get("name", "<dict>")))
+        source = str(data.get("name", "<dict>"))
+        parent = data.get("extends")
+        if parent is not None:
+            if not isinstance(parent, (str, Path)):
+                raise ScenarioError(source, [f"extends: got {_short(parent)}; allowed a library name or a path"])
+            base = load_scenario(parent).model_dump()
+            base.pop("description", None)
+            base.pop("name", None)
+            data = _merge(base, data)
+        return _validate(data, source)
+    if not isinstance(scenario, (str, Path)):
+        raise TypeError(f"load_scenario takes a name, a path, a dict or a Scenario, not {type(scenario).__name__}")
     path = _resolve(scenario, Path.cwd())
     return _validate(_raw(path, ()), str(path))
+
+
+# --- the resolved parameters, for ``connsim show`` ---------------------------------------------
+
+
+def parameter_table(scenario: "str | Path | Scenario | dict") -> list[dict]:
+    """Every parameter of a resolved scenario: section, key, value, unit, allowed, meaning, and
+    whether it differs from the default. Events are listed one per row."""
+    s = load_scenario(scenario)
+    rows = []
+
+    def add(section, owner, name, value, default):
+        info = owner.model_fields[name]
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        rows.append(dict(section=section, key=name, value=value, unit=extra.get("unit", ""),
+                         allowed=allowed_text(owner, name), meaning=info.description or "", changed=value != default))
+
+    for section, keys in (("time", TIME_KEYS), ("levers", LEVERS), ("behaviour", BEHAVIOUR_KEYS)):
+        for k in keys:
+            add(section, Scenario, k, getattr(s, k), Scenario.model_fields[k].default)
+    default_w = Weights()
+    for k in Weights.model_fields:
+        add("weights", Weights, k, getattr(s.weights, k), getattr(default_w, k))
+    for i, ev in enumerate(s.events):
+        rows.append(dict(section="events", key=f"events.{i}", value=ev.model_dump(exclude_none=True), unit="",
+                         allowed="", meaning=Event.__doc__.splitlines()[0], changed=True))
+    return rows
