@@ -60,110 +60,158 @@ class Recorder:
         self._rows = {c: int(np.nonzero(st.iso3 == c)[0][0]) for c in ("JPN", "USA", "CHN")}
         self._allies = st.align_us >= 0.6
         self._allies[self._rows["USA"]] = False
+        self._fixed: dict | None = None
 
     # ------------------------------------------------------------------------------------------
     def collect(self) -> None:
         """Record the model's current state as row ``model.t``."""
-        values = self._outcomes()
+        values = self._outcome_values()
         if self.table is None:
-            self.columns = list(values)
+            self.columns = self._column_names()
             self.table = np.full((self.rows, len(values)), np.nan)
-        self.table[self.count] = list(values.values())
+        self.table[self.count] = values
         if self.record_agents:
             self._collect_agents()
         self.count += 1
 
     def _outcomes(self) -> dict[str, float]:
+        """The outcomes of the current state by name (one row of ``model_vars``)."""
+        return dict(zip(self._column_names(), self._outcome_values()))
+
+    def _column_names(self) -> list[str]:
+        cols = ["step", "year", "us_china_conflict", "eu_toolbox_strength"]
+        for prefix in ("regime_share", "regime_gdp_share", "regime_pop_share"):
+            cols += [f"{prefix}_{r}" for r in REGIMES]
+        cols += ["convergence_index", "convergence_index_gdp", "largest_bloc_share", "trusted_regimes_share_third",
+                 "free_flow_gdp_pair_share", "largest_compatible_component", "adequacy_decisions"]
+        for layer in ("core", "ran"):
+            cols += [f"hr_{layer}_share_{where}" for where in ("world", "eu", "jpn", "third")]
+        cols += ["hr_vendor_share_world", "vendor_hhi_core", "vendor_hhi_ran"]
+        for name in self.model.vendor_names:
+            key = name.lower()
+            cols += [f"vendor_share_core_{key}", f"vendor_share_ran_{key}", f"vendor_quality_{key}"]
+        cols += ["viable_trusted_vendors_mean", "viable_trusted_vendors_min"]
+        cols += [f"policy_share_{p}" for p in POLICIES]
+        cols += ["us_allies_restricting", "eu_restricting"]
+        cols += [f"oda_partnerships_{d}" for d in DONORS]
+        cols += ["anchored_eu_jpn", "anchored_china"]
+        cols += [f"{p}_{key}" for p in POWERS_SCORED for key in SCORECARD]
+        return cols
+
+    def _outcome_values(self) -> list[float]:
+        """The outcomes of the current state, in the order of :meth:`_column_names`.
+
+        Fixed masks, their GDP and its sums are prepared once (:meth:`_prepare`); each masked
+        sum is still taken over the same elements in the same order, so the numbers are the
+        ones of the plain definitions in :mod:`connsim.metrics`, bit for bit.
+        """
         m = self.model
         st, w = m.state, m.w
-        out: dict[str, float] = {"step": m.t, "year": m.year}
+        if self._fixed is None:
+            self._prepare()
+        fx = self._fixed
+        n = self.n
+        gdp, reg = st.gdp, st.regime
         lv = m._levers
-        out["us_china_conflict"] = lv["us_china_conflict"]
-        out["eu_toolbox_strength"] = lv["eu_toolbox_strength"]
-        gdp, pop, reg = st.gdp, st.population, st.regime
+        out = [m.t, m.year, lv["us_china_conflict"], lv["eu_toolbox_strength"]]
+        counts = np.bincount(reg, minlength=4)
         count_sh = metrics.regime_shares(reg)
         gdp_sh = metrics.regime_shares(reg, gdp)
-        pop_sh = metrics.regime_shares(reg, pop)
-        for k, r in enumerate(REGIMES):
-            out[f"regime_share_{r}"] = count_sh[k]
-        for k, r in enumerate(REGIMES):
-            out[f"regime_gdp_share_{r}"] = gdp_sh[k]
-        for k, r in enumerate(REGIMES):
-            out[f"regime_pop_share_{r}"] = pop_sh[k]
-        out["convergence_index"] = metrics.convergence_index(count_sh)
-        out["convergence_index_gdp"] = metrics.convergence_index(gdp_sh)
-        out["largest_bloc_share"] = float(count_sh.max())
-        out["trusted_regimes_share_third"] = float(np.isin(reg[self._third], (0, 1)).mean())
+        pop_sh = metrics.regime_shares(reg, st.population)
+        out += count_sh.tolist()
+        out += gdp_sh.tolist()
+        out += pop_sh.tolist()
+        out.append(metrics.convergence_index(count_sh))
+        out.append(metrics.convergence_index(gdp_sh))
+        out.append(float(count_sh.max()))
+        out.append(float((reg[fx["third"]] < 2).mean()))  # protect or trust
         compat = getattr(m, "compatibility", m.compat_base)
         free = metrics.free_pairs(compat, w.free_flow_threshold)
-        out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(reg, gdp, free, st.adequacy, st.member)
-        out["largest_compatible_component"] = metrics.largest_compatible_component(reg, free, st.adequacy, st.member) / st.n
-        out["adequacy_decisions"] = float(st.adequacy.sum())
+        out.append(metrics.free_flow_gdp_pair_share(reg, gdp, free, st.adequacy, st.member))
+        out.append(metrics.largest_compatible_component(reg, free, st.adequacy, st.member) / n)
+        out.append(float(st.adequacy.sum()))
         # vendors
-        for layer, arr in (("core", st.hr_core), ("ran", st.hr_ran)):
-            out[f"hr_{layer}_share_world"] = metrics.weighted_share(arr, gdp)
-            out[f"hr_{layer}_share_eu"] = metrics.weighted_share(arr, gdp, self._eu)
-            out[f"hr_{layer}_share_jpn"] = float(arr[self._rows["JPN"]])
-            out[f"hr_{layer}_share_third"] = metrics.weighted_share(arr, gdp, self._third)
-        out["hr_vendor_share_world"] = 0.5 * (out["hr_core_share_world"] + out["hr_ran_share_world"])
+        gw, g_eu, g_third = fx["gdp_world"], fx["gdp_eu"], fx["gdp_third"]
+        for arr in (st.hr_core, st.hr_ran):
+            out.append(float((arr * gdp).sum() / gw))
+            out.append(float((arr[fx["eu"]] * g_eu).sum() / fx["gdp_eu_sum"]) if fx["gdp_eu_sum"] > 0 else float("nan"))
+            out.append(float(arr[fx["jpn"]]))
+            out.append(float((arr[fx["third"]] * g_third).sum() / fx["gdp_third_sum"]) if fx["gdp_third_sum"] > 0 else float("nan"))
+        out.append(0.5 * (out[-8] + out[-4]))
         world_core, world_ran = m.world_vendor_shares("core"), m.world_vendor_shares("ran")
-        out["vendor_hhi_core"] = metrics.hhi(world_core)
-        out["vendor_hhi_ran"] = metrics.hhi(world_ran)
-        for k, name in enumerate(m.vendor_names):
-            key = name.lower()
-            out[f"vendor_share_core_{key}"] = world_core[k]
-            out[f"vendor_share_ran_{key}"] = world_ran[k]
-            out[f"vendor_quality_{key}"] = st.quality[k]
-        viable = vendors.viable_trusted_vendors(m.high_risk, st.quality, st.reach, m.vendor_origin, st.n, w)
-        out["viable_trusted_vendors_mean"] = float(viable.mean())
-        out["viable_trusted_vendors_min"] = float(viable.min())
-        for k, p in enumerate(POLICIES):
-            out[f"policy_share_{p}"] = float((st.policy == k).mean())
-        out["us_allies_restricting"] = float((st.policy[self._allies] > 0).mean())
-        out["eu_restricting"] = float((st.policy[self._eu] > 0).mean())
+        out.append(metrics.hhi(world_core))
+        out.append(metrics.hhi(world_ran))
+        out += np.stack([world_core, world_ran, st.quality], axis=1).ravel().tolist()
+        # viable trusted vendors: the same integers as vendors.viable_trusted_vendors
+        trusted = fx["trusted"]
+        global_ok = trusted & (st.quality >= w.viable_quality) & (st.reach >= w.viable_reach)
+        home_only = trusted & ~global_ok & (m.vendor_origin >= 0)
+        base = int(global_ok.sum())
+        home = np.bincount(m.vendor_origin[home_only], minlength=n)
+        out.append(float((base * n + int(home.sum())) / n))
+        out.append(float(base + int(home.min())))
+        pol = st.policy
+        out += (np.bincount(pol, minlength=3) / n).tolist()
+        restricting = pol > 0
+        out.append(float(restricting[fx["allies"]].mean()))
+        out.append(float(restricting[fx["eu"]].mean()))
         # ODA
         active = st.partnership_active
-        for j, d in enumerate(DONORS):
-            out[f"oda_partnerships_{d}"] = float(active[:, j].sum())
-        strongest = np.where(st.strength.max(axis=1) > 0, st.strength.argmax(axis=1), -1)
-        eu_jp = np.isin(strongest, [DONORS.index(d) for d in ("EUU", "MS", "JPN")])
-        out["anchored_eu_jpn"] = float((eu_jp & self._third).sum())
-        out["anchored_china"] = float(((strongest == DONORS.index("CHN")) & self._third).sum())
+        out += active.sum(axis=0).astype(float).tolist()
+        strength = st.strength
+        strongest = np.where(strength.max(axis=1) > 0, strength.argmax(axis=1), -1)
+        anchored = fx["camp_of_donor"][strongest + 1][fx["third"]]
+        out.append(float((anchored == 1).sum()))
+        out.append(float((anchored == 2).sum()))
         # strategic-autonomy scorecards
+        network = 0.5 * (st.core + st.ran)
+        hr = m.high_risk
+        secure = {False: network[:, ~hr].sum(axis=1), True: network[:, hr].sum(axis=1)}
+        gdp_of_regime = {}
         for p in POWERS_SCORED:
-            for key, value in self._scorecard(p, free, active).items():
-                out[f"{p}_{key}"] = value
+            own, r = fx["own"][p], fx["power_regime"][p]
+            if p == "EUU":
+                partners = active[:, fx["donor"]["EUU"]] | active[:, fx["donor"]["MS"]]
+                oda = float(partners.sum())
+            else:
+                j = fx["donor"][p]
+                partners = active[:, j] | fx["allies_mask"] if p == "USA" else active[:, j]
+                oda = float(active[:, j].sum())
+            scope = own | partners
+            out.append(metrics.weighted_share(secure[p == "CHN"], gdp, scope))  # China trusts its own champions
+            out.append(float((st.premium_paid[fx["own_idx"][p]] + st.rip_paid[fx["own_idx"][p]]).sum()) / 1e9)
+            free_with = free[r][reg]
+            if p == "EUU":  # adequacy links the EU with holders (Japan holds one)
+                free_with = free_with | st.adequacy
+            elif p == "JPN":
+                free_with = free_with | st.member
+            out.append(float(gdp[free_with].sum() / gw))
+            out.append(float(counts[r] / n))
+            if r not in gdp_of_regime:
+                gdp_of_regime[r] = gdp[reg == r].sum()
+            out.append(float(gdp_of_regime[r] / gw))
+            out.append(oda)
         return out
 
-    def _scorecard(self, power: str, free: np.ndarray, active: np.ndarray) -> dict[str, float]:
-        """Security, cost, economy, norm reach and ODA of one power (see SCORECARD)."""
+    def _prepare(self) -> None:
+        """Masks, indices and GDP sums that do not change during a run."""
         m, st = self.model, self.model.state
-        gdp, hr = st.gdp, m.high_risk
-        if power == "EUU":
-            own = st.member
-            partners = active[:, DONORS.index("EUU")] | active[:, DONORS.index("MS")]
-            oda = float(partners.sum())
-        else:
-            own = st.iso3 == power
-            j = DONORS.index(power)
-            partners = active[:, j] | (self._allies if power == "USA" else False)
-            oda = float(active[:, j].sum())
-        scope = own | partners
-        network = 0.5 * (st.core + st.ran)
-        trusted_by_power = hr if power == "CHN" else ~hr  # China trusts its own champions
-        security = metrics.weighted_share(network[:, trusted_by_power].sum(axis=1), gdp, scope)
-        cost = float((st.premium_paid[own] + st.rip_paid[own]).sum()) / 1e9
-        r = REGIMES.index(POWER_REGIME[power])
-        free_with = free[r][st.regime]
-        if power in ("EUU", "JPN"):  # adequacy links the EU with holders (Japan holds one)
-            free_with = free_with | (st.adequacy if power == "EUU" else st.member)
-        return {
-            "security": security,
-            "cost_usd_bn": cost,
-            "data_access": float(gdp[free_with].sum() / gdp.sum()),
-            "norm_reach": float((st.regime == r).mean()),
-            "norm_reach_gdp": float(gdp[st.regime == r].sum() / gdp.sum()),
-            "oda_partnerships": oda,
+        gdp = st.gdp
+        eu, third = np.nonzero(self._eu)[0], np.nonzero(self._third)[0]
+        camp = np.zeros(len(DONORS) + 1, np.int8)  # index strongest + 1 (-1: no partner)
+        for d in ("EUU", "MS", "JPN"):
+            camp[DONORS.index(d) + 1] = 1
+        camp[DONORS.index("CHN") + 1] = 2
+        own = {p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS_SCORED}
+        self._fixed = {
+            "eu": eu, "third": third, "jpn": self._rows["JPN"],
+            "gdp_world": gdp.sum(), "gdp_eu": gdp[eu], "gdp_third": gdp[third],
+            "gdp_eu_sum": gdp[eu].sum(), "gdp_third_sum": gdp[third].sum(),
+            "allies": np.nonzero(self._allies)[0], "allies_mask": self._allies,
+            "trusted": ~m.high_risk.astype(bool), "camp_of_donor": camp,
+            "own": own, "own_idx": {p: np.nonzero(o)[0] for p, o in own.items()},
+            "donor": {d: DONORS.index(d) for d in DONORS},
+            "power_regime": {p: REGIMES.index(POWER_REGIME[p]) for p in POWERS_SCORED},
         }
 
     def _collect_agents(self) -> None:
