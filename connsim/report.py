@@ -32,11 +32,20 @@ SUMMARY_ROWS = (
 )
 
 
+def _when(year: float, start: bool) -> str:
+    """'start 2019' / 'end 2030' for whole years (the state after the last quarter of 2030 is
+    recorded at 2031.0), else the fractional year."""
+    if year == int(year):
+        return f"start {int(year)}" if start else f"end {int(year) - 1}"
+    return f"{year:.2f}"
+
+
 def summary_table(model_vars: pd.DataFrame) -> pd.DataFrame:
     """Key outcomes at the first and last recorded step, with the change."""
     first, last = model_vars.iloc[0], model_vars.iloc[-1]
     rows = [(label, first[key], last[key]) for key, label in SUMMARY_ROWS if key in model_vars]
-    df = pd.DataFrame(rows, columns=["outcome", f"{first['year']:.0f}", f"{last['year']:.2f}"]).set_index("outcome")
+    columns = ["outcome", _when(first["year"], True), _when(last["year"], False)]
+    df = pd.DataFrame(rows, columns=columns).set_index("outcome")
     df["change"] = df.iloc[:, 1] - df.iloc[:, 0]
     return df
 
@@ -52,6 +61,6 @@ def format_summary(model_vars: pd.DataFrame, title: str = "") -> str:
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
         parts = [title] if title else []
         parts += ["Outcomes", summary_table(model_vars).to_string()]
-        parts += ["", f"Strategic-autonomy scorecard, start ({model_vars['year'].iloc[0]:.0f})", scorecard_table(model_vars, 0).to_string()]
-        parts += ["", f"Strategic-autonomy scorecard, end ({model_vars['year'].iloc[-1]:.2f})", scorecard_table(model_vars, -1).to_string()]
+        parts += ["", f"Strategic-autonomy scorecard, {_when(model_vars['year'].iloc[0], True)}", scorecard_table(model_vars, 0).to_string()]
+        parts += ["", f"Strategic-autonomy scorecard, {_when(model_vars['year'].iloc[-1], False)}", scorecard_table(model_vars, -1).to_string()]
     return "\n".join(parts)
