@@ -131,6 +131,8 @@ class WorldModel(mesa.Model):
         self._revised_policy = np.zeros(st.n, bool)
         self._revised_regime = np.zeros(st.n, bool)
         self._offers = np.zeros((len(DONORS), st.n))
+        self._years = np.asarray(s.year_of(np.arange(self.n_steps + 1)), dtype=float).tolist()
+        self._levers_by_step = self._lever_table()
         self._refresh_partnerships()
         self._levers = self._lever_values(self.year)
         self._calibrate_vendor_constants()
@@ -150,6 +152,46 @@ class WorldModel(mesa.Model):
     def n_steps(self) -> int:
         return self.spec.n_steps
 
+    _SCHEDULED = (
+        "us_china_conflict", "us_pressure", "eu_toolbox_strength", "japan_vendor_push", "digital_silk_road_intensity",
+        "dfft_multilateral_push", "eu_jp_oda_coordination", "open_connected_ring",
+    )
+
+    def _lever_table(self) -> list[dict]:
+        """The levers at the start of every step, computed once (``schedule_at`` on all the
+        steps' years at once; the conflict shock of events is added when the step runs)."""
+        s = self.spec
+        years = np.asarray(s.year_of(np.arange(self.n_steps + 1)), dtype=float)
+        rows = len(years)
+
+        def series(value) -> list[float]:
+            if not isinstance(value, dict):
+                return [float(value)] * rows
+            xp = np.fromiter(value.keys(), float)
+            return np.interp(years, xp, np.fromiter(value.values(), float)).tolist()
+
+        columns = {name: series(getattr(s, name)) for name in self._SCHEDULED}
+        scale = np.array([series(s.oda_budget_scale.get(d, 1.0)) for d in DONORS]).T  # (steps, donors)
+        coop = s.cooperation_level
+        table = []
+        for t in range(rows):
+            lv = {name: columns[name][t] for name in self._SCHEDULED}
+            lv["cooperation"] = coop
+            lv["infoshare"] = coop
+            lv["oda_scale"] = scale[t]
+            table.append(lv)
+        return table
+
+    def _levers_at_step(self) -> dict:
+        """The levers of the current step (see :meth:`_lever_values`)."""
+        if self.t >= len(self._levers_by_step) or self.year != self._years[self.t]:
+            return self._lever_values(self.year)
+        lv = dict(self._levers_by_step[self.t])
+        lv["oda_scale"] = lv["oda_scale"].copy()
+        x = lv["us_china_conflict"] + self.conflict_shock
+        lv["us_china_conflict"] = float(np.clip(x, 0.0, 1.0)) if not 0.0 <= x <= 1.0 else float(x)
+        return lv
+
     def _lever_values(self, year: float) -> dict:
         s = self.spec
         at = s.at
@@ -167,7 +209,7 @@ class WorldModel(mesa.Model):
         s, st, w = self.spec, self.state, self.w
         dt = s.dt
         self._apply_events()
-        lv = self._levers = self._lever_values(self.year)
+        lv = self._levers = self._levers_at_step()
         u = self.rng.random((_N_UNIFORMS, st.n))
         if self.t % s.steps_per_year == 0:
             self._oda_round(lv, u[5], u[6:].T)
@@ -210,7 +252,7 @@ class WorldModel(mesa.Model):
         st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)
 
         self.t += 1
-        self.year = float(s.year_of(self.t))
+        self.year = self._years[self.t] if self.t < len(self._years) else float(s.year_of(self.t))
         self.recorder.collect()
         self.running = self.t < self.n_steps
 
@@ -238,28 +280,39 @@ class WorldModel(mesa.Model):
                 )
 
             self.vendor_constant[layer] = vendors.calibrate_constants(target, self._market, shares)
+        self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])
 
     def _procure(self, dt: float) -> None:
-        """Renew core and radio capacity, pay for autonomy, and move vendors' quality."""
+        """Renew core and radio capacity, pay for autonomy, and move vendors' quality.
+
+        Both layers at once: arrays stacked as (layer, state, vendor), layer 0 the core, 1 the
+        radio network; the rules are those of :func:`vendors.procurement_shares` and
+        :func:`vendors.renew_capacity`, row by row the same numbers."""
         st, w, lv = self.state, self.w, self._levers
         allow_core, allow_ran = vendors.allowed_vendors(st.policy, self.high_risk)
+        allowed = np.stack([allow_core, allow_ran])
         renewal, rip = self.renewal * dt, 1.0 - (1.0 - w.rip_rate) ** dt
         network_value = self._spend * w.lifecycle_years  # replacement value of a whole network
-        restricted = {"core": st.policy >= 1, "ran": st.policy == 2}
-        bought, new_shares = {}, {}
-        for layer, allowed in (("core", allow_core), ("ran", allow_ran)):
-            installed = getattr(st, layer)
-            args = (self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, self.vendor_constant[layer])
-            new = new_shares[layer] = vendors.procurement_shares(allowed, *args)
-            updated, ripped, bought[layer] = vendors.renew_capacity(installed, new, allowed, renewal, rip)
-            setattr(st, layer, updated)
-            if dt > 0 and restricted[layer].any():
+        installed = np.stack([st.core, st.ran])
+        utility = vendors.procurement_utilities(
+            self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, self._vendor_constants
+        )
+        new = vendors.logit_shares(utility, allowed)
+        updated, ripped, bought = vendors.renew_capacity(installed, new, allowed, renewal, rip)
+        st.core, st.ran = updated[0], updated[1]
+        if dt > 0:
+            restricted = (st.policy >= 1, st.policy == 2)
+            if restricted[0].any() or restricted[1].any():
                 # the cost of autonomy, each layer half the network's value: equipment ripped out
                 # early, and the premium over what the state would have bought with no restriction
-                unrestricted = vendors.procurement_shares(np.ones_like(allowed), *args)
-                premium = bought[layer].sum(axis=1) * ((new - unrestricted) @ self.price)
-                st.premium_paid += 0.5 * network_value * np.where(restricted[layer], np.maximum(premium, 0.0), 0.0)
-                st.rip_paid += 0.5 * network_value * ripped
+                gap = new - vendors.logit_shares(utility)
+                for k in (0, 1):
+                    if restricted[k].any():
+                        premium = bought[k].sum(axis=1) * (gap[k] @ self.price)
+                        st.premium_paid += 0.5 * network_value * np.where(restricted[k], np.maximum(premium, 0.0), 0.0)
+                        st.rip_paid += 0.5 * network_value * ripped[k]
+        new_shares = {"core": new[0], "ran": new[1]}
+        bought = {"core": bought[0], "ran": bought[1]}
         st.refresh_exposure(self.high_risk)
         # vendors: revenue from what they sold, core weighted omega (at dt = 0: the 2019 base)
         if dt == 0:

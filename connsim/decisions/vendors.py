@@ -36,6 +36,9 @@ __all__ = [
     "policy_utilities",
     "allowed_vendors",
     "procurement_shares",
+    "procurement_utilities",
+    "vendor_terms",
+    "logit_shares",
     "renew_capacity",
     "vendor_quality",
     "viable_trusted_vendors",
@@ -146,19 +149,53 @@ def procurement_shares(
     per state) stands for everything about a vendor the other terms miss; the model calibrates
     it so that 2019 purchases reproduce the 2019 market shares.
     """
-    v = (
-        (0.0 if constant is None else constant[None, :])
+    v = procurement_utilities(price, quality, reach, installed, finance, threat, high_risk, w, constant)
+    return logit_shares(v, allowed)
+
+
+def vendor_terms(price: np.ndarray, quality: np.ndarray, reach: np.ndarray, w, constant: np.ndarray | None = None) -> np.ndarray:
+    """The per-vendor part of the procurement utility, (1, v): constant, price, quality, reach
+    (``(layers, 1, v)`` for a stacked ``(layers, v)`` constant)."""
+    return (
+        (0.0 if constant is None else constant[..., None, :])
         - w.gamma_price * price[None, :]
         + w.gamma_quality * quality[None, :]
         + w.gamma_reach * reach[None, :]
-        + w.gamma_lockin * installed
-        + w.gamma_finance * finance
-        - w.gamma_risk * threat[:, None] * high_risk[None, :]
     )
-    v = np.where(allowed, v, -np.inf)
-    v = v - v.max(axis=1, keepdims=True)
+
+
+def procurement_utilities(
+    price: np.ndarray,
+    quality: np.ndarray,
+    reach: np.ndarray,
+    installed: np.ndarray,
+    finance: np.ndarray,
+    threat: np.ndarray,
+    high_risk: np.ndarray,
+    w,
+    constant: np.ndarray | None = None,
+    *,
+    finance_term: np.ndarray | None = None,
+    risk_term: np.ndarray | None = None,
+) -> np.ndarray:
+    """Utility ``V`` of buying from each vendor (see :func:`procurement_shares`), before the
+    policy masks it: (n, v), or (layers, n, v) for stacked ``installed`` and (layers, 1, v)
+    ``constant``. ``finance_term`` (``g_finance * finance``) and ``risk_term``
+    (``g_risk * threat * high_risk``) may be passed precomputed; the sum is the same."""
+    base = vendor_terms(price, quality, reach, w, constant)
+    if finance_term is None:
+        finance_term = w.gamma_finance * finance
+    if risk_term is None:
+        risk_term = w.gamma_risk * threat[:, None] * high_risk[None, :]
+    return base + w.gamma_lockin * installed + finance_term - risk_term
+
+
+def logit_shares(utilities: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise logit shares over the last axis, options not ``allowed`` excluded."""
+    v = utilities if allowed is None else np.where(allowed, utilities, -np.inf)
+    v = v - v.max(axis=-1, keepdims=True)
     e = np.exp(v)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def renew_capacity(
@@ -172,9 +209,9 @@ def renew_capacity(
     (the rip-and-replace paid); ``bought`` (n, v) what each state bought from each vendor.
     """
     kept = installed * (1.0 - renewal)
-    ripped = np.where(allowed, 0.0, kept * rip_rate).sum(axis=1)
+    ripped = np.where(allowed, 0.0, kept * rip_rate).sum(axis=-1)
     kept = np.where(allowed, kept, kept * (1.0 - rip_rate))
-    bought = (1.0 - kept.sum(axis=1))[:, None] * new_shares
+    bought = (1.0 - kept.sum(axis=-1))[..., None] * new_shares
     return kept + bought, ripped, bought
 
 
