@@ -33,7 +33,7 @@ from connsim.seeds import POLICIES, REGIMES, SeedError, load_seeds
 from connsim.weights import Weights
 
 __all__ = [
-    "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table",
+    "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table", "load_parent",
     "SCENARIOS_DIR", "DONORS", "LEVERS",
 ]
 
@@ -61,7 +61,7 @@ class ScenarioError(ValueError):
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -288,21 +288,33 @@ def _schedule_range(info) -> Range | None:
     return next((m for m in meta if isinstance(m, Range)), None)
 
 
-def allowed_text(owner: type[BaseModel], name: str) -> str:
-    """What a field of ``owner`` accepts, in words."""
+def allowed_text(owner: type[BaseModel], name: str, short: bool = False) -> str:
+    """What a field of ``owner`` accepts, in words (``short``: in a few, for tables)."""
     info = owner.model_fields[name]
     extra = info.json_schema_extra or {}
+    sched = _schedule_range(info)
+    rng = _range_of(info)
+    ann = info.annotation
+    args = getattr(ann, "__args__", ())
+    if short:
+        if name in ("oda_budget_scale", "oda_staffing"):
+            inner = "0..10 or {year = scale}" if name == "oda_budget_scale" else "above 0..1"
+            return f"{{donor = {inner}}}"
+        if sched is not None:
+            return f"{sched.text} or {{year = value}}"
+        if getattr(ann, "__origin__", None) is Literal:
+            return " | ".join(args)
+        if ann is bool:
+            return "true | false"
+        if rng is not None:
+            return rng.text
     if isinstance(extra, dict) and extra.get("allowed"):
         return str(extra["allowed"])
-    sched = _schedule_range(info)
     if sched is not None:
         return (f"a number in {sched.text}, or a schedule {{year = value}} such as {{2019 = 0.5, 2023 = 0.9}} "
                 f"with values in {sched.text}")
-    ann = info.annotation
-    args = getattr(ann, "__args__", ())
     if getattr(ann, "__origin__", None) is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
-    rng = _range_of(info)
     if ann is bool:
         return "true or false"
     if ann is int:
@@ -423,7 +435,7 @@ def _resolve(ref: str | Path, relative_to: Path | None) -> Path:
         candidate = p if p.is_absolute() or relative_to is None else relative_to / p
         if _is_file(candidate):
             return candidate.resolve()
-        return _missing(ref, f"no scenario file {candidate}")
+        return _missing(ref, f"no scenario file {candidate}; allowed the path of a .toml file or a library name (connsim list)")
     candidate = SCENARIOS_DIR / f"{ref}.toml"
     if _is_file(candidate):
         return candidate.resolve()
@@ -605,25 +617,37 @@ def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scen
 # --- the resolved parameters, for ``connsim show`` ---------------------------------------------
 
 
-def parameter_table(scenario: "str | Path | Scenario | dict") -> list[dict]:
-    """Every parameter of a resolved scenario: section, key, value, unit, allowed, meaning, and
-    whether it differs from the default. Events are listed one per row."""
+def load_parent(scenario: "str | Path") -> Scenario | None:
+    """The validated scenario that a library name or file ``extends`` (None if it extends none)."""
+    path = _resolve(scenario, Path.cwd())
+    parent = _read_toml(path).get("extends")
+    if not isinstance(parent, str):
+        return None
+    return load_scenario(_resolve(parent, path.parent))
+
+
+def parameter_table(scenario: "str | Path | Scenario | dict", reference: Scenario | None = None) -> list[dict]:
+    """Every parameter of a resolved scenario, one dict per row: section (time, levers,
+    behaviour, weights, events), key, value, unit, allowed (short), meaning, and ``changed``:
+    whether it differs from ``reference`` (default: the built-in defaults). Events are listed
+    one per row, ``changed`` if ``reference`` lacks them."""
     s = load_scenario(scenario)
+    ref = reference if reference is not None else Scenario()
     rows = []
 
     def add(section, owner, name, value, default):
         info = owner.model_fields[name]
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         rows.append(dict(section=section, key=name, value=value, unit=extra.get("unit", ""),
-                         allowed=allowed_text(owner, name), meaning=info.description or "", changed=value != default))
+                         allowed=allowed_text(owner, name, short=True), meaning=info.description or "",
+                         changed=value != default))
 
     for section, keys in (("time", TIME_KEYS), ("levers", LEVERS), ("behaviour", BEHAVIOUR_KEYS)):
         for k in keys:
-            add(section, Scenario, k, getattr(s, k), Scenario.model_fields[k].default)
-    default_w = Weights()
+            add(section, Scenario, k, getattr(s, k), getattr(ref, k))
     for k in Weights.model_fields:
-        add("weights", Weights, k, getattr(s.weights, k), getattr(default_w, k))
+        add("weights", Weights, k, getattr(s.weights, k), getattr(ref.weights, k))
     for i, ev in enumerate(s.events):
         rows.append(dict(section="events", key=f"events.{i}", value=ev.model_dump(exclude_none=True), unit="",
-                         allowed="", meaning=Event.__doc__.splitlines()[0], changed=True))
+                         allowed="", meaning=Event.__doc__.splitlines()[0], changed=ev not in ref.events))
     return rows
