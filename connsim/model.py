@@ -41,6 +41,49 @@ _N_UNIFORMS = 6 + len(DONORS)  # random numbers drawn per state per step, whatev
 FULL_STAFFING = 0.7  # staffing at which a donor works at its full speed
 
 
+_SEED_CONSTANTS: dict[int, tuple] = {}
+
+
+def _seed_constants(seeds) -> dict:
+    """Vendor, regime and donor constants from the seed tables, computed once per ``Seeds``."""
+    hit = _SEED_CONSTANTS.get(id(seeds))
+    if hit is not None and hit[0] is seeds:
+        return hit[1]
+    v = seeds.vendors
+    high_risk = v["high_risk"].to_numpy(bool)
+    origin = tuple(v["origin_iso3"].tolist())
+    dn = seeds.donors.set_index("donor").loc[list(DONORS)]
+    eu_origin = set(seeds.countries.loc[seeds.countries["eu_member"] == 1, "iso3"])
+    tie = np.zeros((len(DONORS), len(origin)))
+    for j, d in enumerate(DONORS):
+        for k, o in enumerate(origin):
+            if d in ("EUU", "MS"):
+                tie[j, k] = o in eu_origin
+            elif d == "JPN":
+                tie[j, k] = o == "JPN"
+            elif d == "USA":
+                tie[j, k] = (not high_risk[k]) and o != "JPN"
+            else:
+                tie[j, k] = o == "CHN"
+    out = {
+        "vendor_names": tuple(v["vendor"]),
+        "high_risk": high_risk,
+        "price": v["price_index"].to_numpy(float),
+        "origin": origin,
+        "capacity_need": seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float),
+        "donor_budget_2019": dn["digital_oda_usd_2019"].to_numpy(float),
+        "donor_staffing": dn["staffing"].to_numpy(float),
+        "donor_programs": dn[["share_" + p for p in PROGRAMS]].to_numpy(float),
+        "donor_speed": dn["speed"].to_numpy(float),
+        "donor_conditions": dn["conditionality"].to_numpy(float),
+        "donor_vendor_tie": tie,
+    }
+    if len(_SEED_CONSTANTS) >= 8:
+        _SEED_CONSTANTS.clear()
+    _SEED_CONSTANTS[id(seeds)] = (seeds, out)
+    return out
+
+
 class WorldModel(mesa.Model):
     """The world of digital connectivity after the EU-Japan partnership (from end-2019).
 
@@ -64,47 +107,38 @@ class WorldModel(mesa.Model):
         self.year = float(s.start_year)
         self.state = build_world(self.seeds, s, self.rng)
         st = self.state
-        v = self.seeds.vendors
-        self.vendor_names = tuple(v["vendor"])
-        self.high_risk = v["high_risk"].to_numpy(bool)
-        self.price = v["price_index"].to_numpy(float)
+        sc = _seed_constants(self.seeds)
+        self.vendor_names = sc["vendor_names"]
+        self.high_risk = sc["high_risk"].copy()
+        self.price = sc["price"].copy()
         self.quality_2019 = st.quality.copy()
-        origin = v["origin_iso3"].tolist()
-        index_of = {c: i for i, c in enumerate(st.iso3)}
+        origin = list(sc["origin"])
+        real = st.iso3[: int((~st.synthetic).sum())]  # synthetic states (S001...) come last
+        index_of = {code: i for i, code in enumerate(real)}
         self.vendor_origin = np.array([index_of.get(o, -1) for o in origin])
         self.japanese = np.array([o == "JPN" for o in origin])
         self.compat_base = self.seeds.compatibility_matrix
-        self.capacity_need = self.seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float)
-        self._rows = {c: index_of[c] for c in ("JPN", "USA", "CHN")}
+        self.capacity_need = sc["capacity_need"].copy()
+        self._rows = {code: index_of[code] for code in ("JPN", "USA", "CHN")}
 
         # --- donors
-        dn = self.seeds.donors.set_index("donor").loc[list(DONORS)]
         self.donors = DONORS
-        self.donor_budget_2019 = dn["digital_oda_usd_2019"].to_numpy(float)
-        self.donor_staffing = np.array([s.oda_staffing.get(d, dn.loc[d, "staffing"]) for d in DONORS], float)
-        self.donor_programs = dn[["share_" + p for p in PROGRAMS]].to_numpy(float)
-        self.donor_speed = dn["speed"].to_numpy(float)
-        self.donor_conditions = dn["conditionality"].to_numpy(float)
+        self.donor_budget_2019 = sc["donor_budget_2019"].copy()
+        self.donor_staffing = np.array([s.oda_staffing.get(d, sc["donor_staffing"][j]) for j, d in enumerate(DONORS)], float)
+        self.donor_programs = sc["donor_programs"].copy()
+        self.donor_speed = sc["donor_speed"].copy()
+        self.donor_conditions = sc["donor_conditions"].copy()
         self.donor_regime = np.array([REGIMES.index(DONOR_REGIME[d]) for d in DONORS])
         self.donor_camp = np.array([DONOR_CAMP[d] for d in DONORS])
-        eu_origin = set(self.seeds.countries.loc[self.seeds.countries["eu_member"] == 1, "iso3"])
-        tie = np.zeros((len(DONORS), len(origin)))
-        for j, d in enumerate(DONORS):
-            for k, o in enumerate(origin):
-                if d in ("EUU", "MS"):
-                    tie[j, k] = o in eu_origin
-                elif d == "JPN":
-                    tie[j, k] = o == "JPN"
-                elif d == "USA":
-                    tie[j, k] = (not self.high_risk[k]) and o != "JPN"
-                else:
-                    tie[j, k] = o == "CHN"
-        self.donor_vendor_tie = tie
+        self.donor_vendor_tie = sc["donor_vendor_tie"].copy()
         self._pair = (DONORS.index("EUU"), DONORS.index("JPN"))
         self._western_donor = self.donor_camp > 0
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
         pr = st.paper_region
-        self._priority_base = np.stack([np.vectorize(DONOR_PRIORITY[d].get)(pr, 0.0).astype(float) for d in DONORS])
+        regions, where = np.unique(pr.astype(str), return_inverse=True)
+        self._priority_base = np.stack(
+            [np.array([DONOR_PRIORITY[d].get(r, 0.0) for r in regions], float)[where.ravel()] for d in DONORS]
+        )
         self._ocre = np.isin(pr, OCRE_REGIONS) | np.isin(st.region, OCRE_UN_REGIONS)
         self._india_linked = np.isin(pr, INDIA_LINKED_REGIONS)
         self._ring_donor = np.isin(np.array(DONORS), ["EUU", "MS", "JPN"])
@@ -270,14 +304,17 @@ class WorldModel(mesa.Model):
         st, w = self.state, self.w
         allowed = dict(zip(("core", "ran"), vendors.allowed_vendors(st.policy, self.high_risk)))
         self.vendor_constant = {}
+        # the terms that do not depend on the constants, once (the sum is the same)
+        fixed = dict(finance_term=w.gamma_finance * st.finance, risk_term=w.gamma_risk * st.threat[:, None] * self.high_risk[None, :])
         for layer in ("core", "ran"):
             installed = getattr(st, layer)
             target = self._market @ installed
 
             def shares(c, layer=layer, installed=installed):
-                return vendors.procurement_shares(
-                    allowed[layer], self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, c
+                v = vendors.procurement_utilities(
+                    self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, c, **fixed
                 )
+                return vendors.logit_shares(v, allowed[layer])
 
             self.vendor_constant[layer] = vendors.calibrate_constants(target, self._market, shares)
         self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])

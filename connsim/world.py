@@ -118,9 +118,88 @@ class WorldState:
         self.hr_ran = self.ran[:, high_risk].sum(axis=1)
 
 
+#: Columns of the countries table copied per state (float unless named otherwise).
+_FLOAT_COLUMNS = (
+    "gdp_usd", "population", "fh_political_rights", "fh_civil_liberties", "rule_of_law", "align_us", "align_cn",
+    "trade_share_eu27", "trade_share_chn", "security_culture", "dp_capacity", "hr_core_share", "hr_ran_share",
+)
+_OBJECT_COLUMNS = ("iso3", "name", "region", "paper_region")
+_PREPARED: dict[int, tuple[Seeds, dict]] = {}
+
+
+def _prepare(seeds: Seeds) -> dict:
+    """The real states' arrays and networks from the seed tables, computed once per ``Seeds``
+    (the seeds are cached per process, so a model is built from arrays, not from pandas)."""
+    hit = _PREPARED.get(id(seeds))
+    if hit is not None and hit[0] is seeds:
+        return hit[1]
+    countries = seeds.countries[seeds.countries["iso3"] != "EUU"].reset_index(drop=True)
+    index_of = {c: i for i, c in enumerate(countries["iso3"])}
+    n_real = len(countries)
+    cols = {c: countries[c].to_numpy(dtype=float) for c in _FLOAT_COLUMNS}
+    cols.update({c: countries[c].to_numpy(dtype=object) for c in _OBJECT_COLUMNS})
+    cols["kind"] = countries["kind"].map(KINDS.index).to_numpy()
+    cols["policy"] = countries["policy_5g_2019"].map(POLICIES.index).to_numpy(np.int8)
+    cols["regime"] = countries["regime_2019"].map(REGIMES.index).to_numpy(np.int8)
+    cols["adequacy"] = countries["adequacy_2019"].to_numpy(bool)
+
+    # trade network: the seeds' top partners, rows normalised to 1
+    tp = seeds.trade_partners
+    src = tp["iso3"].map(index_of).to_numpy()
+    dst = tp["partner"].map(index_of).to_numpy()
+    wts = tp["weight"].to_numpy(float)
+    by_src = sparse.csr_matrix((wts, (src, dst)), shape=(n_real, n_real))
+    trade = by_src[np.arange(n_real)]
+    rowsum = np.asarray(trade.sum(axis=1)).ravel()
+    trade = (sparse.diags(1.0 / np.where(rowsum > 0, rowsum, 1.0)) @ trade).tocsr()
+
+    # security blocs (bipartite membership)
+    bloc_names = tuple(sorted(seeds.blocs["bloc"].unique()))
+    bl = seeds.blocs[seeds.blocs["iso3"].isin(index_of)]
+    b_real = sparse.csr_matrix(
+        (np.ones(len(bl)), (bl["iso3"].map(index_of).to_numpy(), bl["bloc"].map(bloc_names.index).to_numpy())),
+        shape=(n_real, len(bloc_names)),
+    )
+
+    # ODA projects of 2019: partnership strength and the year of the last (infrastructure) offer
+    d = len(DONORS)
+    last_accept = np.full((n_real, d), -np.inf)
+    last_infra = np.full((n_real, d), -np.inf)
+    strength = np.zeros((n_real, d))
+    for iso3, donor, year, program in zip(
+        seeds.oda_projects["iso3"], seeds.oda_projects["donor"], seeds.oda_projects["year"], seeds.oda_projects["program"]
+    ):
+        if iso3 in index_of:
+            i, j = index_of[iso3], DONORS.index(donor)
+            strength[i, j] = 0.5
+            last_accept[i, j] = max(last_accept[i, j], float(year))
+            if program == "infrastructure":
+                last_infra[i, j] = max(last_infra[i, j], float(year))
+
+    vendors = seeds.vendors
+    prepared = {
+        "countries": countries, "n_real": n_real, "cols": cols,
+        "pool": countries.index[countries["kind"] == "ThirdCountry"].to_numpy(),
+        "trade": trade, "blocs": b_real, "bloc_names": bloc_names,
+        "strength": strength, "last_accept": last_accept, "last_infra": last_infra,
+        "high_risk": vendors["high_risk"].to_numpy(bool),
+        "core_share_2019": vendors["core_share_2019"].to_numpy(float),
+        "ran_share_2019": vendors["ran_share_2019"].to_numpy(float),
+        "quality_2019": vendors["quality_2019"].to_numpy(float),
+        "reach_2019": vendors["reach_2019"].to_numpy(float),
+    }
+    for arr in cols.values():
+        arr.flags.writeable = False  # shared by every model: build_world copies
+    if len(_PREPARED) >= 8:
+        _PREPARED.clear()
+    _PREPARED[id(seeds)] = (seeds, prepared)
+    return prepared
+
+
 def _synthetic_rows(countries: pd.DataFrame, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
     """N third countries drawn from the real ones: each copies a template's attributes and ties,
-    with its size (GDP, population) scaled by a lognormal factor."""
+    with its size (GDP, population) scaled by a lognormal factor. (A DataFrame view of what
+    :func:`build_world` does on arrays, with the same draws.)"""
     pool = countries.index[countries["kind"] == "ThirdCountry"].to_numpy()
     templates = rng.choice(pool, size=n, replace=True)
     rows = countries.loc[templates].copy().reset_index(drop=True)
@@ -134,20 +213,31 @@ def _synthetic_rows(countries: pd.DataFrame, n: int, rng: np.random.Generator) -
 
 
 def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> WorldState:
-    """Arrays of the end-2019 world (plus synthetic third countries) for a scenario."""
-    countries = seeds.countries[seeds.countries["iso3"] != "EUU"].reset_index(drop=True)
-    index_of = {c: i for i, c in enumerate(countries["iso3"])}
-    n_real = len(countries)
-    templates = np.arange(n_real)
-    if scenario.synthetic_third_countries:
-        synth, tmpl = _synthetic_rows(countries, scenario.synthetic_third_countries, rng)
-        countries = pd.concat([countries, synth], ignore_index=True)
-        templates = np.concatenate([templates, tmpl])
-    n = len(countries)
-    col = lambda c, dtype=float: countries[c].to_numpy(dtype=dtype)  # noqa: E731
+    """Arrays of the end-2019 world (plus synthetic third countries) for a scenario.
 
-    vendors = seeds.vendors
-    high_risk = vendors["high_risk"].to_numpy(bool)
+    O(states + edges): synthetic third countries copy a template's rows of the prepared arrays
+    and sparse networks (so edges grow linearly with states)."""
+    prep = _prepare(seeds)
+    real = prep["cols"]
+    n_real = prep["n_real"]
+    templates = np.arange(n_real)
+    n_synth = scenario.synthetic_third_countries
+    if n_synth:
+        tmpl = rng.choice(prep["pool"], size=n_synth, replace=True)
+        scale = rng.lognormal(0.0, 0.3, size=n_synth)
+        templates = np.concatenate([templates, tmpl])
+        cols = {c: np.concatenate([a, a[tmpl]]) for c, a in real.items()}
+        cols["gdp_usd"][n_real:] = real["gdp_usd"][tmpl] * scale
+        cols["population"][n_real:] = real["population"][tmpl] * scale
+        width = len(str(n_synth))
+        cols["iso3"][n_real:] = [f"S{i:0{width}d}" for i in range(1, n_synth + 1)]
+        cols["name"][n_real:] = [f"Synthetic {i} (like {t})" for i, t in zip(range(1, n_synth + 1), real["iso3"][tmpl])]
+    else:
+        cols = {c: a.copy() for c, a in real.items()}
+    n = n_real + n_synth
+    col = cols.__getitem__
+
+    high_risk = prep["high_risk"]
 
     # --- installed networks: each state's 2019 high-risk share split over HR vendors by their
     # world shares, the rest over trusted vendors by theirs (home vendors get a home bonus)
@@ -158,38 +248,27 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
         return out
 
     hr_core0, hr_ran0 = col("hr_core_share"), col("hr_ran_share")
-    core = installed(hr_core0, vendors["core_share_2019"].to_numpy(float))
-    ran = installed(hr_ran0, vendors["ran_share_2019"].to_numpy(float))
+    core = installed(hr_core0, prep["core_share_2019"])
+    ran = installed(hr_ran0, prep["ran_share_2019"])
 
-    # --- trade network: the seeds' top partners, rows normalised to 1; synthetic rows copy
-    # their template's ties (to real states), so edges grow linearly with states
-    tp = seeds.trade_partners
-    src = tp["iso3"].map(index_of).to_numpy()
-    dst = tp["partner"].map(index_of).to_numpy()
-    wts = tp["weight"].to_numpy(float)
-    by_src = sparse.csr_matrix((wts, (src, dst)), shape=(n_real, n_real))
-    trade = by_src[templates]
-    trade = sparse.csr_matrix((trade.data, trade.indices, trade.indptr), shape=(n, n))
-    rowsum = np.asarray(trade.sum(axis=1)).ravel()
-    trade = sparse.diags(1.0 / np.where(rowsum > 0, rowsum, 1.0)) @ trade
+    # --- trade network: synthetic rows copy their template's ties (to real states), so edges
+    # grow linearly with states
+    trade = prep["trade"]
+    if n_synth:
+        trade = trade[templates]
+    trade = sparse.csr_matrix((trade.data.copy(), trade.indices.copy(), trade.indptr.copy()), shape=(n, n))
 
     # --- security blocs (bipartite membership)
-    bloc_names = tuple(sorted(seeds.blocs["bloc"].unique()))
-    bl = seeds.blocs[seeds.blocs["iso3"].isin(index_of)]
-    b_real = sparse.csr_matrix(
-        (np.ones(len(bl)), (bl["iso3"].map(index_of).to_numpy(), bl["bloc"].map(bloc_names.index).to_numpy())),
-        shape=(n_real, len(bloc_names)),
-    )
-    blocs = b_real[templates].tocsr()
+    bloc_names = prep["bloc_names"]
+    blocs = prep["blocs"][templates].tocsr()
     synthetic = np.arange(n) >= n_real
     # synthetic states copy their template's alliances but are not members of the EU
     if synthetic.any() and "eu27" in bloc_names:
-        blocs = blocs.tolil()
-        blocs[np.nonzero(synthetic)[0], bloc_names.index("eu27")] = 0
-        blocs = blocs.tocsr()
+        row_of = np.repeat(np.arange(n), np.diff(blocs.indptr))
+        blocs.data[synthetic[row_of] & (blocs.indices == bloc_names.index("eu27"))] = 0
         blocs.eliminate_zeros()
 
-    kind = countries["kind"].map(KINDS.index).to_numpy()
+    kind = col("kind")
     member = kind == KINDS.index("MemberState")
     power = kind == KINDS.index("Power")
     gdp = col("gdp_usd")
@@ -197,39 +276,29 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
     gdp_pc = gdp / pop
     freedom = (14.0 - col("fh_political_rights") - col("fh_civil_liberties")) / 12.0
 
-    d = len(DONORS)
-    last_accept = np.full((n, d), -np.inf)
-    last_infra = np.full((n, d), -np.inf)
-    strength = np.zeros((n, d))
-    for row in seeds.oda_projects.itertuples():
-        if row.iso3 in index_of:
-            i, j = index_of[row.iso3], DONORS.index(row.donor)
-            rows_i = np.nonzero(templates == i)[0]
-            strength[rows_i, j] = 0.5
-            last_accept[rows_i, j] = max(last_accept[i, j], float(row.year))
-            if row.program == "infrastructure":
-                last_infra[rows_i, j] = max(last_infra[i, j], float(row.year))
+    strength = prep["strength"][templates]
+    last_accept = prep["last_accept"][templates]
+    last_infra = prep["last_infra"][templates]
 
     world = WorldState(
-        iso3=col("iso3", object), name=col("name", object), region=col("region", object),
-        paper_region=col("paper_region", object), kind=kind, member=member, power=power,
+        iso3=col("iso3"), name=col("name"), region=col("region"),
+        paper_region=col("paper_region"), kind=kind, member=member, power=power,
         third=kind == KINDS.index("ThirdCountry"), synthetic=synthetic,
         gdp=gdp, population=pop, income=gdp_pc / np.median(gdp_pc[:n_real]), gdp_per_capita=gdp_pc,
         freedom=freedom, rule_of_law01=np.clip((col("rule_of_law") + 2.5) / 5.0, 0, 1),
         align_us=col("align_us"), align_cn=col("align_cn"), trade_eu=col("trade_share_eu27"),
         trade_cn=col("trade_share_chn"), security_culture=col("security_culture"),
-        policy=countries["policy_5g_2019"].map(POLICIES.index).to_numpy(np.int8),
-        regime=countries["regime_2019"].map(REGIMES.index).to_numpy(np.int8),
-        threat=col("security_culture").copy(), capacity=col("dp_capacity").copy(),
-        adequacy=col("adequacy_2019", bool).copy(),
+        policy=col("policy"), regime=col("regime"),
+        threat=col("security_culture").copy(), capacity=col("dp_capacity"),
+        adequacy=col("adequacy"),
         core=core, ran=ran, hr_core=hr_core0.copy(), hr_ran=hr_ran0.copy(),
         finance=np.zeros_like(core), premium_paid=np.zeros(n), rip_paid=np.zeros(n),
         policy_locked_until=np.full(n, -np.inf), regime_locked_until=np.full(n, -np.inf),
         adequacy_locked_until=np.full(n, -np.inf),
         strength=strength, last_accept=last_accept, last_infra=last_infra,
-        partnership_active=np.zeros((n, d), dtype=bool),
-        quality=vendors["quality_2019"].to_numpy(float).copy(), reach=vendors["reach_2019"].to_numpy(float).copy(),
-        trade=trade.tocsr(), blocs=blocs, bloc_names=bloc_names,
+        partnership_active=np.zeros((n, len(DONORS)), dtype=bool),
+        quality=prep["quality_2019"].copy(), reach=prep["reach_2019"].copy(),
+        trade=trade, blocs=blocs, bloc_names=bloc_names,
     )
     world.refresh_exposure(high_risk)
     return world
