@@ -14,23 +14,54 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logit_probabilities", "sample_choice", "logit_choice", "revising", "logit_choice_one"]
+__all__ = ["logit_probabilities", "sample_choice", "logit_choice", "revising", "logit_choice_one", "row_max", "row_sum"]
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=-1)``, faster for the few options of a choice (an elementwise chain)."""
+    k = a.shape[-1]
+    if a.ndim < 2 or k < 2 or k > 7:
+        return a.max(axis=-1)
+    out = np.maximum(a[..., 0], a[..., 1])
+    for j in range(2, k):
+        np.maximum(out, a[..., j], out=out)
+    return out
+
+
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=-1)`` for up to 7 options, bit for bit: numpy sums such short rows left to
+    right, and so does this chain of elementwise additions (faster on many short rows)."""
+    k = a.shape[-1]
+    if a.ndim < 2 or k < 2 or k > 7 or a.dtype.kind not in "fc":
+        return a.sum(axis=-1)
+    out = a[..., 0] + a[..., 1]
+    for j in range(2, k):
+        np.add(out, a[..., j], out=out)
+    return out
 
 
 def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
     """Row-wise logit probabilities of an (n, k) utility array (numerically stable)."""
     u = np.asarray(utilities, dtype=float)
     z = beta * u
-    z = z - z.max(axis=-1, keepdims=True)
+    z = z - row_max(z)[..., None]
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    return e / row_sum(e)[..., None]
 
 
 def sample_choice(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Pick one option per row by inverse CDF: the first k with cumsum(P)[k] > u."""
-    cdf = np.cumsum(probabilities, axis=-1)
     k = probabilities.shape[-1]
-    picked = (cdf <= uniforms[:, None]).sum(axis=-1)
+    if probabilities.ndim != 2 or np.ndim(uniforms) != 1:
+        cdf = np.cumsum(probabilities, axis=-1)
+        picked = (cdf <= np.asarray(uniforms)[:, None]).sum(axis=-1)
+        return np.minimum(picked, k - 1)
+    # count of cdf entries <= u; the cumulative sum is built left to right, as np.cumsum does
+    cdf = probabilities[..., 0].copy()
+    picked = (cdf <= uniforms).astype(np.intp)
+    for j in range(1, k):
+        np.add(cdf, probabilities[..., j], out=cdf)
+        picked += cdf <= uniforms
     return np.minimum(picked, k - 1)  # guards u within rounding of 1
 
 

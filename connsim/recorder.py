@@ -61,6 +61,8 @@ class Recorder:
         self._allies = st.align_us >= 0.6
         self._allies[self._rows["USA"]] = False
         self._fixed: dict | None = None
+        self._strongest_at = -1
+        self._strongest_value: np.ndarray | None = None
 
     # ------------------------------------------------------------------------------------------
     def collect(self) -> None:
@@ -111,6 +113,7 @@ class Recorder:
             self._prepare()
         fx = self._fixed
         n = self.n
+        add = np.add.reduce  # what ndarray.sum() calls, without its Python wrapper
         gdp, reg = st.gdp, st.regime
         lv = m._levers
         out = [m.t, m.year, lv["us_china_conflict"], lv["eu_toolbox_strength"]]
@@ -124,19 +127,27 @@ class Recorder:
         out.append(metrics.convergence_index(count_sh))
         out.append(metrics.convergence_index(gdp_sh))
         out.append(float(count_sh.max()))
-        out.append(float((reg[fx["third"]] < 2).mean()))  # protect or trust
+        out.append(np.count_nonzero(reg[fx["third"]] < 2) / fx["n_third"])  # protect or trust
         compat = getattr(m, "compatibility", m.compat_base)
-        free = metrics.free_pairs(compat, w.free_flow_threshold)
-        out.append(metrics.free_flow_gdp_pair_share(reg, gdp, free, st.adequacy, st.member))
-        out.append(metrics.largest_compatible_component(reg, free, st.adequacy, st.member) / n)
-        out.append(float(st.adequacy.sum()))
+        free = compat >= w.free_flow_threshold  # metrics.free_pairs
+        adequacy, member = st.adequacy, st.member
+        # metrics.free_flow_gdp_pair_share, with its run constants (GDP squares, total) prepared
+        g = np.bincount(reg, weights=gdp, minlength=4)
+        sq = np.bincount(reg, weights=fx["gdp_sq"], minlength=4)
+        free_mass = g @ free.astype(float) @ g - add(sq * np.diag(free))
+        eu_by_regime = np.bincount(reg[fx["eu"]], weights=fx["gdp_eu"], minlength=4)
+        holders = adequacy & ~member
+        extra = add(gdp[holders] * ((~free[reg[holders]]).astype(float) @ eu_by_regime))
+        out.append(float((free_mass + 2.0 * extra) / fx["gdp_pair_total"]))
+        out.append(metrics.largest_compatible_component(reg, free, adequacy, member) / n)
+        out.append(float(np.count_nonzero(adequacy)))
         # vendors
         gw, g_eu, g_third = fx["gdp_world"], fx["gdp_eu"], fx["gdp_third"]
         for arr in (st.hr_core, st.hr_ran):
-            out.append(float((arr * gdp).sum() / gw))
-            out.append(float((arr[fx["eu"]] * g_eu).sum() / fx["gdp_eu_sum"]) if fx["gdp_eu_sum"] > 0 else float("nan"))
+            out.append(float(add(arr * gdp) / gw))
+            out.append(float(add(arr[fx["eu"]] * g_eu) / fx["gdp_eu_sum"]) if fx["gdp_eu_sum"] > 0 else float("nan"))
             out.append(float(arr[fx["jpn"]]))
-            out.append(float((arr[fx["third"]] * g_third).sum() / fx["gdp_third_sum"]) if fx["gdp_third_sum"] > 0 else float("nan"))
+            out.append(float(add(arr[fx["third"]] * g_third) / fx["gdp_third_sum"]) if fx["gdp_third_sum"] > 0 else float("nan"))
         out.append(0.5 * (out[-8] + out[-4]))
         world_core, world_ran = m.world_vendor_shares("core"), m.world_vendor_shares("ran")
         out.append(metrics.hhi(world_core))
@@ -146,52 +157,64 @@ class Recorder:
         trusted = fx["trusted"]
         global_ok = trusted & (st.quality >= w.viable_quality) & (st.reach >= w.viable_reach)
         home_only = trusted & ~global_ok & (m.vendor_origin >= 0)
-        base = int(global_ok.sum())
-        home = np.bincount(m.vendor_origin[home_only], minlength=n)
-        out.append(float((base * n + int(home.sum())) / n))
-        out.append(float(base + int(home.min())))
+        base = int(np.count_nonzero(global_ok))
+        homes = m.vendor_origin[home_only]
+        out.append(float((base * n + homes.shape[0]) / n))
+        # the fewest: base, unless every state has a home vendor (only in a world of <= v states)
+        out.append(float(base + (0 if homes.shape[0] < n else int(np.bincount(homes, minlength=n).min()))))
         pol = st.policy
         out += (np.bincount(pol, minlength=3) / n).tolist()
         restricting = pol > 0
-        out.append(float(restricting[fx["allies"]].mean()))
-        out.append(float(restricting[fx["eu"]].mean()))
+        out.append(np.count_nonzero(restricting[fx["allies"]]) / fx["n_allies"] if fx["n_allies"] else float("nan"))
+        out.append(np.count_nonzero(restricting[fx["eu"]]) / fx["n_eu"] if fx["n_eu"] else float("nan"))
         # ODA
         active = st.partnership_active
-        out += active.sum(axis=0).astype(float).tolist()
-        strength = st.strength
-        strongest = np.where(strength.max(axis=1) > 0, strength.argmax(axis=1), -1)
-        anchored = fx["camp_of_donor"][strongest + 1][fx["third"]]
-        out.append(float((anchored == 1).sum()))
-        out.append(float((anchored == 2).sum()))
+        oda_counts = np.count_nonzero(active, axis=0).tolist()
+        out += [float(c) for c in oda_counts]
+        anchored = fx["camp_of_donor"][self._strongest() + 1][fx["third"]]
+        out.append(float(np.count_nonzero(anchored == 1)))
+        out.append(float(np.count_nonzero(anchored == 2)))
         # strategic-autonomy scorecards
         network = 0.5 * (st.core + st.ran)
         hr = m.high_risk
-        secure = {False: network[:, ~hr].sum(axis=1), True: network[:, hr].sum(axis=1)}
+        secure = {False: add(network[:, ~hr], axis=1), True: add(network[:, hr], axis=1)}
         gdp_of_regime = {}
+        donor = fx["donor"]
         for p in POWERS_SCORED:
             own, r = fx["own"][p], fx["power_regime"][p]
             if p == "EUU":
-                partners = active[:, fx["donor"]["EUU"]] | active[:, fx["donor"]["MS"]]
-                oda = float(partners.sum())
+                partners = active[:, donor["EUU"]] | active[:, donor["MS"]]
+                oda = float(np.count_nonzero(partners))
             else:
-                j = fx["donor"][p]
+                j = donor[p]
                 partners = active[:, j] | fx["allies_mask"] if p == "USA" else active[:, j]
-                oda = float(active[:, j].sum())
+                oda = float(oda_counts[j])
             scope = own | partners
-            out.append(metrics.weighted_share(secure[p == "CHN"], gdp, scope))  # China trusts its own champions
-            out.append(float((st.premium_paid[fx["own_idx"][p]] + st.rip_paid[fx["own_idx"][p]]).sum()) / 1e9)
+            weights = gdp[scope]  # metrics.weighted_share
+            total = add(weights)
+            out.append(float(add(secure[p == "CHN"][scope] * weights) / total) if total > 0 else float("nan"))  # China trusts its own champions
+            idx = fx["own_idx"][p]
+            out.append(float(add(st.premium_paid[idx] + st.rip_paid[idx])) / 1e9)
             free_with = free[r][reg]
             if p == "EUU":  # adequacy links the EU with holders (Japan holds one)
-                free_with = free_with | st.adequacy
+                free_with = free_with | adequacy
             elif p == "JPN":
-                free_with = free_with | st.member
-            out.append(float(gdp[free_with].sum() / gw))
+                free_with = free_with | member
+            out.append(float(add(gdp[free_with]) / gw))
             out.append(float(counts[r] / n))
             if r not in gdp_of_regime:
-                gdp_of_regime[r] = gdp[reg == r].sum()
+                gdp_of_regime[r] = add(gdp[reg == r])
             out.append(float(gdp_of_regime[r] / gw))
             out.append(oda)
         return out
+
+    def _strongest(self) -> np.ndarray:
+        """Each state's strongest ODA partner (donor index, -1 for none), once per collection."""
+        if self._strongest_at != self.count:
+            strength = self.model.state.strength
+            self._strongest_value = np.where(strength.max(axis=1) > 0, strength.argmax(axis=1), -1)
+            self._strongest_at = self.count
+        return self._strongest_value
 
     def _prepare(self) -> None:
         """Masks, indices and GDP sums that do not change during a run."""
@@ -205,6 +228,8 @@ class Recorder:
         own = {p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS_SCORED}
         self._fixed = {
             "eu": eu, "third": third, "jpn": self._rows["JPN"],
+            "n_eu": eu.shape[0], "n_third": third.shape[0], "n_allies": int(np.count_nonzero(self._allies)),
+            "gdp_sq": gdp**2, "gdp_pair_total": gdp.sum() ** 2 - (gdp**2).sum(),
             "gdp_world": gdp.sum(), "gdp_eu": gdp[eu], "gdp_third": gdp[third],
             "gdp_eu_sum": gdp[eu].sum(), "gdp_third_sum": gdp[third].sum(),
             "allies": np.nonzero(self._allies)[0], "allies_mask": self._allies,
@@ -227,7 +252,7 @@ class Recorder:
         a["revised_policy"][i] = m._revised_policy
         a["revised_regime"][i] = m._revised_regime
         a["oda_partners"][i] = st.partnership_active.sum(axis=1)
-        a["oda_main_partner"][i] = np.where(st.strength.max(axis=1) > 0, st.strength.argmax(axis=1), -1)
+        a["oda_main_partner"][i] = self._strongest()
         a["premium_paid_usd"][i] = st.premium_paid
         a["rip_paid_usd"][i] = st.rip_paid
         tp = m._terms_policy

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from connsim.choice import row_max, row_sum
 from connsim.seeds import POLICIES
 
 __all__ = [
@@ -193,9 +194,9 @@ def procurement_utilities(
 def logit_shares(utilities: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
     """Row-wise logit shares over the last axis, options not ``allowed`` excluded."""
     v = utilities if allowed is None else np.where(allowed, utilities, -np.inf)
-    v = v - v.max(axis=-1, keepdims=True)
+    v = v - row_max(v)[..., None]
     e = np.exp(v)
-    return e / e.sum(axis=-1, keepdims=True)
+    return e / row_sum(e)[..., None]
 
 
 def renew_capacity(
@@ -209,9 +210,9 @@ def renew_capacity(
     (the rip-and-replace paid); ``bought`` (n, v) what each state bought from each vendor.
     """
     kept = installed * (1.0 - renewal)
-    ripped = np.where(allowed, 0.0, kept * rip_rate).sum(axis=-1)
+    ripped = row_sum(np.where(allowed, 0.0, kept * rip_rate))
     kept = np.where(allowed, kept, kept * (1.0 - rip_rate))
-    bought = (1.0 - kept.sum(axis=-1))[..., None] * new_shares
+    bought = (1.0 - row_sum(kept))[..., None] * new_shares
     return kept + bought, ripped, bought
 
 
