@@ -355,11 +355,24 @@ def _allowed_at(loc: list[str]) -> str:
     return allowed_text(owner, name)
 
 
-_TAGS = {_NUMBER, _SCHEDULE, "str", "float", "bool", "int"}
-
-
-def _clean_loc(loc) -> list[str]:
-    return [str(p) for p in loc if not (isinstance(p, str) and (p in _TAGS or p.startswith(("function-", "dict[", "tuple[", "constrained-", "lax-or-strict", "json-or-python"))))]
+def _clean_loc(loc, data, missing: bool = False) -> list[str]:
+    """The key path of an error: the parts of pydantic's ``loc`` that are keys or indices of the
+    data, without the tags pydantic adds for union branches (``<schedule>``, ``str``...). A part
+    not found in the data is such a tag, except the last part of a 'missing' error."""
+    out, node = [], data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if part == "[key]" and last:
+            out.append(part)
+        elif isinstance(node, dict) and part in node:
+            out.append(str(part))
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(str(part))
+            node = node[part]
+        elif last and missing:
+            out.append(str(part))
+    return out
 
 
 def _hint(word: str, options) -> str:
@@ -367,8 +380,15 @@ def _hint(word: str, options) -> str:
     return f"did you mean {hint[0]!r}? " if hint else ""
 
 
-def _describe(error: dict) -> str:
-    loc = _clean_loc(error["loc"])
+def _describe(error: dict, data: Any = None) -> str:
+    try:
+        return _describe_unsafe(error, data)
+    except Exception:  # a message must never fail: fall back to pydantic's own words
+        return f"{'.'.join(str(p) for p in error.get('loc', ())) or '(top level)'}: {error.get('msg', 'invalid')}"
+
+
+def _describe_unsafe(error: dict, data: Any) -> str:
+    loc = _clean_loc(error["loc"], data, missing=error["type"] == "missing")
     etype = error["type"]
     if loc and loc[-1] == "[key]":  # a bad key of a table (an unknown donor, a year that is not one)
         loc = loc[:-1]
@@ -519,7 +539,7 @@ def _validate(data: dict, source: str) -> Scenario:
     except ValidationError as e:
         by_key: dict[str, list[str]] = {}
         for err in e.errors():
-            text = _describe(err)
+            text = _describe(err, data)
             by_key.setdefault(text.split(":", 1)[0], [])
             if text not in by_key[text.split(":", 1)[0]]:
                 by_key[text.split(":", 1)[0]].append(text)
