@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor
-from connsim.choice import logit_choice, revising
+from connsim.choice import logit_choice, revising, row_sum
 from connsim.decisions import oda, regimes, vendors
 from connsim.recorder import Recorder
 from connsim.scenario import DONORS, Scenario, load_scenario, schedule_at
@@ -164,6 +164,8 @@ class WorldModel(mesa.Model):
         self._terms_regime = {k: np.zeros((st.n, 4)) for k in regimes.REGIME_TERMS}
         self._revised_policy = np.zeros(st.n, bool)
         self._revised_regime = np.zeros(st.n, bool)
+        self._regime_cache_key = None
+        self._arange_n = np.arange(st.n)
         self._offers = np.zeros((len(DONORS), st.n))
         self._years = np.asarray(s.year_of(np.arange(self.n_steps + 1)), dtype=float).tolist()
         self._levers_by_step = self._lever_table()
@@ -258,8 +260,8 @@ class WorldModel(mesa.Model):
             (st.blocs @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / np.maximum(self._bloc_count, 1),
             0.0,
         )
-        western = st.strength[:, self._western_donor].sum(axis=1)
-        chinese = st.strength[:, ~self._western_donor].sum(axis=1)
+        western = row_sum(st.strength[:, self._western_donor])  # = .sum(axis=1), bit for bit
+        chinese = row_sum(st.strength[:, ~self._western_donor])
         st.threat = vendors.threat_perception(
             st.threat, st.security_culture, st.align_us, peers, western - chinese, st.member,
             lv["us_china_conflict"], lv["eu_toolbox_strength"], lv["infoshare"], japan_threat, dt, w,
@@ -345,7 +347,7 @@ class WorldModel(mesa.Model):
                 gap = new - vendors.logit_shares(utility)
                 for k in (0, 1):
                     if restricted[k].any():
-                        premium = bought[k].sum(axis=1) * (gap[k] @ self.price)
+                        premium = row_sum(bought[k]) * (gap[k] @ self.price)
                         st.premium_paid += 0.5 * network_value * np.where(restricted[k], np.maximum(premium, 0.0), 0.0)
                         st.rip_paid += 0.5 * network_value * ripped[k]
         new_shares = {"core": new[0], "ran": new[1]}
@@ -364,23 +366,29 @@ class WorldModel(mesa.Model):
         st.quality = vendors.vendor_quality(
             st.quality, self.quality_2019, self.revenue_share, self.revenue_share_2019, export_control, push, dt, w
         )
-        st.reach = np.clip(st.reach + dt * w.push_reach * push, 0.0, 1.0)
+        st.reach = np.minimum(np.maximum(st.reach + dt * w.push_reach * push, 0.0), 1.0)  # np.clip
 
     def _decide_regimes(self, lv: dict, u_revise: np.ndarray, u_choice: np.ndarray, p_step: float) -> None:
         st, w, s = self.state, self.w, self.spec
-        compat = regimes.effective_compatibility(self.compat_base, lv["dfft_multilateral_push"], lv["cooperation"], w)
+        key = (lv["dfft_multilateral_push"], lv["cooperation"], lv["us_pressure"], lv["digital_silk_road_intensity"])
+        if key != self._regime_cache_key:  # lever-given parts, recomputed only when a lever moves
+            compat = regimes.effective_compatibility(self.compat_base, lv["dfft_multilateral_push"], lv["cooperation"], w)
+            compat.flags.writeable = False
+            influence = np.zeros((st.n, 4))
+            influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu
+            influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
+            influence[:, regimes.SOVEREIGN] += w.kappa_cn_regime * st.align_cn * min(lv["digital_silk_road_intensity"], 2.0) / 2.0
+            influence[:, regimes.TRUST] += w.kappa_jp_regime * lv["dfft_multilateral_push"]
+            oda_pull = np.zeros((len(DONORS), 4))
+            oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
+            self._regime_cache = (compat, influence, oda_pull)
+            self._regime_cache_key = key
+        compat, influence_levers, oda_pull = self._regime_cache
         self.compatibility = compat
         onehot = np.zeros((st.n, 4))
-        onehot[np.arange(st.n), st.regime] = 1.0
+        onehot[self._arange_n, st.regime] = 1.0
         partner_shares = st.trade @ onehot
-        influence = np.zeros((st.n, 4))
-        influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu
-        influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
-        influence[:, regimes.SOVEREIGN] += w.kappa_cn_regime * st.align_cn * min(lv["digital_silk_road_intensity"], 2.0) / 2.0
-        influence[:, regimes.TRUST] += w.kappa_jp_regime * lv["dfft_multilateral_push"]
-        oda_pull = np.zeros((len(DONORS), 4))
-        oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
-        influence += st.strength @ oda_pull
+        influence = influence_levers + st.strength @ oda_pull
         util, terms = regimes.regime_utilities(
             self.disposition, partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, self.capacity_need, influence, st.regime, w,
         )

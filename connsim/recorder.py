@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from connsim import metrics
+from connsim.choice import row_max, row_sum
 from connsim.decisions import regimes, vendors
 from connsim.scenario import DONORS
 from connsim.seeds import POLICIES, REGIMES
@@ -177,7 +178,7 @@ class Recorder:
         # strategic-autonomy scorecards
         network = 0.5 * (st.core + st.ran)
         hr = m.high_risk
-        secure = {False: add(network[:, ~hr], axis=1), True: add(network[:, hr], axis=1)}
+        secure = {False: row_sum(network[:, ~hr]), True: row_sum(network[:, hr])}
         gdp_of_regime = {}
         donor = fx["donor"]
         for p in POWERS_SCORED:
@@ -212,7 +213,7 @@ class Recorder:
         """Each state's strongest ODA partner (donor index, -1 for none), once per collection."""
         if self._strongest_at != self.count:
             strength = self.model.state.strength
-            self._strongest_value = np.where(strength.max(axis=1) > 0, strength.argmax(axis=1), -1)
+            self._strongest_value = np.where(row_max(strength) > 0, strength.argmax(axis=1), -1)
             self._strongest_at = self.count
         return self._strongest_value
 

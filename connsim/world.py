@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from connsim.choice import row_sum
 from connsim.scenario import DONORS, Scenario
 from connsim.seeds import POLICIES, REGIMES, Seeds
 
@@ -114,8 +115,8 @@ class WorldState:
 
     def refresh_exposure(self, high_risk: np.ndarray) -> None:
         """Recompute the high-risk shares of the installed core and radio networks."""
-        self.hr_core = self.core[:, high_risk].sum(axis=1)
-        self.hr_ran = self.ran[:, high_risk].sum(axis=1)
+        self.hr_core = row_sum(self.core[:, high_risk])  # = .sum(axis=1), bit for bit
+        self.hr_ran = row_sum(self.ran[:, high_risk])
 
 
 #: Columns of the countries table copied per state (float unless named otherwise).

@@ -83,7 +83,7 @@ def threat_perception(
         eu_mean = threat[member_state].mean()
         pull = w.w_eu * toolbox * (eu_mean - threat) + w.w_jp * infoshare * np.maximum(0.0, japan_threat - threat)
         change = change + np.where(member_state, pull, 0.0)
-    return np.clip(threat + dt * change, 0.0, 2.0)
+    return np.minimum(np.maximum(threat + dt * change, 0.0), 2.0)  # np.clip, without its overhead
 
 
 def policy_utilities(
@@ -109,10 +109,15 @@ def policy_utilities(
     """
     pi = protection(w.pi_core)
     n = threat.shape[0]
+    exposure = np.empty((n, 3))  # columns 0, core, core + radio
+    exposure[:, 0] = 0.0
+    exposure[:, 1] = hr_core
+    np.add(hr_core, hr_ran, out=exposure[:, 2])
     terms = {
         "security": threat[:, None] * pi,
-        "swap": -w.kappa_swap * np.stack([np.zeros(n), hr_core, hr_core + hr_ran], axis=1),
-        "premium": -w.kappa_price * price_gap * pi / np.clip(income, 0.05, 20.0)[:, None] ** w.alpha_income,
+        "swap": -w.kappa_swap * exposure,
+        # np.minimum(np.maximum(...)) is np.clip without its Python-level overhead
+        "premium": -w.kappa_price * price_gap * pi / np.minimum(np.maximum(income, 0.05), 20.0)[:, None] ** w.alpha_income,
         "retaliation": -w.kappa_ret * (trade_chn * conflict)[:, None] * pi,
         "alignment": w.kappa_al * ((align_us - align_cn) * conflict * (0.5 + us_pressure))[:, None] * pi,
         "toolbox": w.kappa_toolbox * toolbox_pull[:, None] * (pi > 0),
