@@ -317,7 +317,7 @@ def cmd_validate(args) -> int:
             _err(f"invalid {e}")
             continue
         ext = f", extends {spec.extends}" if spec.extends else ""
-        print(f"ok      {ref} ({spec.name}{ext}; {spec.start_year}-{spec.end_year}, {len(spec.events)} events)")
+        print(f"ok      {ref} ({spec.name}{ext}; {spec.start_year}-{spec.end_year}, {len(spec.events)} event{'' if len(spec.events) == 1 else 's'})")
     if bad:
         _err(f"{bad} of {len(args.files)} scenario{'s' if len(args.files) != 1 else ''} invalid")
         return EXIT_USAGE
