@@ -1,0 +1,1 @@
+"""Benchmarks of connsim (see run.py and README.md); not part of the installed package."""

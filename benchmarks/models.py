@@ -1,0 +1,349 @@
+"""The two yardsticks connsim is measured against (see ``benchmarks/run.py``).
+
+* :class:`IdiomaticWorld`: how the model would usually be written in Mesa. One
+  :class:`Country` agent per state; in its own ``step()`` each agent reads its trade neighbours
+  and security partners, updates its threat perception, makes logit choices of its 5G policy and
+  data-flow regime (numpy on small arrays), and buys renewed core and radio capacity from the
+  vendors; ``model.agents.shuffle_do("step")``; a ``mesa.DataCollector`` records outcomes and
+  every agent's choices. Same world (``connsim.world.build_world``), same weights and comparable
+  rules (ODA, adequacy and vendor quality left out, which only flatters it).
+
+* :class:`Kernel`: the same rules as ``WorldModel.step`` with nothing around them: plain
+  arrays and the pure functions of ``connsim.decisions`` and ``connsim.choice`` called in a
+  loop; no Mesa, no ``WorldModel``, no recorder. Its set-up borrows the constants a
+  ``WorldModel`` derives at start-up (calibrated vendor constants, donor tables, priorities),
+  untimed; :meth:`Kernel.run` is the timed part. It computes the *same numbers* as connsim:
+  ``tests/test_benchmarks_smoke.py`` and ``run.py`` check that its states equal a
+  ``WorldModel``'s after the same steps with the same seed. It handles no scripted events.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import mesa
+import numpy as np
+
+from connsim.choice import logit_choice, revising
+from connsim.decisions import oda, regimes, vendors
+from connsim.model import FULL_STAFFING, _N_UNIFORMS, WorldModel
+from connsim.scenario import DONORS, load_scenario
+from connsim.seeds import load_seeds
+from connsim.world import build_world
+
+__all__ = ["IdiomaticWorld", "Country", "Kernel"]
+
+
+# --- the idiomatic per-agent Mesa model ------------------------------------------------------------
+
+
+class Country(mesa.Agent):
+    """A state that decides for itself, reading its neighbours."""
+
+    def __init__(self, model: "IdiomaticWorld", i: int):
+        super().__init__(model)
+        st = model.world
+        self.iso3 = st.iso3[i]
+        self.member = bool(st.member[i])
+        self.decides_policy = not st.power[i]
+        self.decides_regime = bool(st.third[i])
+        self.security_culture = float(st.security_culture[i])
+        self.align_us, self.align_cn = float(st.align_us[i]), float(st.align_cn[i])
+        self.trade_cn, self.trade_eu = float(st.trade_cn[i]), float(st.trade_eu[i])
+        self.income = float(np.clip(st.income[i], 0.05, 20.0))
+        self.capacity = float(st.capacity[i])
+        self.disposition = model.disposition[i].copy()
+        self.threat = float(st.threat[i])
+        self.policy = int(st.policy[i])
+        self.regime = int(st.regime[i])
+        self.core = st.core[i].copy()
+        self.ran = st.ran[i].copy()
+        self.gdp = float(st.gdp[i])
+        self.neighbours: list[tuple[Country, float]] = []  # trade partners and weights
+        self.partners: list[Country] = []  # security-bloc partners
+
+    @property
+    def hr_core(self) -> float:
+        return float(self.core @ self.model.high_risk_f)
+
+    @property
+    def hr_ran(self) -> float:
+        return float(self.ran @ self.model.high_risk_f)
+
+    def step(self) -> None:
+        m, w = self.model, self.model.w
+        rng = m.rng
+        # threat perception: culture, alignment under the conflict, partners restricting
+        restricting = sum(p.policy > 0 for p in self.partners) / len(self.partners) if self.partners else 0.0
+        target = self.security_culture + w.w_us * self.align_us * m.conflict + w.w_peer * restricting
+        self.threat = min(2.0, max(0.0, self.threat + m.dt * w.threat_adjustment * (target - self.threat)))
+
+        # 5G security policy: open / core_excluded / banned
+        if self.decides_policy and rng.random() < m.p_revise:
+            pi = m.protection
+            hr_core, hr_ran = self.hr_core, self.hr_ran
+            u = (
+                self.threat * pi
+                - w.kappa_swap * np.array([0.0, hr_core, hr_core + hr_ran])
+                - w.kappa_price * m.price_gap * pi / self.income**w.alpha_income
+                - w.kappa_ret * self.trade_cn * m.conflict * pi
+                + w.kappa_al * (self.align_us - self.align_cn) * m.conflict * (0.5 + m.us_pressure) * pi
+                + w.kappa_toolbox * (m.toolbox if self.member else 0.0) * (pi > 0)
+                + w.kappa_status_quo * (np.arange(3) == self.policy)
+            )
+            self.policy = self._logit(u, m.beta_policy, rng.random())
+
+        # procurement of renewed capacity, core and radio
+        allowed_core = (self.policy == 0) | m.trusted
+        allowed_ran = (self.policy != 2) | m.trusted
+        for layer, allowed in (("core", allowed_core), ("ran", allowed_ran)):
+            installed = getattr(self, layer)
+            v = m.vendor_base[layer] + w.gamma_lockin * installed - w.gamma_risk * self.threat * m.high_risk_f
+            e = np.exp(v - v.max()) * allowed
+            kept = installed * np.where(allowed, 1.0 - m.renewal, (1.0 - m.renewal) * (1.0 - m.rip))
+            setattr(self, layer, kept + (1.0 - kept.sum()) / e.sum() * e)
+
+        # data-flow regime, from the regimes of trade partners
+        if self.decides_regime and rng.random() < m.p_revise:
+            shares = np.zeros(4)
+            for other, weight in self.neighbours:
+                shares[other.regime] += weight
+            u = (
+                self.disposition
+                + w.phi * m.compat @ shares
+                - w.kappa_cap * np.maximum(0.0, m.capacity_need - self.capacity)
+                + m.influence_of(self)
+                + w.kappa_switch * (np.arange(4) == self.regime)
+            )
+            self.regime = self._logit(u, m.beta_regime, rng.random())
+
+    @staticmethod
+    def _logit(u: np.ndarray, beta: float, uniform: float) -> int:
+        z = beta * u
+        p = np.exp(z - z.max())
+        cdf = np.cumsum(p / p.sum())
+        return int(min(np.searchsorted(cdf, uniform, side="right"), len(u) - 1))
+
+
+class IdiomaticWorld(mesa.Model):
+    """The per-agent Mesa yardstick (see the module docstring)."""
+
+    def __init__(self, scenario="baseline", rng=None):
+        super().__init__(rng=rng)
+        spec = load_scenario(scenario)
+        seeds = load_seeds()
+        self.w = w = spec.weights
+        self.world = st = build_world(seeds, spec, self.rng)
+        v = seeds.vendors
+        self.high_risk = v["high_risk"].to_numpy(bool)
+        self.trusted = ~self.high_risk
+        self.high_risk_f = self.high_risk.astype(float)
+        self.price = v["price_index"].to_numpy(float)
+        self.dt = spec.dt
+        self.conflict = spec.at("us_china_conflict", spec.start_year)
+        self.us_pressure = spec.at("us_pressure", spec.start_year)
+        self.toolbox = spec.at("eu_toolbox_strength", spec.start_year)
+        self.p_revise = 1.0 - (1.0 - spec.revision_probability) ** spec.dt
+        self.beta_policy, self.beta_regime = spec.beta_policy, spec.beta_regime
+        self.protection = vendors.protection(w.pi_core)
+        self.renewal = spec.dt / w.lifecycle_years
+        self.rip = 1.0 - (1.0 - w.rip_rate) ** spec.dt
+        self.compat = regimes.effective_compatibility(
+            seeds.compatibility_matrix, spec.at("dfft_multilateral_push", spec.start_year), spec.cooperation_level, w
+        )
+        self.capacity_need = seeds.regimes.set_index("regime")["capacity_need"].reindex(list(regimes.REGIMES)).to_numpy(float)
+        self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
+        self.vendor_base = {layer: vendors.vendor_terms(self.price, st.quality, st.reach, w)[0] for layer in ("core", "ran")}
+        self.n_steps = spec.n_steps
+        self.countries = [Country(self, i) for i in range(st.n)]
+        trade = st.trade.tocsr()
+        for i, c in enumerate(self.countries):
+            lo, hi = trade.indptr[i], trade.indptr[i + 1]
+            c.neighbours = [(self.countries[j], float(x)) for j, x in zip(trade.indices[lo:hi], trade.data[lo:hi])]
+        members = st.blocs.tocsc()
+        for b in range(members.shape[1]):
+            group = [self.countries[i] for i in members.indices[members.indptr[b]:members.indptr[b + 1]]]
+            for c in group:
+                c.partners.extend(x for x in group if x is not c)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "regime_share_protect": lambda m: np.mean([c.regime == 0 for c in m.countries]),
+                "policy_share_banned": lambda m: np.mean([c.policy == 2 for c in m.countries]),
+                "hr_ran_share_world": lambda m: sum(c.hr_ran * c.gdp for c in m.countries) / sum(c.gdp for c in m.countries),
+            },
+            agent_reporters={"policy": "policy", "regime": "regime", "threat": "threat", "hr_core": "hr_core", "hr_ran": "hr_ran"},
+        )
+        self.price_gap = self._price_gap()
+        self.datacollector.collect(self)
+
+    def influence_of(self, c: Country) -> np.ndarray:
+        w = self.w
+        return np.array([w.kappa_brussels * c.trade_eu, 0.0, w.kappa_us_regime * c.align_us * self.us_pressure,
+                         w.kappa_cn_regime * c.align_cn * 0.5])
+
+    def _price_gap(self) -> float:
+        gdp = np.array([c.gdp for c in self.countries])
+        share = (gdp / gdp.sum()) @ np.array([c.ran for c in self.countries])
+        hr = self.high_risk
+        p_tr = (self.price[~hr] * share[~hr]).sum() / share[~hr].sum()
+        p_hr = (self.price[hr] * share[hr]).sum() / share[hr].sum()
+        return float(p_tr / p_hr - 1.0)
+
+    def step(self) -> None:
+        self.price_gap = self._price_gap()
+        self.agents.shuffle_do("step")
+        self.datacollector.collect(self)
+
+
+# --- the pure-NumPy kernel -------------------------------------------------------------------------
+
+
+class Kernel:
+    """The rules of ``WorldModel.step`` on plain arrays (see the module docstring)."""
+
+    def __init__(self, scenario="baseline", seed=0):
+        spec = load_scenario(scenario)
+        if spec.events:
+            raise ValueError("the kernel runs scenarios without scripted events")
+        m = WorldModel(spec, rng=seed, record_agents=False)  # set-up only: constants and the start
+        self.spec, self.w = spec, spec.weights
+        self.state = copy.deepcopy(m.state)
+        self.rng = copy.deepcopy(m.rng)
+        self.const = {
+            name: getattr(m, name)
+            for name in (
+                "high_risk", "price", "quality_2019", "japanese", "compat_base", "capacity_need", "donor_budget_2019",
+                "donor_staffing", "donor_programs", "donor_speed", "donor_conditions", "donor_regime", "donor_camp",
+                "donor_vendor_tie", "_pair", "_western_donor", "oda_eligible", "_priority_base", "_ocre", "_india_linked",
+                "_ring_donor", "_bloc_t", "_bloc_inv", "_bloc_deg", "_bloc_count", "disposition", "policy_deciders",
+                "regime_deciders", "renewal", "_spend", "_market", "vendor_constant", "revenue_share_2019",
+                "revenue_share", "_levers_by_step", "_years", "_rows",
+            )
+        }
+        self.t = 0
+        self.year = m.year
+
+    def run(self, steps: int | None = None) -> "Kernel":
+        steps = self.spec.n_steps if steps is None else steps
+        for _ in range(steps):
+            self.step()
+        return self
+
+    def step(self) -> None:
+        s, st, w, c = self.spec, self.state, self.w, self.const
+        dt, year = s.dt, self.year
+        lv = c["_levers_by_step"][self.t]
+        u = self.rng.random((_N_UNIFORMS, st.n))
+        if self.t % s.steps_per_year == 0:
+            self._oda(lv, u[5], u[6:].T)
+        st.partnership_active = (year - st.last_accept) < w.partnership_years
+        st.finance = ((year - st.last_infra) < w.tied_finance_years).astype(float) @ c["donor_vendor_tie"]
+
+        # 5G: threat, policy, procurement, vendors
+        restricting = (st.policy > 0).astype(float)
+        bloc_rate = c["_bloc_t"] @ restricting
+        peers = np.where(
+            c["_bloc_count"] > 0,
+            (st.blocs @ (bloc_rate * c["_bloc_inv"]) - restricting * c["_bloc_deg"]) / np.maximum(c["_bloc_count"], 1),
+            0.0,
+        )
+        western = st.strength[:, c["_western_donor"]].sum(axis=1)
+        chinese = st.strength[:, ~c["_western_donor"]].sum(axis=1)
+        st.threat = vendors.threat_perception(
+            st.threat, st.security_culture, st.align_us, peers, western - chinese, st.member, lv["us_china_conflict"],
+            lv["eu_toolbox_strength"], lv["infoshare"], st.threat[c["_rows"]["JPN"]], dt, w,
+        )
+        hr, price = c["high_risk"], c["price"]
+        share = c["_market"] @ st.ran
+        p_tr = (price[~hr] * share[~hr]).sum() / max(share[~hr].sum(), 1e-9)
+        p_hr = (price[hr] * share[hr]).sum() / max(share[hr].sum(), 1e-9)
+        price_gap = float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / price[hr].min() - 1.0)
+        util, _ = vendors.policy_utilities(
+            st.threat, st.hr_core, st.hr_ran, price_gap, st.income, st.trade_cn, st.align_us, st.align_cn,
+            lv["us_china_conflict"], lv["us_pressure"], np.where(st.member, lv["eu_toolbox_strength"], 0.0), st.policy, w,
+        )
+        p_step = 1.0 - (1.0 - s.revision_probability) ** dt
+        revise = c["policy_deciders"] & revising(p_step, u[0]) & (st.policy_locked_until <= year)
+        st.policy = np.where(revise, logit_choice(util, s.beta_policy, u[1]), st.policy).astype(np.int8)
+        self._procure(lv, dt)
+
+        # data-flow regimes and adequacy
+        compat = regimes.effective_compatibility(c["compat_base"], lv["dfft_multilateral_push"], lv["cooperation"], w)
+        onehot = np.zeros((st.n, 4))
+        onehot[np.arange(st.n), st.regime] = 1.0
+        influence = np.zeros((st.n, 4))
+        influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu
+        influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
+        influence[:, regimes.SOVEREIGN] += w.kappa_cn_regime * st.align_cn * min(lv["digital_silk_road_intensity"], 2.0) / 2.0
+        influence[:, regimes.TRUST] += w.kappa_jp_regime * lv["dfft_multilateral_push"]
+        oda_pull = np.zeros((len(DONORS), 4))
+        oda_pull[np.arange(len(DONORS)), c["donor_regime"]] = w.kappa_oda_regime
+        influence += st.strength @ oda_pull
+        util, _ = regimes.regime_utilities(
+            c["disposition"], st.trade @ onehot, compat, st.trade_eu, st.adequacy, st.capacity, c["capacity_need"], influence, st.regime, w,
+        )
+        revise = c["regime_deciders"] & revising(p_step, u[2]) & (st.regime_locked_until <= year)
+        st.regime = np.where(revise, logit_choice(util, s.beta_regime, u[3]), st.regime).astype(np.int8)
+        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= 0.8)
+        updated = regimes.update_adequacy(st.adequacy, st.regime, st.capacity, st.third, grantable, s.adequacy_openness, dt, u[4], w)
+        st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, updated)
+        st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)
+        self.t += 1
+        self.year = c["_years"][self.t] if self.t < len(c["_years"]) else float(s.year_of(self.t))
+
+    def _procure(self, lv: dict, dt: float) -> None:
+        st, w, c = self.state, self.w, self.const
+        hr, price = c["high_risk"], c["price"]
+        allowed = dict(zip(("core", "ran"), vendors.allowed_vendors(st.policy, hr)))
+        renewal, rip = c["renewal"] * dt, 1.0 - (1.0 - w.rip_rate) ** dt
+        network_value = c["_spend"] * w.lifecycle_years
+        restricted = {"core": st.policy >= 1, "ran": st.policy == 2}
+        bought = {}
+        for layer in ("core", "ran"):
+            installed = getattr(st, layer)
+            args = (price, st.quality, st.reach, installed, st.finance, st.threat, hr, w, c["vendor_constant"][layer])
+            new = vendors.procurement_shares(allowed[layer], *args)
+            updated, ripped, bought[layer] = vendors.renew_capacity(installed, new, allowed[layer], renewal, rip)
+            setattr(st, layer, updated)
+            if restricted[layer].any():
+                unrestricted = vendors.procurement_shares(np.ones_like(allowed[layer]), *args)
+                premium = bought[layer].sum(axis=1) * ((new - unrestricted) @ price)
+                st.premium_paid += 0.5 * network_value * np.where(restricted[layer], np.maximum(premium, 0.0), 0.0)
+                st.rip_paid += 0.5 * network_value * ripped
+        st.refresh_exposure(hr)
+        revenue = c["_market"] @ (w.omega_core * bought["core"] + bought["ran"])
+        revenue_share = revenue / revenue.sum()
+        hard = max(0.0, lv["us_china_conflict"] - w.hard_conflict) / max(1e-9, 1.0 - w.hard_conflict)
+        push = np.where(c["japanese"], lv["japan_vendor_push"], 0.0)
+        st.quality = vendors.vendor_quality(
+            st.quality, c["quality_2019"], revenue_share, c["revenue_share_2019"], np.where(hr, hard, 0.0), push, dt, w
+        )
+        st.reach = np.clip(st.reach + dt * w.push_reach * push, 0.0, 1.0)
+
+    def _oda(self, lv: dict, u_infra: np.ndarray, u_other: np.ndarray) -> None:
+        st, w, s, c = self.state, self.w, self.spec, self.const
+        coordination = lv["eu_jp_oda_coordination"]
+        budget = c["donor_budget_2019"] * lv["oda_scale"]
+        budget[DONORS.index("CHN")] *= lv["digital_silk_road_intensity"]
+        eff_budget, staff = oda.effective_budgets(budget, c["donor_staffing"], coordination, c["_pair"], w)
+        priority = c["_priority_base"] * (1.0 + lv["open_connected_ring"] * np.outer(c["_ring_donor"], c["_ocre"]))
+        alignment = np.clip(0.5 + 0.5 * np.outer(c["donor_camp"], st.align_us - st.align_cn), 0.05, 1.0)
+        scores = oda.targeting_scores(priority, 1.0 - st.capacity, alignment, c["oda_eligible"])
+        scores = oda.remove_double_targeting(scores, c["_pair"], coordination)
+        amounts = oda.make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
+        bonus = np.zeros_like(amounts)
+        if s.india_trilateral:
+            bonus[list(c["_pair"])] += w.india_bonus * c["_india_linked"][None, :]
+        speed = c["donor_speed"] * np.minimum(1.0, staff / FULL_STAFFING)
+        util = oda.offer_utilities(amounts, st.gdp, speed, c["donor_conditions"], st.freedom, alignment, bonus, w)
+        offered = amounts.T > 0
+        infra_offered = offered & (c["donor_programs"][:, 2] > 0)[None, :]
+        infra_busy = (self.year - st.last_infra.max(axis=1)) < w.tied_finance_years
+        infra, other = oda.accept_offers(util, offered, infra_offered, infra_busy, s.beta_oda, u_infra, u_other, w)
+        accepted = infra | other
+        st.last_accept = np.where(accepted, self.year, st.last_accept)
+        st.last_infra = np.where(infra, self.year, st.last_infra)
+        money = amounts.T * c["donor_programs"][:, 0][None, :] * other
+        money = money + 0.5 * amounts.T * c["donor_programs"][:, 1][None, :] * other
+        st.capacity = np.minimum(1.0, st.capacity + oda.capacity_gain(money.sum(axis=1), st.gdp, w))
+        st.strength = oda.partnership_strength(st.strength, accepted, 1.0, w)
