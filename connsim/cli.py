@@ -201,6 +201,14 @@ def _check_until(spec: Scenario, until: int | None) -> None:
                         f"allowed a year in {lo}..{hi}")
 
 
+def _until(spec: Scenario, until: int | None) -> Scenario:
+    """The scenario stopped at the start of ``until``, without the events after it (which would
+    otherwise be refused as outside the shorter horizon)."""
+    if until is None or until == spec.end_year + 1:
+        return spec
+    return spec.replace(end_year=until - 1, events=[e.model_dump() for e in spec.events if e.year < until])
+
+
 def _safe_name(name: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
     return safe[:80]
@@ -377,7 +385,7 @@ def cmd_run(args) -> int:
     from connsim.report import format_summary
     from connsim.run import run
 
-    result = run(spec, seed=args.seed, until=args.until, progress=_want_progress(args.progress))
+    result = run(_until(spec, args.until), seed=args.seed, progress=_want_progress(args.progress))
     mv, av = result.model_vars, result.agent_vars
     title = f"{spec.name}, seed {args.seed}" + (f", until {args.until}" if args.until else "")
     summary = format_summary(mv, title)
@@ -492,14 +500,14 @@ def cmd_compare(args) -> int:
     from connsim.run import run
 
     seeds = list(range(args.seeds))
-    jobs = [(name, spec, seed) for name, spec in zip(names, specs) for seed in seeds]
+    jobs = [(name, _until(spec, args.until), seed) for name, spec in zip(names, specs) for seed in seeds]
     if _want_progress(args.progress):
         from tqdm.auto import tqdm
 
         jobs = tqdm(jobs, desc="compare", unit="run")
     frames = []
     for name, spec, seed in jobs:
-        mv = run(spec, seed=seed, until=args.until, record_agents=False).model_vars
+        mv = run(spec, seed=seed, record_agents=False).model_vars
         frames.append(mv.assign(scenario=name, seed=seed))
     runs = pd.concat(frames, ignore_index=True)
     numeric = [c for c in runs.columns if c not in ("scenario", "seed", "step", "year")]

@@ -159,6 +159,14 @@ def test_run_writes_frames_plots_and_summary(tmp_path):
     assert '"seed": 3' in (out / "run.json").read_text()
 
 
+def test_until_drops_later_events(tmp_path, capsys):
+    (tmp_path / "k.toml").write_text('extends = "baseline"\n[[events]]\nyear = 2022.5\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n')
+    assert cli.main(["run", str(tmp_path / "k.toml"), "--until", "2021", "--out", str(tmp_path / "o")]) == 0
+    assert '"end_year": 2020' in (tmp_path / "o" / "scenario.json").read_text()
+    assert cli.main(["run", str(tmp_path / "k.toml"), "--until", "2023", "--out", str(tmp_path / "p")]) == 0
+    assert '"KEN"' in (tmp_path / "p" / "scenario.json").read_text()
+
+
 def test_run_parquet_out_and_overwrite(tmp_path, capsys):
     out = tmp_path / "deep" / "res"
     assert cli.main(["run", "baseline", "--until", "2020", "--out", str(out), "--format", "parquet", "--no-progress"]) == 0
