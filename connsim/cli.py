@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``connsim`` console script and ``python -m connsim``; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     prog = f"connsim {args.command}"
     try:
         return args.func(args)
@@ -372,7 +373,7 @@ def cmd_show(args) -> int:
 def _run_meta(args, **extra) -> dict:
     from connsim import __version__
 
-    return {"command": ["connsim", *sys.argv[1:]] if sys.argv and sys.argv[0] else None, "connsim_version": __version__, **extra}
+    return {"command": ["connsim", *args.argv], "connsim_version": __version__, **extra}
 
 
 def cmd_run(args) -> int:
