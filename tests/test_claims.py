@@ -24,9 +24,9 @@ def test_claims_table_is_complete():
 
 def test_every_named_test_exists():
     for ref in CLAIMS["test"]:
-        for part in ref.split(";"):
-            path, _, name = part.strip().partition("::")
-            path = path.split(" ")[0]
+        named = re.findall(r"(tests/\w+\.py)(?:::(\w+))?", ref)
+        assert named, f"claim test reference names no test file: {ref!r}"
+        for path, name in named:
             source = (ROOT / path).read_text()
             if name:
                 assert re.search(rf"def {re.escape(name)}\b", source), f"{path} has no test {name}"
