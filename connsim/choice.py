@@ -44,6 +44,8 @@ def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
     """Row-wise logit probabilities of an (n, k) utility array (numerically stable)."""
     u = np.asarray(utilities, dtype=float)
     z = beta * u
+    if beta == 0:  # a coin toss among the available options (-inf marks an unavailable one)
+        z = np.where(np.isneginf(u), -np.inf, 0.0)
     z = z - row_max(z)[..., None]
     e = np.exp(z)
     return e / row_sum(e)[..., None]
@@ -83,7 +85,7 @@ def logit_choice_one(utilities: list[float], beta: float, uniform: float) -> int
     scaled = [beta * u for u in utilities]
     best = max(scaled)
     weights = [np.exp(z - best) for z in scaled]
-    total = sum(weights)
+    total = np.sum(weights)  # numpy's summation order, as in the vectorised rule
     cumulative = 0.0
     for k, w in enumerate(weights):
         cumulative += w / total

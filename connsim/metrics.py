@@ -61,25 +61,35 @@ def free_flow_gdp_pair_share(
     return float((free_mass + 2.0 * extra) / total)
 
 
+def _linked_regimes(regime: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per regime, and which held regimes link their states to others: a held regime
+    whose states exchange freely among themselves or with another held regime."""
+    k = free.shape[0]
+    count = np.bincount(regime, minlength=k)
+    held = count > 0
+    off = free & ~np.eye(k, dtype=bool)
+    linked = held & (np.diag(free) | (off & held[None, :]).any(axis=1))
+    return count, linked
+
+
 def largest_compatible_component(
     regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
 ) -> int:
     """Number of states in the largest group linked by free data flows.
 
-    Nodes: the states plus one hub per regime; a state joins its regime's hub when that regime
-    flows freely within itself, hubs join when their regimes flow freely, and adequacy holders
-    join the EU members' hubs. The groups are found on the k hubs alone (a union-find over
-    regimes) and sized from counts per regime: O(n) with a handful of array operations, no graph
-    built. :func:`largest_compatible_component_graph` is the same on an explicit graph.
+    Two states are linked when their regimes exchange data freely (``free``), or when one holds
+    an EU adequacy decision and the other is an EU member state. On a graph of the states plus
+    one hub per regime and one adequacy hub, a state joins its regime's hub when the regime links
+    it to anyone (see :func:`_linked_regimes`), hubs of held regimes join when their regimes
+    exchange freely, and adequacy holders and EU members join the adequacy hub. The groups are
+    found on the k + 1 hubs alone (union-find) and sized from counts per regime: O(n), no graph
+    built. :func:`largest_compatible_component_graph` builds the same graph explicitly.
     """
-    k = free.shape[0]
-    n = regime.shape[0]
-    self_free = np.diag(free)
-    # states in each regime that join their hub
-    joined = np.bincount(regime, minlength=k) * self_free
-    eu_regimes = np.nonzero(np.bincount(regime[eu_member], minlength=k))[0].tolist()
-    holders = adequacy & ~eu_member
-    parent = list(range(k))
+    n, k = regime.shape[0], free.shape[0]
+    if n == 0:
+        return 0
+    count, linked = _linked_regimes(regime, free)
+    parent = list(range(k + 1))  # hub k: the adequacy hub
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -87,56 +97,50 @@ def largest_compatible_component(
             x = parent[x]
         return x
 
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-
     for a in range(k):
         for b in range(a + 1, k):
-            if free[a, b]:
-                union(a, b)
-    extra = 0  # adequacy holders outside self-free regimes: they join the EU hubs only
-    if eu_regimes and holders.any():
-        held = np.bincount(regime[holders], minlength=k)
-        for r in eu_regimes[1:]:  # a holder links all EU hubs with each other ...
-            union(eu_regimes[0], r)
-        for r in np.nonzero(held * self_free)[0].tolist():  # ... and with its own hub if it joined it
-            union(eu_regimes[0], r)
-        extra = int((held * ~self_free).sum())
-    sizes = [0] * k
+            if free[a, b] and count[a] and count[b]:
+                parent[find(b)] = find(a)
+    sizes = [0] * (k + 1)
+    holders = adequacy & ~eu_member
+    if holders.any() and eu_member.any():
+        touching = np.bincount(regime[holders | eu_member], minlength=k)
+        for r in np.nonzero((touching > 0) & linked)[0].tolist():
+            ra, rr = find(k), find(r)
+            if ra != rr:
+                parent[rr] = ra
+        sizes[k] = int(touching[~linked].sum())  # states alone in their regime, linked by adequacy only
     for r in range(k):
-        sizes[find(r)] += int(joined[r])
-    if extra:
-        sizes[find(eu_regimes[0])] += extra
-    # every other state is a group of one
-    return max(max(sizes), 1 if n else 0)
+        if linked[r]:
+            sizes[find(r)] += int(count[r])
+    totals = [0] * (k + 1)
+    for h in range(k + 1):
+        totals[find(h)] += sizes[h]
+    return max(max(totals), 1)  # every other state is a group of one
 
 
 def largest_compatible_component_graph(
     regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
 ) -> int:
-    """Reference for :func:`largest_compatible_component` on an explicit graph (scipy's
+    """Reference for :func:`largest_compatible_component` on the explicit hub graph (scipy's
     connected components); kept for tests and teaching."""
     regime = regime.astype(np.intp)
     n, k = regime.shape[0], free.shape[0]
-    rows, cols = [], []
-    self_free = np.diag(free)[regime]
-    members = np.nonzero(self_free)[0]
-    rows.append(members)
-    cols.append(n + regime[members])
-    a, b = np.nonzero(np.triu(free, 1))
+    if n == 0:
+        return 0
+    count, linked = _linked_regimes(regime, free)
+    members = np.nonzero(linked[regime])[0]
+    rows, cols = [members], [n + regime[members]]
+    a, b = np.nonzero(np.triu(free, 1) & (count[:, None] > 0) & (count[None, :] > 0))
     rows.append(n + a)
     cols.append(n + b)
-    eu_regimes = np.unique(regime[eu_member])
-    holders = np.nonzero(adequacy & ~eu_member)[0]
-    for r in eu_regimes:
-        rows.append(holders)
-        cols.append(np.full(holders.shape, n + r))
+    holders = adequacy & ~eu_member
+    if holders.any() and eu_member.any():
+        touching = np.nonzero(holders | eu_member)[0]
+        rows.append(touching)
+        cols.append(np.full(touching.shape, n + k))
     r_, c_ = np.concatenate(rows), np.concatenate(cols)
-    # a hub for a regime that is not self-free must not link that regime's states; hubs of regimes
-    # held by no state must not count: only states are counted below
-    graph = sparse.coo_matrix((np.ones(r_.shape[0]), (r_, c_)), shape=(n + k, n + k))
+    graph = sparse.coo_matrix((np.ones(r_.shape[0]), (r_, c_)), shape=(n + k + 1, n + k + 1))
     _, labels = connected_components(graph, directed=False)
     return int(np.bincount(labels[:n]).max())
 

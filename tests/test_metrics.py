@@ -161,7 +161,6 @@ def test_largest_compatible_component_fast_union_find_equals_its_graph_reference
     )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (metrics.largest_compatible_component): see the three hand cases below")
 @settings(max_examples=50, deadline=None, derandomize=True, database=None)
 @given(small_worlds())
 def test_largest_compatible_component_equals_pair_graph_components_on_random_worlds(world):
@@ -171,12 +170,6 @@ def test_largest_compatible_component_equals_pair_graph_components_on_random_wor
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (metrics.largest_compatible_component): a state joins its regime hub only if the regime "
-    "is free within itself, so a state of a non-self-free regime r is cut off from the states of a "
-    "regime s with free[r, s]",
-)
 def test_states_of_a_regime_not_free_within_itself_still_link_to_compatible_regimes():
     free = np.array([[False, True], [True, True]])
     none = np.zeros(2, bool)
@@ -184,12 +177,6 @@ def test_states_of_a_regime_not_free_within_itself_still_link_to_compatible_regi
     assert largest_compatible_component(np.array([0, 1]), free, none, none) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (metrics.largest_compatible_component): the hub of a regime no state holds still "
-    "bridges the regimes it is free with, so protect and open states (not free with each other) "
-    "are joined through an empty trust hub once DFFT makes trust free with both",
-)
 def test_a_regime_held_by_no_state_does_not_bridge_other_regimes():
     free = np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]], dtype=bool)  # protect-trust, trust-open free
     none = np.zeros(2, bool)
@@ -197,12 +184,6 @@ def test_a_regime_held_by_no_state_does_not_bridge_other_regimes():
     assert largest_compatible_component(np.array([0, 2]), free, none, none) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (metrics.largest_compatible_component): adequacy holders are linked to the hubs of the "
-    "EU members' regimes, but an EU member in a regime not free within itself is not linked to its "
-    "hub, so the holder-member adequacy pair is lost",
-)
 def test_adequacy_links_a_holder_to_eu_members_whatever_their_regime():
     free = np.zeros((2, 2), bool)  # nothing flows freely by regime
     regime = np.array([0, 1])

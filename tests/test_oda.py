@@ -226,12 +226,6 @@ def test_infrastructure_choice_is_logit_against_the_outside_option_hand_case():
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (oda.accept_offers): beta = 0 (allowed by Scenario.beta_oda, ge=0) multiplies the -inf "
-    "utility of unavailable offers into NaN; the NaN cdf makes sample_choice pick option 0, so a "
-    "recipient takes an infrastructure offer that was never made (or while busy)",
-)
 def test_with_beta_zero_infrastructure_is_still_taken_only_where_offered_and_not_busy():
     utilities = np.array([[5.0, 1.0], [5.0, 1.0]])
     infra, _ = accept_offers(utilities, np.ones((2, 2), bool), np.array([[False, False], [True, True]]),
