@@ -203,11 +203,10 @@ def _check_until(spec: Scenario, until: int | None) -> None:
 
 
 def _until(spec: Scenario, until: int | None) -> Scenario:
-    """The scenario stopped at the start of ``until``, without the events after it (which would
-    otherwise be refused as outside the shorter horizon)."""
-    if until is None or until == spec.end_year + 1:
-        return spec
-    return spec.replace(end_year=until - 1, events=[e.model_dump() for e in spec.events if e.year < until])
+    """The scenario stopped at the start of ``until`` (events after it dropped), or as it is."""
+    from connsim.run import stop_at
+
+    return spec if until is None else stop_at(spec, until)
 
 
 def _safe_name(name: str) -> str:

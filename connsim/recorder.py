@@ -196,7 +196,9 @@ class Recorder:
             out.append(float(add(secure[p == "CHN"][scope] * weights) / total) if total > 0 else float("nan"))  # China trusts its own champions
             idx = fx["own_idx"][p]
             out.append(float(add(st.premium_paid[idx] + st.rip_paid[idx])) / 1e9)
-            free_with = free[r][reg]
+            # its own market always counts (the single market for the EU, the domestic market
+            # for a sovereign China), plus every state whose regime exchanges freely with it
+            free_with = free[r][reg] | own
             if p == "EUU":  # adequacy links the EU with holders (Japan holds one)
                 free_with = free_with | adequacy
             elif p == "JPN":

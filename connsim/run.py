@@ -20,7 +20,7 @@ from connsim.model import WorldModel
 from connsim.scenario import Scenario, load_scenario
 from connsim.seeds import POLICIES, REGIMES
 
-__all__ = ["run", "RunResult"]
+__all__ = ["run", "RunResult", "stop_at"]
 
 
 @dataclass
@@ -91,6 +91,14 @@ class RunResult:
         return summary_table(self.model_vars)
 
 
+def stop_at(scenario: Scenario, until: int) -> Scenario:
+    """The scenario stopped at the start of year ``until``; its events after that never happen."""
+    if until == scenario.end_year + 1:
+        return scenario
+    kept = [e.model_dump() for e in scenario.events if e.year < until]
+    return scenario.replace(end_year=until - 1, events=kept)
+
+
 def run(
     scenario: "str | Path | Scenario | dict" = "baseline",
     seed: int | None = 0,
@@ -108,7 +116,7 @@ def run(
     if until is not None:
         if not spec.start_year < until <= spec.end_year + 1:
             raise ValueError(f"until={until} is outside the scenario's horizon {spec.start_year + 1}..{spec.end_year + 1}")
-        spec = spec.replace(end_year=int(np.ceil(until)) - 1)
+        spec = stop_at(spec, int(np.ceil(until)))
     model = WorldModel(spec, rng=seed, record_agents=record_agents)
     steps = range(model.n_steps)
     if progress:
