@@ -50,24 +50,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nRun '{self.prog} --help' for usage.\n")
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a seed; allowed a whole number from 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is not a seed; allowed a whole number from 0")
-    return value
+def _whole_number(minimum: int, what: str):
+    """An argparse type: a whole number of at least ``minimum``, else a message naming ``what``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            shown = repr(text) if value is None else value
+            raise argparse.ArgumentTypeError(f"{shown} is not {what}; allowed a whole number from {minimum}")
+        return value
+
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seeds; allowed a whole number from 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a number of seeds; allowed a whole number from 1")
-    return value
+_seed = _whole_number(0, "a seed")
+_count = _whole_number(1, "a number of seeds")
 
 
 def _year(text: str) -> int:
