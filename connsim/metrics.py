@@ -18,6 +18,7 @@ __all__ = [
     "free_flow_gdp_pair_share",
     "largest_compatible_component",
     "largest_compatible_component_graph",
+    "largest_compatible_components",
     "weighted_share",
     "hhi",
     "access_share",
@@ -117,6 +118,43 @@ def largest_compatible_component(
     for h in range(k + 1):
         totals[find(h)] += sizes[h]
     return max(max(totals), 1)  # every other state is a group of one
+
+
+def largest_compatible_components(
+    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
+) -> np.ndarray:
+    """:func:`largest_compatible_component` of many steps at once: ``regime`` and ``adequacy``
+    (steps, n), ``free`` (steps, k, k), ``eu_member`` (n,); one integer per step.
+
+    The same hub graph, with the groups of its k + 1 hubs found by boolean matrix powers
+    (reachability) instead of union-find; sizes are the same integers."""
+    regime = np.asarray(regime)
+    steps, n = regime.shape
+    k = free.shape[-1]
+    if n == 0:
+        return np.zeros(steps, dtype=np.int64)
+    offset = k * np.arange(steps)[:, None]
+    count = np.bincount((regime.astype(np.intp) + offset).ravel(), minlength=k * steps).reshape(steps, k)
+    held = count > 0
+    eye = np.eye(k, dtype=bool)
+    linked = held & (np.diagonal(free, axis1=1, axis2=2) | (free & ~eye & held[:, None, :]).any(axis=2))
+    hubs = np.zeros((steps, k + 1, k + 1), dtype=bool)
+    upper = np.triu(np.ones((k, k), dtype=bool), 1) & free & held[:, :, None] & held[:, None, :]
+    hubs[:, :k, :k] = upper | upper.transpose(0, 2, 1)
+    holders = adequacy & ~eu_member
+    sizes = np.zeros((steps, k + 1), dtype=np.int64)
+    sizes[:, :k] = np.where(linked, count, 0)
+    if eu_member.any():
+        touching = np.bincount((regime.astype(np.intp) + offset)[holders | eu_member], minlength=k * steps).reshape(steps, k)
+        touching[~holders.any(axis=1)] = 0
+        joins = (touching > 0) & linked
+        hubs[:, k, :k] = hubs[:, :k, k] = joins
+        sizes[:, k] = np.where(linked, 0, touching).sum(axis=1)  # states linked by adequacy only
+    reach = hubs | np.eye(k + 1, dtype=bool)
+    for _ in range(int(np.ceil(np.log2(k + 1)))):  # paths of up to 2**i hubs
+        reach = reach @ reach
+    totals = (reach * sizes[:, None, :]).sum(axis=2)  # size of the group of each hub
+    return np.maximum(totals.max(axis=1), 1)  # every other state is a group of one
 
 
 def largest_compatible_component_graph(

@@ -1,7 +1,8 @@
 """Recording a run: outcomes per step and every state's decisions, into preallocated arrays.
 
-Faster than Mesa's DataCollector (no per-agent Python calls): each step writes a row of outcome
-numbers and a slice of each per-state array; the pandas frames are built once, on request.
+Faster than Mesa's DataCollector (no per-agent Python calls): each step copies the few state
+arrays the outcomes depend on, and every state's choices, into preallocated arrays; the outcomes
+are computed for all the steps at once, and the pandas frames built, once, on request.
 
 ``model_vars`` (one row per step): regime shares by count, GDP and population; convergence;
 free data flows; high-risk vendor shares of the world's, the EU's, Japan's and third countries'
@@ -35,26 +36,54 @@ _AGENT_FIELDS = {  # name: (source, dtype)
     "revised_policy": np.bool_, "revised_regime": np.bool_, "oda_partners": np.int8, "oda_main_partner": np.int8,
     "premium_paid_usd": np.float32, "rip_paid_usd": np.float32,
 }
+_AGENT_ONLY = ("threat", "capacity", "revised_policy", "revised_regime")  # the others come from the outcome arrays
+_FROM_STEPS = {"vendor_policy": "policy", "hr_core_share": "hr_core", "hr_ran_share": "hr_ran",
+               "premium_paid_usd": "premium_paid", "rip_paid_usd": "rip_paid"}
 
 
 class Recorder:
-    """Preallocated per-step storage for one model run."""
+    """Preallocated per-step storage for one model run.
+
+    Each step, :meth:`collect` copies the few state arrays the outcomes depend on into row
+    ``count`` of preallocated ``(steps + 1, ...)`` arrays (:attr:`steps`), plus every state's
+    choices and utility terms when agents are recorded. The outcomes themselves are computed
+    once, for all the steps at once, when :meth:`model_frame` is first asked for.
+    """
 
     def __init__(self, model, record_agents: bool = True):
         self.model = model
         st = model.state
-        self.rows = model.n_steps + 1
-        self.n = st.n
+        self.rows = rows = model.n_steps + 1
+        self.n = n = st.n
+        v, d = st.core.shape[1], st.strength.shape[1]
         self.count = 0
         self.record_agents = record_agents
-        self.columns: list[str] | None = None
-        self.table: np.ndarray | None = None
+        self.columns: list[str] = self._column_names()
+        # what the outcomes need, every step (agent_vars reads the per-state ones too)
+        self.steps = {
+            "scalars": np.zeros((rows, 4)),  # step, year, us_china_conflict, eu_toolbox_strength
+            "regime": np.zeros((rows, n), np.int8),
+            "policy": np.zeros((rows, n), np.int8),
+            "adequacy": np.zeros((rows, n), np.bool_),
+            "hr_core": np.zeros((rows, n)),
+            "hr_ran": np.zeros((rows, n)),
+            "premium_paid": np.zeros((rows, n)),
+            "rip_paid": np.zeros((rows, n)),
+            "core": np.zeros((rows, n, v)),
+            "ran": np.zeros((rows, n, v)),
+            "strength": np.zeros((rows, n, d)),
+            "active": np.zeros((rows, n, d), np.bool_),
+            "world": np.zeros((rows, 2, v)),  # world vendor shares, core and radio
+            "quality": np.zeros((rows, v)),
+            "reach": np.zeros((rows, v)),
+            "free": np.zeros((rows, 4, 4), np.bool_),  # regime pairs exchanging data freely
+        }
         if record_agents:
-            self.agent = {k: np.zeros((self.rows, st.n), dtype=t) for k, t in _AGENT_FIELDS.items()}
-            self.u_policy = np.zeros((self.rows, st.n, 3), np.float32)
-            self.u_regime = np.zeros((self.rows, st.n, 4), np.float32)
-            self.terms_policy = np.zeros((self.rows, len(vendors.POLICY_TERMS), st.n, 3), np.float32)
-            self.terms_regime = np.zeros((self.rows, len(regimes.REGIME_TERMS), st.n, 4), np.float32)
+            self._agent_only = {k: np.zeros((rows, n), dtype=_AGENT_FIELDS[k]) for k in _AGENT_ONLY}
+            self.u_policy = np.zeros((rows, n, 3), np.float32)
+            self.u_regime = np.zeros((rows, n, 4), np.float32)
+            self.terms_policy = np.zeros((rows, len(vendors.POLICY_TERMS), n, 3), np.float32)
+            self.terms_regime = np.zeros((rows, len(regimes.REGIME_TERMS), n, 4), np.float32)
         # fixed masks and weights
         self._eu = st.member
         self._third = st.third
@@ -62,24 +91,49 @@ class Recorder:
         self._allies = st.align_us >= 0.6
         self._allies[self._rows["USA"]] = False
         self._fixed: dict | None = None
-        self._strongest_at = -1
-        self._strongest_value: np.ndarray | None = None
+        self._frames: dict = {}  # count -> model frame, agent arrays completed up to count
 
     # ------------------------------------------------------------------------------------------
     def collect(self) -> None:
-        """Record the model's current state as row ``model.t``."""
-        values = self._outcome_values()
-        if self.table is None:
-            self.columns = self._column_names()
-            self.table = np.full((self.rows, len(values)), np.nan)
-        self.table[self.count] = values
+        """Record the model's current state as row ``count`` (a few copies, no outcome maths)."""
+        m, st, i, s = self.model, self.model.state, self.count, self.steps
+        lv = m._levers
+        s["scalars"][i] = (m.t, m.year, lv["us_china_conflict"], lv["eu_toolbox_strength"])
+        s["regime"][i] = st.regime
+        s["policy"][i] = st.policy
+        s["adequacy"][i] = st.adequacy
+        s["hr_core"][i] = st.hr_core
+        s["hr_ran"][i] = st.hr_ran
+        s["premium_paid"][i] = st.premium_paid
+        s["rip_paid"][i] = st.rip_paid
+        s["core"][i] = st.core
+        s["ran"][i] = st.ran
+        s["strength"][i] = st.strength
+        s["active"][i] = st.partnership_active
+        world = s["world"][i]
+        world[0] = m.world_vendor_shares("core")
+        world[1] = m.world_vendor_shares("ran")
+        s["quality"][i] = st.quality
+        s["reach"][i] = st.reach
+        np.greater_equal(getattr(m, "compatibility", m.compat_base), m.w.free_flow_threshold, out=s["free"][i])
         if self.record_agents:
-            self._collect_agents()
+            a = self._agent_only
+            a["threat"][i] = st.threat
+            a["capacity"][i] = st.capacity
+            a["revised_policy"][i] = m._revised_policy
+            a["revised_regime"][i] = m._revised_regime
+            tp = m._terms_policy
+            for k, name in enumerate(vendors.POLICY_TERMS):
+                self.terms_policy[i, k] = tp[name]
+            tr = m._terms_regime
+            for k, name in enumerate(regimes.REGIME_TERMS):
+                self.terms_regime[i, k] = tr[name]
         self.count += 1
 
     def _outcomes(self) -> dict[str, float]:
-        """The outcomes of the current state by name (one row of ``model_vars``)."""
-        return dict(zip(self._column_names(), self._outcome_values()))
+        """The outcomes of the last recorded step by name (one row of ``model_vars``)."""
+        row = self.model_frame().iloc[-1]
+        return {c: (int(row[c]) if c == "step" else float(row[c])) for c in self.columns}
 
     def _column_names(self) -> list[str]:
         cols = ["step", "year", "us_china_conflict", "eu_toolbox_strength"]
@@ -101,123 +155,166 @@ class Recorder:
         cols += [f"{p}_{key}" for p in POWERS_SCORED for key in SCORECARD]
         return cols
 
-    def _outcome_values(self) -> list[float]:
-        """The outcomes of the current state, in the order of :meth:`_column_names`.
+    def _outcome_table(self) -> np.ndarray:
+        """Every outcome of every recorded step: a (steps, columns) table in the order of
+        :meth:`_column_names`.
 
-        Fixed masks, their GDP and its sums are prepared once (:meth:`_prepare`); each masked
-        sum is still taken over the same elements in the same order, so the numbers are the
-        ones of the plain definitions in :mod:`connsim.metrics`, bit for bit.
+        The outcomes are those of :mod:`connsim.metrics`, computed on (steps, states) arrays at
+        once. Each sum is taken over the same elements in the same order as the plain
+        definition on one step (a row reduction of a (steps, k) array adds its row as the 1-D
+        sum would; ``bincount`` with an offset per step adds in index order), so the numbers
+        are those of the plain definitions, bit for bit. Sums over a mask that changes from
+        step to step (a power's partners, the states trading freely with it) are taken over the
+        steps that select as many states at once (:meth:`_masked_sums`); the free-flow sums of
+        4 x 4 matrices step by step.
         """
-        m = self.model
-        st, w = m.state, m.w
+        m, w = self.model, self.model.w
         if self._fixed is None:
             self._prepare()
         fx = self._fixed
-        n = self.n
-        add = np.add.reduce  # what ndarray.sum() calls, without its Python wrapper
-        gdp, reg = st.gdp, st.regime
-        lv = m._levers
-        out = [m.t, m.year, lv["us_china_conflict"], lv["eu_toolbox_strength"]]
-        counts = np.bincount(reg, minlength=4)
-        count_sh = metrics.regime_shares(reg)
-        gdp_sh = metrics.regime_shares(reg, gdp)
-        pop_sh = metrics.regime_shares(reg, st.population)
-        out += count_sh.tolist()
-        out += gdp_sh.tolist()
-        out += pop_sh.tolist()
-        out.append(metrics.convergence_index(count_sh))
-        out.append(metrics.convergence_index(gdp_sh))
-        out.append(float(count_sh.max()))
-        out.append(np.count_nonzero(reg[fx["third"]] < 2) / fx["n_third"])  # protect or trust
-        compat = getattr(m, "compatibility", m.compat_base)
-        free = compat >= w.free_flow_threshold  # metrics.free_pairs
-        adequacy, member = st.adequacy, st.member
-        # metrics.free_flow_gdp_pair_share, with its run constants (GDP squares, total) prepared
-        g = np.bincount(reg, weights=gdp, minlength=4)
-        sq = np.bincount(reg, weights=fx["gdp_sq"], minlength=4)
-        free_mass = g @ free.astype(float) @ g - add(sq * np.diag(free))
-        eu_by_regime = np.bincount(reg[fx["eu"]], weights=fx["gdp_eu"], minlength=4)
-        holders = adequacy & ~member
-        extra = add(gdp[holders] * ((~free[reg[holders]]).astype(float) @ eu_by_regime))
-        out.append(float((free_mass + 2.0 * extra) / fx["gdp_pair_total"]))
-        out.append(metrics.largest_compatible_component(reg, free, adequacy, member) / n)
-        out.append(float(np.count_nonzero(adequacy)))
+        T, n = self.count, self.n
+        s = {k: a[:T] for k, a in self.steps.items()}
+        gdp, pop = fx["gdp"], fx["population"]
+        reg, pol, adequacy, free = s["regime"], s["policy"], s["adequacy"], s["free"]
+        cols: list[np.ndarray] = [s["scalars"][:, j] for j in range(4)]
+        reg_flat = (reg.astype(np.intp) + 4 * np.arange(T)[:, None]).ravel()
+
+        def per_step(flat, k, weights=None):  # np.bincount(x_t, weights, minlength=k) for every step t
+            return np.bincount(flat, weights=weights, minlength=k * T).reshape(T, k)
+
+        counts = per_step(reg_flat, 4)
+        shares = []
+        for weights in (None, np.tile(gdp, T), np.tile(pop, T)):  # metrics.regime_shares
+            totals = (counts if weights is None else per_step(reg_flat, 4, weights)).astype(float)
+            shares.append(totals / totals.sum(axis=1)[:, None])
+        count_sh, gdp_sh, _ = shares
+        for sh in shares:
+            cols += [sh[:, r] for r in range(4)]
+        for sh in (count_sh, gdp_sh):  # metrics.convergence_index
+            held = sh > 0
+            plogp = np.where(held, sh * np.log(np.where(held, sh, 1.0)), 0.0)
+            cols.append(1.0 + plogp.sum(axis=1) / np.log(4))
+        cols.append(count_sh.max(axis=1))
+        cols.append(np.count_nonzero(reg[:, fx["third"]] < 2, axis=1) / fx["n_third"])  # protect or trust
+        # free flows and the largest compatible component, step by step (4 x 4 matrices)
+        member = fx["member"]
+        g_by_regime = per_step(reg_flat, 4, np.tile(gdp, T))
+        sq_by_regime = per_step(reg_flat, 4, np.tile(fx["gdp_sq"], T))
+        eu_flat = (reg[:, fx["eu"]].astype(np.intp) + 4 * np.arange(T)[:, None]).ravel()
+        eu_by_regime = per_step(eu_flat, 4, np.tile(fx["gdp_eu"], T))
+        holders_all = adequacy & ~member
+        flow = np.empty(T)
+        add = np.add.reduce
+        for t in range(T):
+            f, rt, g = free[t], reg[t], g_by_regime[t]
+            # metrics.free_flow_gdp_pair_share, with its run constants prepared
+            free_mass = g @ f.astype(float) @ g - add(sq_by_regime[t] * np.diag(f))
+            holders = holders_all[t]
+            extra = add(gdp[holders] * ((~f[rt[holders]]).astype(float) @ eu_by_regime[t]))
+            flow[t] = (free_mass + 2.0 * extra) / fx["gdp_pair_total"]
+        component = metrics.largest_compatible_components(reg, free, adequacy, member) / n
+        cols += [flow, component, np.count_nonzero(adequacy, axis=1).astype(float)]
         # vendors
-        gw, g_eu, g_third = fx["gdp_world"], fx["gdp_eu"], fx["gdp_third"]
-        for arr in (st.hr_core, st.hr_ran):
-            out.append(float(add(arr * gdp) / gw))
-            out.append(float(add(arr[fx["eu"]] * g_eu) / fx["gdp_eu_sum"]) if fx["gdp_eu_sum"] > 0 else float("nan"))
-            out.append(float(arr[fx["jpn"]]))
-            out.append(float(add(arr[fx["third"]] * g_third) / fx["gdp_third_sum"]) if fx["gdp_third_sum"] > 0 else float("nan"))
-        out.append(0.5 * (out[-8] + out[-4]))
-        world_core, world_ran = m.world_vendor_shares("core"), m.world_vendor_shares("ran")
-        out.append(metrics.hhi(world_core))
-        out.append(metrics.hhi(world_ran))
-        out += np.stack([world_core, world_ran, st.quality], axis=1).ravel().tolist()
+
+        def cols_of(a, idx):  # a[:, idx] laid out row by row, so that each row sums as a 1-D array
+            return np.ascontiguousarray(a[:, idx])
+
+        gw = fx["gdp_world"]
+        hr = {}
+        for layer in ("core", "ran"):
+            arr = s["hr_" + layer]
+            hr[layer] = (arr * gdp).sum(axis=1) / gw
+            cols.append(hr[layer])
+            cols.append((cols_of(arr, fx["eu"]) * fx["gdp_eu"]).sum(axis=1) / fx["gdp_eu_sum"] if fx["gdp_eu_sum"] > 0 else np.full(T, np.nan))
+            cols.append(arr[:, fx["jpn"]])
+            cols.append((cols_of(arr, fx["third"]) * fx["gdp_third"]).sum(axis=1) / fx["gdp_third_sum"] if fx["gdp_third_sum"] > 0 else np.full(T, np.nan))
+        cols.append(0.5 * (hr["core"] + hr["ran"]))
+        world = s["world"]
+        for layer in (0, 1):  # metrics.hhi
+            sh = world[:, layer] / world[:, layer].sum(axis=1)[:, None]
+            cols.append((sh**2).sum(axis=1))
+        by_vendor = np.stack([world[:, 0], world[:, 1], s["quality"]], axis=2).reshape(T, -1)
+        cols += [by_vendor[:, j] for j in range(by_vendor.shape[1])]
         # viable trusted vendors: the same integers as vendors.viable_trusted_vendors
         trusted = fx["trusted"]
-        global_ok = trusted & (st.quality >= w.viable_quality) & (st.reach >= w.viable_reach)
+        global_ok = trusted & (s["quality"] >= w.viable_quality) & (s["reach"] >= w.viable_reach)
         home_only = trusted & ~global_ok & (m.vendor_origin >= 0)
-        base = int(np.count_nonzero(global_ok))
-        homes = m.vendor_origin[home_only]
-        out.append(float((base * n + homes.shape[0]) / n))
-        # the fewest: base, unless every state has a home vendor (only in a world of <= v states)
-        out.append(float(base + (0 if homes.shape[0] < n else int(np.bincount(homes, minlength=n).min()))))
-        pol = st.policy
-        out += (np.bincount(pol, minlength=3) / n).tolist()
+        base = np.count_nonzero(global_ok, axis=1)
+        homes = np.count_nonzero(home_only, axis=1)
+        cols.append((base * n + homes) / n)
+        fewest = base.astype(float)
+        for t in np.nonzero(homes >= n)[0]:  # every state has a home vendor (only in a world of <= v states)
+            fewest[t] += int(np.bincount(m.vendor_origin[home_only[t]], minlength=n).min())
+        cols.append(fewest)
+        pol_flat = (pol.astype(np.intp) + 3 * np.arange(T)[:, None]).ravel()
+        pol_sh = per_step(pol_flat, 3) / n
+        cols += [pol_sh[:, j] for j in range(3)]
         restricting = pol > 0
-        out.append(np.count_nonzero(restricting[fx["allies"]]) / fx["n_allies"] if fx["n_allies"] else float("nan"))
-        out.append(np.count_nonzero(restricting[fx["eu"]]) / fx["n_eu"] if fx["n_eu"] else float("nan"))
+        cols.append(np.count_nonzero(restricting[:, fx["allies"]], axis=1) / fx["n_allies"] if fx["n_allies"] else np.full(T, np.nan))
+        cols.append(np.count_nonzero(restricting[:, fx["eu"]], axis=1) / fx["n_eu"] if fx["n_eu"] else np.full(T, np.nan))
         # ODA
-        active = st.partnership_active
-        oda_counts = np.count_nonzero(active, axis=0).tolist()
-        out += [float(c) for c in oda_counts]
-        anchored = fx["camp_of_donor"][self._strongest() + 1][fx["third"]]
-        out.append(float(np.count_nonzero(anchored == 1)))
-        out.append(float(np.count_nonzero(anchored == 2)))
+        active = s["active"]
+        oda_counts = np.count_nonzero(active, axis=1).astype(float)  # (T, donors)
+        cols += [oda_counts[:, j] for j in range(oda_counts.shape[1])]
+        anchored = fx["camp_of_donor"][self._strongest(s["strength"]) + 1][:, fx["third"]]
+        cols.append(np.count_nonzero(anchored == 1, axis=1).astype(float))
+        cols.append(np.count_nonzero(anchored == 2, axis=1).astype(float))
         # strategic-autonomy scorecards
-        network = 0.5 * (st.core + st.ran)
-        hr = m.high_risk
-        secure = {False: row_sum(network[:, ~hr]), True: row_sum(network[:, hr])}
-        gdp_of_regime = {}
+        network = 0.5 * (s["core"] + s["ran"])
+        hr_v = m.high_risk
+        secure = {False: row_sum(network[..., ~hr_v]), True: row_sum(network[..., hr_v])}
         donor = fx["donor"]
+        sums_of, scored = [], []  # the masked sums (values, masks) of the scorecards, taken together
         for p in POWERS_SCORED:
             own, r = fx["own"][p], fx["power_regime"][p]
             if p == "EUU":
-                partners = active[:, donor["EUU"]] | active[:, donor["MS"]]
-                oda = float(np.count_nonzero(partners))
+                partners = active[:, :, donor["EUU"]] | active[:, :, donor["MS"]]
+                oda = np.count_nonzero(partners, axis=1).astype(float)
             else:
                 j = donor[p]
-                partners = active[:, j] | fx["allies_mask"] if p == "USA" else active[:, j]
-                oda = float(oda_counts[j])
-            scope = own | partners
-            weights = gdp[scope]  # metrics.weighted_share
-            total = add(weights)
-            out.append(float(add(secure[p == "CHN"][scope] * weights) / total) if total > 0 else float("nan"))  # China trusts its own champions
-            idx = fx["own_idx"][p]
-            out.append(float(add(st.premium_paid[idx] + st.rip_paid[idx])) / 1e9)
+                partners = active[:, :, j] | fx["allies_mask"] if p == "USA" else active[:, :, j]
+                oda = oda_counts[:, j]
+            scope = own | partners  # metrics.weighted_share over it, China trusting its own champions
             # its own market always counts (the single market for the EU, the domestic market
             # for a sovereign China), plus every state whose regime exchanges freely with it
-            free_with = free[r][reg] | own
+            free_with = np.take_along_axis(free[:, r], reg.astype(np.intp), axis=1) | own
             if p == "EUU":  # adequacy links the EU with holders (Japan holds one)
                 free_with = free_with | adequacy
             elif p == "JPN":
                 free_with = free_with | member
-            out.append(float(add(gdp[free_with]) / gw))
-            out.append(float(counts[r] / n))
-            if r not in gdp_of_regime:
-                gdp_of_regime[r] = add(gdp[reg == r])
-            out.append(float(gdp_of_regime[r] / gw))
-            out.append(oda)
+            sums_of += [(gdp, scope), (secure[p == "CHN"] * gdp, scope), (gdp, free_with), (gdp, reg == r)]
+            idx = fx["own_idx"][p]
+            cost = (cols_of(s["premium_paid"], idx) + cols_of(s["rip_paid"], idx)).sum(axis=1) / 1e9
+            scored.append((cost, oda, r))
+        sums = self._masked_sums(
+            np.concatenate([np.broadcast_to(v, mask.shape) for v, mask in sums_of]), np.concatenate([mask for _, mask in sums_of])
+        ).reshape(len(sums_of), T)
+        for k, (cost, oda, r) in enumerate(scored):
+            total, weighted, access, reach_gdp = sums[4 * k: 4 * k + 4]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                security = np.where(total > 0, weighted / total, np.nan)
+            cols += [security, cost, access / gw, counts[:, r] / n, reach_gdp / gw, oda]
+        return np.stack(cols, axis=1).astype(float, copy=False)
+
+    @staticmethod
+    def _masked_sums(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """``np.add.reduce(values[t][masks[t]])`` for every step t, bit for bit: the steps that
+        select as many states are summed together, one row each (a row of a C-ordered array
+        sums as the 1-D array would)."""
+        steps = masks.shape[0]
+        counts = np.count_nonzero(masks, axis=1)
+        out = np.zeros(steps)
+        for m in np.unique(counts).tolist():
+            if m == 0:
+                continue
+            rows = np.nonzero(counts == m)[0]
+            out[rows] = values[rows][masks[rows]].reshape(rows.shape[0], m).sum(axis=1)
         return out
 
-    def _strongest(self) -> np.ndarray:
-        """Each state's strongest ODA partner (donor index, -1 for none), once per collection."""
-        if self._strongest_at != self.count:
-            strength = self.model.state.strength
-            self._strongest_value = np.where(row_max(strength) > 0, strength.argmax(axis=1), -1)
-            self._strongest_at = self.count
-        return self._strongest_value
+    @staticmethod
+    def _strongest(strength: np.ndarray) -> np.ndarray:
+        """Each state's strongest ODA partner (donor index, -1 for none), at every step."""
+        return np.where(row_max(strength) > 0, strength.argmax(axis=-1), -1)
 
     def _prepare(self) -> None:
         """Masks, indices and GDP sums that do not change during a run."""
@@ -230,6 +327,7 @@ class Recorder:
         camp[DONORS.index("CHN") + 1] = 2
         own = {p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS_SCORED}
         self._fixed = {
+            "gdp": gdp, "population": st.population, "member": st.member,
             "eu": eu, "third": third, "jpn": self._rows["JPN"],
             "n_eu": eu.shape[0], "n_third": third.shape[0], "n_allies": int(np.count_nonzero(self._allies)),
             "gdp_sq": gdp**2, "gdp_pair_total": gdp.sum() ** 2 - (gdp**2).sum(),
@@ -242,36 +340,45 @@ class Recorder:
             "power_regime": {p: REGIMES.index(POWER_REGIME[p]) for p in POWERS_SCORED},
         }
 
-    def _collect_agents(self) -> None:
-        m, st, i = self.model, self.model.state, self.count
-        a = self.agent
-        a["vendor_policy"][i] = st.policy
-        a["regime"][i] = st.regime
-        a["threat"][i] = st.threat
-        a["capacity"][i] = st.capacity
-        a["hr_core_share"][i] = st.hr_core
-        a["hr_ran_share"][i] = st.hr_ran
-        a["adequacy"][i] = st.adequacy
-        a["revised_policy"][i] = m._revised_policy
-        a["revised_regime"][i] = m._revised_regime
-        a["oda_partners"][i] = st.partnership_active.sum(axis=1)
-        a["oda_main_partner"][i] = self._strongest()
-        a["premium_paid_usd"][i] = st.premium_paid
-        a["rip_paid_usd"][i] = st.rip_paid
-        tp = m._terms_policy
-        for k, name in enumerate(vendors.POLICY_TERMS):
-            self.terms_policy[i, k] = tp[name]
-        tr = m._terms_regime
-        for k, name in enumerate(regimes.REGIME_TERMS):
-            self.terms_regime[i, k] = tr[name]
-        self.u_policy[i] = self.terms_policy[i].sum(axis=0)
-        self.u_regime[i] = self.terms_regime[i].sum(axis=0)
+    @property
+    def agent(self) -> dict[str, np.ndarray]:
+        """Every per-state field of ``agent_vars`` as a (recorded steps, states) array."""
+        if not self.record_agents:
+            raise ValueError("this run did not record agents (record_agents=False)")
+        return self._agent_arrays()
+
+    def _agent_arrays(self) -> dict[str, np.ndarray]:
+        """Every per-state field of ``agent_vars`` as a (steps, states) array, and the utilities
+        (the sums of the recorded terms) filled in, for the steps recorded so far."""
+        hit = self._frames.get("agent")
+        if hit is not None and hit[0] == self.count:
+            return hit[1]
+        rows, s = self.count, self.steps
+        a = self._agent_only
+        out = {}
+        for k, dtype in _AGENT_FIELDS.items():
+            if k in a:
+                out[k] = a[k][:rows].copy()
+            elif k == "oda_partners":
+                out[k] = s["active"][:rows].sum(axis=2).astype(dtype)
+            elif k == "oda_main_partner":
+                out[k] = self._strongest(s["strength"][:rows]).astype(dtype)
+            else:
+                out[k] = s[_FROM_STEPS.get(k, k)][:rows].astype(dtype)
+        np.sum(self.terms_policy[:rows], axis=1, out=self.u_policy[:rows])
+        np.sum(self.terms_regime[:rows], axis=1, out=self.u_regime[:rows])
+        self._frames["agent"] = (rows, out)
+        return out
 
     # --- frames --------------------------------------------------------------------------------
     def model_frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.table[: self.count], columns=self.columns)
-        df["step"] = df["step"].astype(int)
-        return df
+        """``model_vars``: one row per recorded step (computed once per step count)."""
+        hit = self._frames.get("model")
+        if hit is None or hit[0] != self.count:
+            df = pd.DataFrame(self._outcome_table(), columns=self.columns)
+            df["step"] = df["step"].astype(int)
+            hit = self._frames["model"] = (self.count, df)
+        return hit[1].copy()
 
     def agent_frame(self) -> pd.DataFrame:
         if not self.record_agents:
@@ -285,8 +392,8 @@ class Recorder:
             "iso3": np.tile(st.iso3, rows),
             "kind": np.tile(kinds[st.kind], rows),
         }
-        for k, arr in self.agent.items():
-            flat = arr[:rows].ravel()
+        for k, arr in self._agent_arrays().items():
+            flat = arr.ravel()
             if k == "vendor_policy":
                 data[k] = pd.Categorical.from_codes(flat, POLICIES)
             elif k == "regime":

@@ -23,6 +23,7 @@ from connsim.metrics import (
     hhi,
     largest_compatible_component,
     largest_compatible_component_graph,
+    largest_compatible_components,
     regime_shares,
     weighted_share,
 )
@@ -159,6 +160,20 @@ def test_largest_compatible_component_fast_union_find_equals_its_graph_reference
     assert largest_compatible_component(regime, free, adequacy, eu_member) == largest_compatible_component_graph(
         regime, free, adequacy, eu_member
     )
+
+
+@FAST
+@given(st.lists(small_worlds(min_n=1, max_n=12), min_size=1, max_size=4), st.integers(1, 12))
+def test_largest_compatible_components_of_many_steps_equal_the_one_step_function(worlds, n):
+    # one world size and one EU membership for all the steps, as in a run
+    worlds = [w for w in worlds if w[0].shape[0] >= n] or [worlds[0]]
+    n = min(n, worlds[0][0].shape[0])
+    eu_member = worlds[0][4][:n]
+    regime = np.stack([w[0][:n] for w in worlds])
+    free = np.stack([w[2] for w in worlds])
+    adequacy = np.stack([w[3][:n] & ~eu_member for w in worlds])
+    expected = [largest_compatible_component(regime[t], free[t], adequacy[t], eu_member) for t in range(len(worlds))]
+    assert largest_compatible_components(regime, free, adequacy, eu_member).tolist() == expected
 
 
 @settings(max_examples=50, deadline=None, derandomize=True, database=None)
