@@ -17,6 +17,7 @@ numbers per step, so a run is a pure function of scenario and seed.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import mesa
@@ -42,6 +43,7 @@ FULL_STAFFING = 0.7  # staffing at which a donor works at its full speed
 
 
 _SEED_CONSTANTS: dict[int, tuple] = {}
+_CALIBRATED: dict[bytes, dict] = {}  # digest of a starting world -> its vendor constants
 
 
 def _seed_constants(seeds) -> dict:
@@ -133,6 +135,9 @@ class WorldModel(mesa.Model):
         self.donor_vendor_tie = sc["donor_vendor_tie"].copy()
         self._pair = (DONORS.index("EUU"), DONORS.index("JPN"))
         self._western_donor = self.donor_camp > 0
+        self._oda_pull = np.zeros((len(DONORS), 4))  # a partnership pulls toward its donor's regime
+        self._oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
+        self._pulls_of = None
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
         pr = st.paper_region
         regions, where = np.unique(pr.astype(str), return_inverse=True)
@@ -171,6 +176,11 @@ class WorldModel(mesa.Model):
         self._levers_by_step = self._lever_table()
         self._refresh_partnerships()
         self._levers = self._lever_values(self.year)
+        allowed = [vendors.allowed_vendors(np.arange(3), self.high_risk)]  # (layer, policy, vendor)
+        allowed.append((np.ones_like(allowed[0][0]), np.ones_like(allowed[0][1])))
+        self._allowed_by_policy = np.array(allowed)  # (allowed / everything, layer, policy, vendor)
+        self._restricted_by_policy = np.array([np.arange(3) >= 1, np.arange(3) == 2])  # (layer, policy)
+        self._installed, self._installed_views = None, (None, None)
         self._calibrate_vendor_constants()
         self._procure(0.0)  # revenue shares of 2019 (no equipment changes hands at dt=0)
 
@@ -260,10 +270,9 @@ class WorldModel(mesa.Model):
             (st.blocs @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / np.maximum(self._bloc_count, 1),
             0.0,
         )
-        western = row_sum(st.strength[:, self._western_donor])  # = .sum(axis=1), bit for bit
-        chinese = row_sum(st.strength[:, ~self._western_donor])
+        western_minus_chinese, _ = self._partnership_pulls()
         st.threat = vendors.threat_perception(
-            st.threat, st.security_culture, st.align_us, peers, western - chinese, st.member,
+            st.threat, st.security_culture, st.align_us, peers, western_minus_chinese, st.member,
             lv["us_china_conflict"], lv["eu_toolbox_strength"], lv["infoshare"], japan_threat, dt, w,
         )
         price_gap = self._price_gap()
@@ -302,10 +311,29 @@ class WorldModel(mesa.Model):
         return float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / self.price[hr].min() - 1.0)
 
     def _calibrate_vendor_constants(self) -> None:
-        """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares."""
+        """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares.
+
+        A pure function of the starting world and the procurement weights, so it is computed
+        once per process for each distinct start (every seed of a scenario without synthetic
+        states starts from the same world) and looked up by a digest of its inputs."""
         st, w = self.state, self.w
+        weights = tuple(getattr(w, k) for k in ("gamma_price", "gamma_quality", "gamma_reach", "gamma_lockin", "gamma_finance", "gamma_risk"))
+        digest = hashlib.blake2b(repr(weights).encode(), digest_size=32)
+        for a in (self.price, st.quality, st.reach, st.core, st.ran, st.finance, st.threat, self.high_risk, st.policy, self._market):
+            digest.update(np.ascontiguousarray(a).tobytes())
+        key = digest.digest()
+        hit = _CALIBRATED.get(key)
+        if hit is None:
+            hit = self._calibrate(st, w)
+            if len(_CALIBRATED) >= 16:
+                _CALIBRATED.clear()
+            _CALIBRATED[key] = hit
+        self.vendor_constant = {layer: c.copy() for layer, c in hit.items()}
+        self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])
+
+    def _calibrate(self, st, w) -> dict[str, np.ndarray]:
         allowed = dict(zip(("core", "ran"), vendors.allowed_vendors(st.policy, self.high_risk)))
-        self.vendor_constant = {}
+        constants = {}
         # the terms that do not depend on the constants, once (the sum is the same)
         fixed = dict(finance_term=w.gamma_finance * st.finance, risk_term=w.gamma_risk * st.threat[:, None] * self.high_risk[None, :])
         for layer in ("core", "ran"):
@@ -318,8 +346,8 @@ class WorldModel(mesa.Model):
                 )
                 return vendors.logit_shares(v, allowed[layer])
 
-            self.vendor_constant[layer] = vendors.calibrate_constants(target, self._market, shares)
-        self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])
+            constants[layer] = vendors.calibrate_constants(target, self._market, shares)
+        return constants
 
     def _procure(self, dt: float) -> None:
         """Renew core and radio capacity, pay for autonomy, and move vendors' quality.
@@ -328,28 +356,36 @@ class WorldModel(mesa.Model):
         radio network; the rules are those of :func:`vendors.procurement_shares` and
         :func:`vendors.renew_capacity`, row by row the same numbers."""
         st, w, lv = self.state, self.w, self._levers
-        allow_core, allow_ran = vendors.allowed_vendors(st.policy, self.high_risk)
-        allowed = np.stack([allow_core, allow_ran])
+        # vendors.allowed_vendors, looked up by policy: (2, layer, state, vendor), [0] what the
+        # policy allows, [1] everything (the shares a state would buy with no restriction)
+        allowed_or_not = np.take(self._allowed_by_policy, st.policy, axis=2)
+        allowed = allowed_or_not[0]
         renewal, rip = self.renewal * dt, 1.0 - (1.0 - w.rip_rate) ** dt
         network_value = self._spend * w.lifecycle_years  # replacement value of a whole network
-        installed = np.stack([st.core, st.ran])
+        if st.core is self._installed_views[0] and st.ran is self._installed_views[1]:
+            installed = self._installed  # both layers, as the last step left them
+        else:
+            installed = np.stack([st.core, st.ran])
         utility = vendors.procurement_utilities(
             self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, self._vendor_constants
         )
-        new = vendors.logit_shares(utility, allowed)
+        new, unrestricted = vendors.logit_shares(utility, allowed_or_not)  # one logit for both
         updated, ripped, bought = vendors.renew_capacity(installed, new, allowed, renewal, rip)
-        st.core, st.ran = updated[0], updated[1]
+        self._installed = updated
+        st.core, st.ran = self._installed_views = (updated[0], updated[1])
         if dt > 0:
-            restricted = (st.policy >= 1, st.policy == 2)
-            if restricted[0].any() or restricted[1].any():
+            restricted = np.take(self._restricted_by_policy, st.policy, axis=1)  # core: policy >= 1, radio: policy == 2
+            if restricted.any():
                 # the cost of autonomy, each layer half the network's value: equipment ripped out
                 # early, and the premium over what the state would have bought with no restriction
-                gap = new - vendors.logit_shares(utility)
-                for k in (0, 1):
-                    if restricted[k].any():
-                        premium = row_sum(bought[k]) * (gap[k] @ self.price)
-                        st.premium_paid += 0.5 * network_value * np.where(restricted[k], np.maximum(premium, 0.0), 0.0)
-                        st.rip_paid += 0.5 * network_value * ripped[k]
+                # (a layer nobody restricts adds zeros: nothing ripped, no premium)
+                premium = row_sum(bought) * ((new - unrestricted) @ self.price)
+                cost = 0.5 * network_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
+                ripped = 0.5 * network_value * ripped
+                st.premium_paid += cost[0]
+                st.premium_paid += cost[1]
+                st.rip_paid += ripped[0]
+                st.rip_paid += ripped[1]
         new_shares = {"core": new[0], "ran": new[1]}
         bought = {"core": bought[0], "ran": bought[1]}
         st.refresh_exposure(self.high_risk)
@@ -379,16 +415,14 @@ class WorldModel(mesa.Model):
             influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
             influence[:, regimes.SOVEREIGN] += w.kappa_cn_regime * st.align_cn * min(lv["digital_silk_road_intensity"], 2.0) / 2.0
             influence[:, regimes.TRUST] += w.kappa_jp_regime * lv["dfft_multilateral_push"]
-            oda_pull = np.zeros((len(DONORS), 4))
-            oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
-            self._regime_cache = (compat, influence, oda_pull)
+            self._regime_cache = (compat, influence)
             self._regime_cache_key = key
-        compat, influence_levers, oda_pull = self._regime_cache
+        compat, influence_levers = self._regime_cache
         self.compatibility = compat
         onehot = np.zeros((st.n, 4))
         onehot[self._arange_n, st.regime] = 1.0
         partner_shares = st.trade @ onehot
-        influence = influence_levers + st.strength @ oda_pull
+        influence = influence_levers + self._partnership_pulls()[1]  # + st.strength @ oda_pull
         util, terms = regimes.regime_utilities(
             self.disposition, partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, self.capacity_need, influence, st.regime, w,
         )
@@ -426,6 +460,19 @@ class WorldModel(mesa.Model):
         money = money + 0.5 * amounts.T * self.donor_programs[:, 1][None, :] * other  # inclusion helps too
         st.capacity = np.minimum(1.0, st.capacity + oda.capacity_gain(money.sum(axis=1), st.gdp, w))
         st.strength = oda.partnership_strength(st.strength, accepted, 1.0, w)
+
+    def _partnership_pulls(self) -> tuple[np.ndarray, np.ndarray]:
+        """What ODA partnerships pull each state toward: the strength of its western minus its
+        Chinese partnerships (threat perception), and ``strength @ oda_pull``, the pull toward
+        each donor's regime (n, 4). Partnerships change only in the yearly ODA round, which
+        replaces ``state.strength``; these are recomputed when it has been replaced."""
+        st = self.state
+        if self._pulls_of is not st.strength:
+            western = row_sum(st.strength[:, self._western_donor])  # = .sum(axis=1), bit for bit
+            chinese = row_sum(st.strength[:, ~self._western_donor])
+            self._pulls = (western - chinese, st.strength @ self._oda_pull)
+            self._pulls_of = st.strength
+        return self._pulls
 
     def _refresh_partnerships(self) -> None:
         st, w = self.state, self.w

@@ -59,31 +59,32 @@ class Recorder:
         self.count = 0
         self.record_agents = record_agents
         self.columns: list[str] = self._column_names()
-        # what the outcomes need, every step (agent_vars reads the per-state ones too)
+        # what the outcomes need, every step (agent_vars reads the per-state ones too); rows
+        # are only read once written (up to count)
         self.steps = {
-            "scalars": np.zeros((rows, 4)),  # step, year, us_china_conflict, eu_toolbox_strength
-            "regime": np.zeros((rows, n), np.int8),
-            "policy": np.zeros((rows, n), np.int8),
-            "adequacy": np.zeros((rows, n), np.bool_),
-            "hr_core": np.zeros((rows, n)),
-            "hr_ran": np.zeros((rows, n)),
-            "premium_paid": np.zeros((rows, n)),
-            "rip_paid": np.zeros((rows, n)),
-            "core": np.zeros((rows, n, v)),
-            "ran": np.zeros((rows, n, v)),
-            "strength": np.zeros((rows, n, d)),
-            "active": np.zeros((rows, n, d), np.bool_),
-            "world": np.zeros((rows, 2, v)),  # world vendor shares, core and radio
-            "quality": np.zeros((rows, v)),
-            "reach": np.zeros((rows, v)),
-            "free": np.zeros((rows, 4, 4), np.bool_),  # regime pairs exchanging data freely
+            "scalars": np.empty((rows, 4)),  # step, year, us_china_conflict, eu_toolbox_strength
+            "regime": np.empty((rows, n), np.int8),
+            "policy": np.empty((rows, n), np.int8),
+            "adequacy": np.empty((rows, n), np.bool_),
+            "hr_core": np.empty((rows, n)),
+            "hr_ran": np.empty((rows, n)),
+            "premium_paid": np.empty((rows, n)),
+            "rip_paid": np.empty((rows, n)),
+            "core": np.empty((rows, n, v)),
+            "ran": np.empty((rows, n, v)),
+            "strength": np.empty((rows, n, d)),
+            "active": np.empty((rows, n, d), np.bool_),
+            "world": np.empty((rows, 2, v)),  # world vendor shares, core and radio
+            "quality": np.empty((rows, v)),
+            "reach": np.empty((rows, v)),
+            "free": np.empty((rows, 4, 4), np.bool_),  # regime pairs exchanging data freely
         }
         if record_agents:
-            self._agent_only = {k: np.zeros((rows, n), dtype=_AGENT_FIELDS[k]) for k in _AGENT_ONLY}
-            self.u_policy = np.zeros((rows, n, 3), np.float32)
-            self.u_regime = np.zeros((rows, n, 4), np.float32)
-            self.terms_policy = np.zeros((rows, len(vendors.POLICY_TERMS), n, 3), np.float32)
-            self.terms_regime = np.zeros((rows, len(regimes.REGIME_TERMS), n, 4), np.float32)
+            self._agent_only = {k: np.empty((rows, n), dtype=_AGENT_FIELDS[k]) for k in _AGENT_ONLY}
+            self.u_policy = np.empty((rows, n, 3), np.float32)
+            self.u_regime = np.empty((rows, n, 4), np.float32)
+            self.terms_policy = np.empty((rows, len(vendors.POLICY_TERMS), n, 3), np.float32)
+            self.terms_regime = np.empty((rows, len(regimes.REGIME_TERMS), n, 4), np.float32)
         # fixed masks and weights
         self._eu = st.member
         self._third = st.third

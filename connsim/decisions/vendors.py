@@ -80,7 +80,8 @@ def threat_perception(
     target = security_culture + w.w_us * align_us * conflict + w.w_peer * peer_restricting + w.w_oda * oda_pull
     change = w.threat_adjustment * (target - threat)
     if member_state.any():
-        eu_mean = threat[member_state].mean()
+        eu = threat[member_state]
+        eu_mean = np.add.reduce(eu) / eu.shape[0]  # eu.mean(), without its Python wrapper
         pull = w.w_eu * toolbox * (eu_mean - threat) + w.w_jp * infoshare * np.maximum(0.0, japan_threat - threat)
         change = change + np.where(member_state, pull, 0.0)
     return np.minimum(np.maximum(threat + dt * change, 0.0), 2.0)  # np.clip, without its overhead
@@ -198,10 +199,10 @@ def procurement_utilities(
 
 def logit_shares(utilities: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
     """Row-wise logit shares over the last axis, options not ``allowed`` excluded."""
-    v = utilities if allowed is None else np.where(allowed, utilities, -np.inf)
-    v = v - row_max(v)[..., None]
-    e = np.exp(v)
-    return e / row_sum(e)[..., None]
+    v = np.array(utilities, dtype=float) if allowed is None else np.where(allowed, utilities, -np.inf)  # a new array
+    np.subtract(v, row_max(v)[..., None], out=v)
+    e = np.exp(v, out=v)
+    return np.divide(e, row_sum(e)[..., None], out=e)
 
 
 def renew_capacity(
