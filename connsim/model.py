@@ -138,6 +138,7 @@ class WorldModel(mesa.Model):
         self._oda_pull = np.zeros((len(DONORS), 4))  # a partnership pulls toward its donor's regime
         self._oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
         self._pulls_of = None
+        self._alignment = None
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
         pr = st.paper_region
         regions, where = np.unique(pr.astype(str), return_inverse=True)
@@ -181,13 +182,18 @@ class WorldModel(mesa.Model):
         self._allowed_by_policy = np.array(allowed)  # (allowed / everything, layer, policy, vendor)
         self._restricted_by_policy = np.array([np.arange(3) >= 1, np.arange(3) == 2])  # (layer, policy)
         self._installed, self._installed_views = None, (None, None)
+        self._vendor_sides = (np.nonzero(~self.high_risk)[0], np.nonzero(self.high_risk)[0])
+        self._world_ran = None  # (state.ran, its world shares), left by the recorder
         self._calibrate_vendor_constants()
         self._procure(0.0)  # revenue shares of 2019 (no equipment changes hands at dt=0)
 
         # --- Mesa agents: thin views on the arrays
         self.union = Power(self, -1, "EUU", "European Union", "Europe", "Power")
-        for i in range(st.n):
-            _CLASSES[KINDS[st.kind[i]]](self, i, st.iso3[i], st.name[i], st.region[i], st.paper_region[i])
+        classes = [_CLASSES[k] for k in KINDS]
+        for i, (kind, iso3, name, region, paper_region) in enumerate(
+            zip(st.kind.tolist(), st.iso3.tolist(), st.name.tolist(), st.region.tolist(), st.paper_region.tolist())
+        ):
+            classes[kind](self, i, iso3, name, region, paper_region)
         for k, name in enumerate(self.vendor_names):
             Vendor(self, k, name, origin[k], self.high_risk[k])
         self.recorder = Recorder(self, record_agents=record_agents)
@@ -304,11 +310,23 @@ class WorldModel(mesa.Model):
     # ------------------------------------------------------------------------------------------
     def _price_gap(self) -> float:
         """Relative price premium of trusted over high-risk vendors (market-share weighted)."""
-        share = self.world_vendor_shares("ran")
-        hr = self.high_risk
-        p_tr = (self.price[~hr] * share[~hr]).sum() / max(share[~hr].sum(), 1e-9)
-        p_hr = (self.price[hr] * share[hr]).sum() / max(share[hr].sum(), 1e-9)
-        return float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / self.price[hr].min() - 1.0)
+        share = self._world_ran_shares()
+        trusted, hr = self._vendor_sides  # index arrays of ~high_risk and high_risk
+        add = np.add.reduce  # ndarray.sum() without its Python wrapper
+        s_tr, s_hr = share[trusted], share[hr]
+        p_tr = add(self.price[trusted] * s_tr) / max(add(s_tr), 1e-9)
+        hr_total = add(s_hr)
+        if hr_total > 1e-9:
+            return float(p_tr / (add(self.price[hr] * s_hr) / hr_total) - 1.0)
+        return float(p_tr / self.price[hr].min() - 1.0)
+
+    def _world_ran_shares(self) -> np.ndarray:
+        """``world_vendor_shares("ran")``, reused from the last recording while the radio network
+        is the one then recorded (the network changes only in :meth:`_procure`)."""
+        held = self._world_ran
+        if held is not None and held[0] is self.state.ran:
+            return held[1]
+        return self.world_vendor_shares("ran")
 
     def _calibrate_vendor_constants(self) -> None:
         """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares.
@@ -439,7 +457,7 @@ class WorldModel(mesa.Model):
         budget[DONORS.index("CHN")] *= lv["digital_silk_road_intensity"]
         eff_budget, staff = oda.effective_budgets(budget, self.donor_staffing, coordination, self._pair, w)
         priority = self._priority_base * (1.0 + lv["open_connected_ring"] * np.outer(self._ring_donor, self._ocre))
-        alignment = np.clip(0.5 + 0.5 * np.outer(self.donor_camp, st.align_us - st.align_cn), 0.05, 1.0)
+        alignment = self._oda_alignment()
         scores = oda.targeting_scores(priority, 1.0 - st.capacity, alignment, self.oda_eligible)
         scores = oda.remove_double_targeting(scores, self._pair, coordination)
         amounts = oda.make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
@@ -460,6 +478,17 @@ class WorldModel(mesa.Model):
         money = money + 0.5 * amounts.T * self.donor_programs[:, 1][None, :] * other  # inclusion helps too
         st.capacity = np.minimum(1.0, st.capacity + oda.capacity_gain(money.sum(axis=1), st.gdp, w))
         st.strength = oda.partnership_strength(st.strength, accepted, 1.0, w)
+
+    def _oda_alignment(self) -> np.ndarray:
+        """Donor x recipient alignment, 0.05..1: a western donor's rises with the recipient's
+        alignment with the US over China, China's the other way. Alignments are fixed during a
+        run, so it is computed again only if ``state.align_us`` or ``align_cn`` is replaced."""
+        st = self.state
+        held = self._alignment
+        if held is None or held[0] is not st.align_us or held[1] is not st.align_cn:
+            value = np.clip(0.5 + 0.5 * np.outer(self.donor_camp, st.align_us - st.align_cn), 0.05, 1.0)
+            held = self._alignment = (st.align_us, st.align_cn, value)
+        return held[2]
 
     def _partnership_pulls(self) -> tuple[np.ndarray, np.ndarray]:
         """What ODA partnerships pull each state toward: the strength of its western minus its

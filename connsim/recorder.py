@@ -114,6 +114,7 @@ class Recorder:
         world = s["world"][i]
         world[0] = m.world_vendor_shares("core")
         world[1] = m.world_vendor_shares("ran")
+        m._world_ran = (st.ran, world[1])  # the next step's price gap starts from these
         s["quality"][i] = st.quality
         s["reach"][i] = st.reach
         np.greater_equal(getattr(m, "compatibility", m.compat_base), m.w.free_flow_threshold, out=s["free"][i])

@@ -261,7 +261,7 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
 
     # --- security blocs (bipartite membership)
     bloc_names = prep["bloc_names"]
-    blocs = prep["blocs"][templates].tocsr()
+    blocs = prep["blocs"][templates].tocsr() if n_synth else prep["blocs"].copy()
     synthetic = np.arange(n) >= n_real
     # synthetic states copy their template's alliances but are not members of the EU
     if synthetic.any() and "eu27" in bloc_names:
