@@ -43,7 +43,32 @@ FULL_STAFFING = 0.7  # staffing at which a donor works at its full speed
 
 
 _SEED_CONSTANTS: dict[int, tuple] = {}
-_CALIBRATED: dict[bytes, dict] = {}  # digest of a starting world -> its vendor constants
+_MEMO: dict = {}  # digest of the inputs of a pure set-up computation -> its result
+
+
+def _digest(*parts) -> bytes:
+    """A digest of arrays (numbers or strings), scalars and strings: the key of a set-up result."""
+    h = hashlib.blake2b(digest_size=32)
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            h.update(repr((part.dtype.str, part.shape)).encode())
+            h.update("\x1f".join(map(str, part.ravel().tolist())).encode() if part.dtype == object else np.ascontiguousarray(part).tobytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x1e")
+    return h.digest()
+
+
+def _memo(key, compute):
+    """``compute()``, once per process for each distinct ``key`` (set-up results that are pure
+    functions of their inputs: every seed of a scenario starts from the same world)."""
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = compute()
+        if len(_MEMO) >= 64:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    return hit
 
 
 def _seed_constants(seeds) -> dict:
@@ -140,21 +165,18 @@ class WorldModel(mesa.Model):
         self._pulls_of = None
         self._alignment = None
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
-        pr = st.paper_region
-        regions, where = np.unique(pr.astype(str), return_inverse=True)
-        self._priority_base = np.stack(
-            [np.array([DONOR_PRIORITY[d].get(r, 0.0) for r in regions], float)[where.ravel()] for d in DONORS]
-        )
-        self._ocre = np.isin(pr, OCRE_REGIONS) | np.isin(st.region, OCRE_UN_REGIONS)
-        self._india_linked = np.isin(pr, INDIA_LINKED_REGIONS)
+        self._priority_base, self._ocre, self._india_linked = (a.copy() for a in _memo(
+            ("regions", _digest(st.paper_region, st.region)), lambda: self._regional_targets(st.paper_region, st.region)
+        ))
         self._ring_donor = np.isin(np.array(DONORS), ["EUU", "MS", "JPN"])
 
         # --- networks and fixed decision inputs
-        self._bloc_t = st.blocs.T.tocsr()
-        sizes = np.asarray(st.blocs.sum(axis=0)).ravel()
-        self._bloc_inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)
-        self._bloc_deg = np.asarray(st.blocs @ self._bloc_inv).ravel()
-        self._bloc_count = np.asarray(st.blocs.sum(axis=1)).ravel()
+        b = st.blocs
+        bloc_t, bloc_inv, bloc_deg, bloc_count = _memo(
+            ("blocs", _digest(b.shape, b.indptr, b.indices, b.data)), lambda: self._bloc_constants(st.blocs)
+        )
+        self._bloc_t = bloc_t.copy()
+        self._bloc_inv, self._bloc_deg, self._bloc_count = bloc_inv.copy(), bloc_deg.copy(), bloc_count.copy()
         self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
         self.policy_deciders = ~st.power  # member states and third countries
         self.regime_deciders = st.third.copy()
@@ -184,8 +206,7 @@ class WorldModel(mesa.Model):
         self._installed, self._installed_views = None, (None, None)
         self._vendor_sides = (np.nonzero(~self.high_risk)[0], np.nonzero(self.high_risk)[0])
         self._world_ran = None  # (state.ran, its world shares), left by the recorder
-        self._calibrate_vendor_constants()
-        self._procure(0.0)  # revenue shares of 2019 (no equipment changes hands at dt=0)
+        self._start_vendors()  # vendor constants, and the revenue shares of 2019
 
         # --- Mesa agents: thin views on the arrays
         self.union = Power(self, -1, "EUU", "European Union", "Europe", "Power")
@@ -200,6 +221,23 @@ class WorldModel(mesa.Model):
         self.recorder.collect()
 
     # ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _regional_targets(paper_region: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each donor's priority for each state's region (donors, n); the states of the Open and
+        Connected Ring's regions; the states an India trilateral reaches."""
+        regions, where = np.unique(paper_region.astype(str), return_inverse=True)
+        priority = np.stack([np.array([DONOR_PRIORITY[d].get(r, 0.0) for r in regions], float)[where.ravel()] for d in DONORS])
+        ocre = np.isin(paper_region, OCRE_REGIONS) | np.isin(region, OCRE_UN_REGIONS)
+        return priority, ocre, np.isin(paper_region, INDIA_LINKED_REGIONS)
+
+    @staticmethod
+    def _bloc_constants(blocs) -> tuple:
+        """Bloc membership transposed, 1 / (size - 1) per bloc, each state's sum of it, and its
+        number of blocs: the security peers of :meth:`step` as two sparse products."""
+        sizes = np.asarray(blocs.sum(axis=0)).ravel()
+        inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)
+        return blocs.T.tocsr(), inv, np.asarray(blocs @ inv).ravel(), np.asarray(blocs.sum(axis=1)).ravel()
+
     @property
     def n_steps(self) -> int:
         return self.spec.n_steps
@@ -328,25 +366,40 @@ class WorldModel(mesa.Model):
             return held[1]
         return self.world_vendor_shares("ran")
 
-    def _calibrate_vendor_constants(self) -> None:
-        """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares.
+    def _start_vendors(self) -> None:
+        """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares
+        (:meth:`_calibrate`), then the 2019 revenue shares (a procurement with no time passing).
 
-        A pure function of the starting world and the procurement weights, so it is computed
-        once per process for each distinct start (every seed of a scenario without synthetic
-        states starts from the same world) and looked up by a digest of its inputs."""
+        Both are pure functions of the starting world and the weights, so they are computed once
+        per process for each distinct start (every seed of a scenario without synthetic states
+        starts from the same world) and looked up by a digest of their inputs."""
         st, w = self.state, self.w
-        weights = tuple(getattr(w, k) for k in ("gamma_price", "gamma_quality", "gamma_reach", "gamma_lockin", "gamma_finance", "gamma_risk"))
-        digest = hashlib.blake2b(repr(weights).encode(), digest_size=32)
-        for a in (self.price, st.quality, st.reach, st.core, st.ran, st.finance, st.threat, self.high_risk, st.policy, self._market):
-            digest.update(np.ascontiguousarray(a).tobytes())
-        key = digest.digest()
-        hit = _CALIBRATED.get(key)
-        if hit is None:
-            hit = self._calibrate(st, w)
-            if len(_CALIBRATED) >= 16:
-                _CALIBRATED.clear()
-            _CALIBRATED[key] = hit
-        self.vendor_constant = {layer: c.copy() for layer, c in hit.items()}
+        cls = type(self)
+        weights = tuple(getattr(w, k) for k in (
+            "gamma_price", "gamma_quality", "gamma_reach", "gamma_lockin", "gamma_finance", "gamma_risk", "omega_core",
+            "rip_rate", "lifecycle_years"))
+        key = ("vendors", cls._calibrate, cls._procure, _digest(
+            weights, self.price, st.quality, st.reach, st.core, st.ran, st.finance, st.threat, self.high_risk, st.policy,
+            self._market))
+
+        def start():
+            self._calibrate_vendor_constants()
+            self._procure(0.0)
+            return (self.vendor_constant, self._installed.copy(), st.hr_core.copy(), st.hr_ran.copy(),
+                    self.revenue_share_2019.copy(), st.quality.copy(), st.reach.copy())
+
+        constants, installed, hr_core, hr_ran, revenue, quality, reach = _memo(key, start)
+        self.vendor_constant = {layer: c.copy() for layer, c in constants.items()}
+        self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])
+        self._installed = installed.copy()
+        st.core, st.ran = self._installed_views = (self._installed[0], self._installed[1])
+        st.hr_core, st.hr_ran = hr_core.copy(), hr_ran.copy()
+        self.revenue_share_2019, self.revenue_share = revenue.copy(), revenue.copy()
+        st.quality, st.reach = quality.copy(), reach.copy()
+
+    def _calibrate_vendor_constants(self) -> None:
+        """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares."""
+        self.vendor_constant = self._calibrate(self.state, self.w)
         self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])
 
     def _calibrate(self, st, w) -> dict[str, np.ndarray]:
