@@ -164,6 +164,7 @@ class WorldModel(mesa.Model):
         self._oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
         self._pulls_of = None
         self._alignment = None
+        self._policy_terms_of = None
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
         self._priority_base, self._ocre, self._india_linked = (a.copy() for a in _memo(
             ("regions", _digest(st.paper_region, st.region)), lambda: self._regional_targets(st.paper_region, st.region)
@@ -320,10 +321,10 @@ class WorldModel(mesa.Model):
             lv["us_china_conflict"], lv["eu_toolbox_strength"], lv["infoshare"], japan_threat, dt, w,
         )
         price_gap = self._price_gap()
-        toolbox_pull = np.where(st.member, lv["eu_toolbox_strength"], 0.0)
+        toolbox_pull, lever_terms = self._policy_lever_terms(lv)
         util, terms = vendors.policy_utilities(
             st.threat, st.hr_core, st.hr_ran, price_gap, st.income, st.trade_cn, st.align_us, st.align_cn,
-            lv["us_china_conflict"], lv["us_pressure"], toolbox_pull, st.policy, w,
+            lv["us_china_conflict"], lv["us_pressure"], toolbox_pull, st.policy, w, lever_terms=lever_terms,
         )
         p_step = 1.0 - (1.0 - s.revision_probability) ** dt
         revise = self.policy_deciders & revising(p_step, u[0]) & (st.policy_locked_until <= self.year)
@@ -451,15 +452,17 @@ class WorldModel(mesa.Model):
                 # early, and the premium over what the state would have bought with no restriction
                 # (a layer nobody restricts adds zeros: nothing ripped, no premium)
                 premium = row_sum(bought) * ((new - unrestricted) @ self.price)
-                cost = 0.5 * network_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
-                ripped = 0.5 * network_value * ripped
+                half_value = 0.5 * network_value
+                cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
+                ripped = half_value * ripped
                 st.premium_paid += cost[0]
                 st.premium_paid += cost[1]
                 st.rip_paid += ripped[0]
                 st.rip_paid += ripped[1]
         new_shares = {"core": new[0], "ran": new[1]}
         bought = {"core": bought[0], "ran": bought[1]}
-        st.refresh_exposure(self.high_risk)
+        hr = row_sum(updated[..., self._vendor_sides[1]])  # st.refresh_exposure, both layers at once
+        st.hr_core, st.hr_ran = hr[0], hr[1]
         # vendors: revenue from what they sold, core weighted omega (at dt = 0: the 2019 base)
         if dt == 0:
             revenue = self._market @ (w.omega_core * new_shares["core"] + new_shares["ran"])
@@ -531,6 +534,22 @@ class WorldModel(mesa.Model):
         money = money + 0.5 * amounts.T * self.donor_programs[:, 1][None, :] * other  # inclusion helps too
         st.capacity = np.minimum(1.0, st.capacity + oda.capacity_gain(money.sum(axis=1), st.gdp, w))
         st.strength = oda.partnership_strength(st.strength, accepted, 1.0, w)
+
+    def _policy_lever_terms(self, lv: dict) -> tuple[np.ndarray, dict]:
+        """The toolbox pull (the EU toolbox strength for member states) and
+        :func:`vendors.policy_lever_terms`, computed again only when a lever they depend on
+        moves or a fixed attribute they read is replaced."""
+        st = self.state
+        key = (lv["us_china_conflict"], lv["us_pressure"], lv["eu_toolbox_strength"],
+               st.member, st.income, st.trade_cn, st.align_us, st.align_cn)
+        held = self._policy_terms_of
+        if held is None or held[0][:3] != key[:3] or any(a is not b for a, b in zip(held[0][3:], key[3:])):
+            toolbox_pull = np.where(st.member, lv["eu_toolbox_strength"], 0.0)
+            terms = vendors.policy_lever_terms(
+                st.income, st.trade_cn, st.align_us, st.align_cn, lv["us_china_conflict"], lv["us_pressure"], toolbox_pull, self.w
+            )
+            held = self._policy_terms_of = (key, toolbox_pull, terms)
+        return held[1], held[2]
 
     def _oda_alignment(self) -> np.ndarray:
         """Donor x recipient alignment, 0.05..1: a western donor's rises with the recipient's

@@ -85,12 +85,13 @@ def make_offers(scores: np.ndarray, budget: np.ndarray, reach: np.ndarray) -> np
     recipients, splitting its budget in proportion to score. O(donors x recipients)."""
     n_donors, n = scores.shape
     amounts = np.zeros_like(scores)
-    for d in range(n_donors):
-        k = int(min(max(reach[d], 0), np.count_nonzero(scores[d] > 0)))
+    ks = np.minimum(np.maximum(reach, 0), np.count_nonzero(scores > 0, axis=1)).astype(int).tolist()
+    for d, k in enumerate(ks):  # k: how many recipients donor d reaches
         if k == 0 or budget[d] <= 0:
             continue
         top = np.argpartition(-scores[d], k - 1)[:k]
-        amounts[d, top] = budget[d] * scores[d, top] / scores[d, top].sum()
+        chosen = scores[d, top]
+        amounts[d, top] = budget[d] * chosen / np.add.reduce(chosen)  # np.add.reduce: chosen.sum()
     return amounts
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "protection",
     "threat_perception",
     "policy_utilities",
+    "policy_lever_terms",
     "allowed_vendors",
     "procurement_shares",
     "procurement_utilities",
@@ -101,14 +102,19 @@ def policy_utilities(
     toolbox_pull: np.ndarray,
     current: np.ndarray,
     w,
+    *,
+    lever_terms: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Utility of open / core_excluded / banned for every state: (n, 3) and its terms.
 
     ``income`` is GDP per capita relative to the world median: poorer states feel the price
     premium of trusted vendors more (``premium / income**alpha``). ``toolbox_pull`` is the EU
-    toolbox strength for member states and 0 elsewhere.
+    toolbox strength for member states and 0 elsewhere. ``lever_terms`` may pass
+    :func:`policy_lever_terms` of the same arguments precomputed; the numbers are the same.
     """
     pi = protection(w.pi_core)
+    if lever_terms is None:
+        lever_terms = policy_lever_terms(income, trade_chn, align_us, align_cn, conflict, us_pressure, toolbox_pull, w)
     n = threat.shape[0]
     exposure = np.empty((n, 3))  # columns 0, core, core + radio
     exposure[:, 0] = 0.0
@@ -117,15 +123,37 @@ def policy_utilities(
     terms = {
         "security": threat[:, None] * pi,
         "swap": -w.kappa_swap * exposure,
-        # np.minimum(np.maximum(...)) is np.clip without its Python-level overhead
-        "premium": -w.kappa_price * price_gap * pi / np.minimum(np.maximum(income, 0.05), 20.0)[:, None] ** w.alpha_income,
-        "retaliation": -w.kappa_ret * (trade_chn * conflict)[:, None] * pi,
-        "alignment": w.kappa_al * ((align_us - align_cn) * conflict * (0.5 + us_pressure))[:, None] * pi,
-        "toolbox": w.kappa_toolbox * toolbox_pull[:, None] * (pi > 0),
+        "premium": -w.kappa_price * price_gap * pi / lever_terms["relief"],
+        "retaliation": lever_terms["retaliation"],
+        "alignment": lever_terms["alignment"],
+        "toolbox": lever_terms["toolbox"],
         "status_quo": w.kappa_status_quo * (np.arange(3)[None, :] == current[:, None]),
     }
     utilities = sum(terms.values())
     return utilities, terms
+
+
+def policy_lever_terms(
+    income: np.ndarray,
+    trade_chn: np.ndarray,
+    align_us: np.ndarray,
+    align_cn: np.ndarray,
+    conflict: float,
+    us_pressure: float,
+    toolbox_pull: np.ndarray,
+    w,
+) -> dict[str, np.ndarray]:
+    """The parts of :func:`policy_utilities` given by fixed attributes and levers alone: the
+    income relief dividing the premium (``income**alpha``, income clipped to 0.05..20), and the
+    retaliation, alignment and toolbox terms. A model computes them again only when a lever moves."""
+    pi = protection(w.pi_core)
+    return {
+        # np.minimum(np.maximum(...)) is np.clip without its Python-level overhead
+        "relief": np.minimum(np.maximum(income, 0.05), 20.0)[:, None] ** w.alpha_income,
+        "retaliation": -w.kappa_ret * (trade_chn * conflict)[:, None] * pi,
+        "alignment": w.kappa_al * ((align_us - align_cn) * conflict * (0.5 + us_pressure))[:, None] * pi,
+        "toolbox": w.kappa_toolbox * toolbox_pull[:, None] * (pi > 0),
+    }
 
 
 def allowed_vendors(policy: np.ndarray, high_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +269,7 @@ def vendor_quality(
     """
     ratio = np.maximum(revenue_share, 1e-6) / np.maximum(revenue_share_2019, 1e-6)
     target = quality_2019 * ratio**w.rd_elasticity * (1.0 - w.export_control_drag * export_control) * (1.0 + w.push_quality * push)
-    target = np.clip(target, 0.05, 1.0)  # 1.0: the 2019 technology frontier
+    target = np.minimum(np.maximum(target, 0.05), 1.0)  # np.clip; 1.0: the 2019 technology frontier
     return quality + dt * w.quality_adjustment * (target - quality)
 
 
