@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor
-from connsim.choice import logit_choice, revising, row_sum
+from connsim.choice import logit_choice, revising, row_max, row_sum
 from connsim.decisions import oda, regimes, vendors
 from connsim.recorder import Recorder
 from connsim.scenario import DONORS, Scenario, load_scenario, schedule_at
@@ -178,6 +178,7 @@ class WorldModel(mesa.Model):
         )
         self._bloc_t = bloc_t.copy()
         self._bloc_inv, self._bloc_deg, self._bloc_count = bloc_inv.copy(), bloc_deg.copy(), bloc_count.copy()
+        self._in_a_bloc, self._blocs_at_least_1 = self._bloc_count > 0, np.maximum(self._bloc_count, 1)
         self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
         self.policy_deciders = ~st.power  # member states and third countries
         self.regime_deciders = st.third.copy()
@@ -311,8 +312,8 @@ class WorldModel(mesa.Model):
         restricting = (st.policy > 0).astype(float)
         bloc_rate = self._bloc_t @ restricting
         peers = np.where(
-            self._bloc_count > 0,
-            (st.blocs @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / np.maximum(self._bloc_count, 1),
+            self._in_a_bloc,  # self._bloc_count > 0
+            (st.blocs @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / self._blocs_at_least_1,
             0.0,
         )
         western_minus_chinese, _ = self._partnership_pulls()
@@ -525,7 +526,7 @@ class WorldModel(mesa.Model):
         util = oda.offer_utilities(amounts, st.gdp, speed, self.donor_conditions, st.freedom, alignment, bonus, w)
         offered = amounts.T > 0
         infra_offered = offered & (self.donor_programs[:, 2] > 0)[None, :]
-        infra_busy = (self.year - st.last_infra.max(axis=1)) < w.tied_finance_years
+        infra_busy = (self.year - row_max(st.last_infra)) < w.tied_finance_years  # row_max: .max(axis=1)
         infra, other = oda.accept_offers(util, offered, infra_offered, infra_busy, s.beta_oda, u_infra, u_other, w)
         accepted = infra | other
         st.last_accept = np.where(accepted, self.year, st.last_accept)

@@ -72,7 +72,7 @@ class Recorder:
             "rip_paid": np.empty((rows, n)),
             "core": np.empty((rows, n, v)),
             "ran": np.empty((rows, n, v)),
-            "strength": np.empty((rows, n, d)),
+            "strongest": np.empty((rows, n), np.int8),  # each state's strongest ODA partner, -1: none
             "active": np.empty((rows, n, d), np.bool_),
             "world": np.empty((rows, 2, v)),  # world vendor shares, core and radio
             "quality": np.empty((rows, v)),
@@ -93,6 +93,7 @@ class Recorder:
         self._allies[self._rows["USA"]] = False
         self._fixed: dict | None = None
         self._frames: dict = {}  # count -> model frame, agent arrays completed up to count
+        self._strongest_of, self._strongest_now = None, None  # state.strength and its strongest partners
 
     # ------------------------------------------------------------------------------------------
     def collect(self) -> None:
@@ -109,7 +110,9 @@ class Recorder:
         s["rip_paid"][i] = st.rip_paid
         s["core"][i] = st.core
         s["ran"][i] = st.ran
-        s["strength"][i] = st.strength
+        if self._strongest_of is not st.strength:  # partnerships change in the yearly ODA round
+            self._strongest_now, self._strongest_of = self._strongest(st.strength), st.strength
+        s["strongest"][i] = self._strongest_now
         s["active"][i] = st.partnership_active
         world = s["world"][i]
         world[0] = m.world_vendor_shares("core")
@@ -258,7 +261,7 @@ class Recorder:
         active = s["active"]
         oda_counts = np.count_nonzero(active, axis=1).astype(float)  # (T, donors)
         cols += [oda_counts[:, j] for j in range(oda_counts.shape[1])]
-        anchored = fx["camp_of_donor"][self._strongest(s["strength"]) + 1][:, fx["third"]]
+        anchored = fx["camp_of_donor"][s["strongest"].astype(np.intp) + 1][:, fx["third"]]
         cols.append(np.count_nonzero(anchored == 1, axis=1).astype(float))
         cols.append(np.count_nonzero(anchored == 2, axis=1).astype(float))
         # strategic-autonomy scorecards
@@ -364,7 +367,7 @@ class Recorder:
             elif k == "oda_partners":
                 out[k] = s["active"][:rows].sum(axis=2).astype(dtype)
             elif k == "oda_main_partner":
-                out[k] = self._strongest(s["strength"][:rows]).astype(dtype)
+                out[k] = s["strongest"][:rows].copy()
             else:
                 out[k] = s[_FROM_STEPS.get(k, k)][:rows].astype(dtype)
         np.sum(self.terms_policy[:rows], axis=1, out=self.u_policy[:rows])
