@@ -44,6 +44,7 @@ FULL_STAFFING = 0.7  # staffing at which a donor works at its full speed
 
 _SEED_CONSTANTS: dict[int, tuple] = {}
 _MEMO: dict = {}  # digest of the inputs of a pure set-up computation -> its result
+_MEMO_BYTES: dict = {}  # ... and its size
 
 
 def _digest(*parts) -> bytes:
@@ -59,15 +60,30 @@ def _digest(*parts) -> bytes:
     return h.digest()
 
 
+def _nbytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return getattr(value, "data", np.empty(0)).nbytes * 3 if hasattr(value, "indptr") else 64  # sparse: data, indices, indptr
+
+
 def _memo(key, compute):
     """``compute()``, once per process for each distinct ``key`` (set-up results that are pure
-    functions of their inputs: every seed of a scenario starts from the same world)."""
+    functions of their inputs: every seed of a scenario starts from the same world). At most
+    32 results and 16 MB are kept, none over 1 MB: large worlds have synthetic states, which
+    start anew with each seed."""
     hit = _MEMO.get(key)
     if hit is None:
         hit = compute()
-        if len(_MEMO) >= 64:
-            _MEMO.clear()
-        _MEMO[key] = hit
+        size = _nbytes(hit)
+        if size <= 2**20:
+            if len(_MEMO) >= 32 or sum(_MEMO_BYTES.values()) + size > 16 * 2**20:
+                _MEMO.clear()
+                _MEMO_BYTES.clear()
+            _MEMO[key], _MEMO_BYTES[key] = hit, size
     return hit
 
 
