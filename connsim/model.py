@@ -73,14 +73,13 @@ def _nbytes(value) -> int:
 def _memo(key, compute):
     """``compute()``, once per process for each distinct ``key`` (set-up results that are pure
     functions of their inputs: every seed of a scenario starts from the same world). At most
-    32 results and 16 MB are kept, none over 1 MB: large worlds have synthetic states, which
-    start anew with each seed."""
+    32 results and 32 MB are kept, none over 4 MB."""
     hit = _MEMO.get(key)
     if hit is None:
         hit = compute()
         size = _nbytes(hit)
-        if size <= 2**20:
-            if len(_MEMO) >= 32 or sum(_MEMO_BYTES.values()) + size > 16 * 2**20:
+        if size <= 4 * 2**20:
+            if len(_MEMO) >= 32 or sum(_MEMO_BYTES.values()) + size > 32 * 2**20:
                 _MEMO.clear()
                 _MEMO_BYTES.clear()
             _MEMO[key], _MEMO_BYTES[key] = hit, size

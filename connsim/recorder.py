@@ -269,7 +269,7 @@ class Recorder:
         hr_v = m.high_risk
         secure = {False: row_sum(network[..., ~hr_v]), True: row_sum(network[..., hr_v])}
         donor = fx["donor"]
-        sums_of, scored = [], []  # the masked sums (values, masks) of the scorecards, taken together
+        gdp_masks, secure_sums, scored = [], [], []  # the masked sums of the scorecards, taken together
         for p in POWERS_SCORED:
             own, r = fx["own"][p], fx["power_regime"][p]
             if p == "EUU":
@@ -287,15 +287,18 @@ class Recorder:
                 free_with = free_with | adequacy
             elif p == "JPN":
                 free_with = free_with | member
-            sums_of += [(gdp, scope), (secure[p == "CHN"] * gdp, scope), (gdp, free_with), (gdp, reg == r)]
+            gdp_masks += [scope, free_with, reg == r]
+            secure_sums.append((secure[p == "CHN"] * gdp, scope))
             idx = fx["own_idx"][p]
             cost = (cols_of(s["premium_paid"], idx) + cols_of(s["rip_paid"], idx)).sum(axis=1) / 1e9
             scored.append((cost, oda, r))
-        sums = self._masked_sums(
-            np.concatenate([np.broadcast_to(v, mask.shape) for v, mask in sums_of]), np.concatenate([mask for _, mask in sums_of])
-        ).reshape(len(sums_of), T)
+        gdp_sums = self._masked_sums(gdp, np.concatenate(gdp_masks)).reshape(len(gdp_masks), T)
+        weighted_sums = self._masked_sums(
+            np.concatenate([v for v, _ in secure_sums]), np.concatenate([mask for _, mask in secure_sums])
+        ).reshape(len(secure_sums), T)
         for k, (cost, oda, r) in enumerate(scored):
-            total, weighted, access, reach_gdp = sums[4 * k: 4 * k + 4]
+            total, access, reach_gdp = gdp_sums[3 * k: 3 * k + 3]
+            weighted = weighted_sums[k]
             with np.errstate(invalid="ignore", divide="ignore"):
                 security = np.where(total > 0, weighted / total, np.nan)
             cols += [security, cost, access / gw, counts[:, r] / n, reach_gdp / gw, oda]
@@ -303,7 +306,8 @@ class Recorder:
 
     @staticmethod
     def _masked_sums(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        """``np.add.reduce(values[t][masks[t]])`` for every step t, bit for bit: the steps that
+        """``np.add.reduce(values[t][masks[t]])`` for every step t (``values`` (steps, n), or (n,)
+        for every step), bit for bit: the steps that
         select as many states are summed together, one row each (a row of a C-ordered array
         sums as the 1-D array would)."""
         steps = masks.shape[0]
@@ -313,7 +317,8 @@ class Recorder:
             if m == 0:
                 continue
             rows = np.nonzero(counts == m)[0]
-            out[rows] = values[rows][masks[rows]].reshape(rows.shape[0], m).sum(axis=1)
+            picked = np.broadcast_to(values, (rows.shape[0], masks.shape[1])) if values.ndim == 1 else values[rows]
+            out[rows] = picked[masks[rows]].reshape(rows.shape[0], m).sum(axis=1)
         return out
 
     @staticmethod
