@@ -17,7 +17,6 @@ numbers per step, so a run is a pure function of scenario and seed.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import mesa
@@ -27,6 +26,8 @@ from scipy import sparse
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor
 from connsim.choice import logit_choice, revising, row_max, row_sum
 from connsim.decisions import oda, regimes, vendors
+from connsim.memo import digest as _digest
+from connsim.memo import memo as _memo
 from connsim.recorder import Recorder
 from connsim.scenario import DONORS, Scenario, load_scenario, schedule_at
 from connsim.seeds import POLICIES, PROGRAMS, REGIMES, load_seeds
@@ -43,47 +44,6 @@ FULL_STAFFING = 0.7  # staffing at which a donor works at its full speed
 
 
 _SEED_CONSTANTS: dict[int, tuple] = {}
-_MEMO: dict = {}  # digest of the inputs of a pure set-up computation -> its result
-_MEMO_BYTES: dict = {}  # ... and its size
-
-
-def _digest(*parts) -> bytes:
-    """A digest of arrays (numbers or strings), scalars and strings: the key of a set-up result."""
-    h = hashlib.blake2b(digest_size=32)
-    for part in parts:
-        if isinstance(part, np.ndarray):
-            h.update(repr((part.dtype.str, part.shape)).encode())
-            h.update("\x1f".join(map(str, part.ravel().tolist())).encode() if part.dtype == object else np.ascontiguousarray(part).tobytes())
-        else:
-            h.update(repr(part).encode())
-        h.update(b"\x1e")
-    return h.digest()
-
-
-def _nbytes(value) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    return getattr(value, "data", np.empty(0)).nbytes * 3 if hasattr(value, "indptr") else 64  # sparse: data, indices, indptr
-
-
-def _memo(key, compute):
-    """``compute()``, once per process for each distinct ``key`` (set-up results that are pure
-    functions of their inputs: every seed of a scenario starts from the same world). At most
-    32 results and 32 MB are kept, none over 4 MB."""
-    hit = _MEMO.get(key)
-    if hit is None:
-        hit = compute()
-        size = _nbytes(hit)
-        if size <= 4 * 2**20:
-            if len(_MEMO) >= 32 or sum(_MEMO_BYTES.values()) + size > 32 * 2**20:
-                _MEMO.clear()
-                _MEMO_BYTES.clear()
-            _MEMO[key], _MEMO_BYTES[key] = hit, size
-    return hit
 
 
 def _seed_constants(seeds) -> dict:
