@@ -156,7 +156,7 @@ class Recorder:
         cols += [f"policy_share_{p}" for p in POLICIES]
         cols += ["us_allies_restricting", "eu_restricting"]
         cols += [f"oda_partnerships_{d}" for d in DONORS]
-        cols += ["anchored_eu_jpn", "anchored_china"]
+        cols += ["anchored_eu_jpn", "anchored_china", "anchored_eu_jpn_ring"]
         cols += [f"{p}_{key}" for p in POWERS_SCORED for key in SCORECARD]
         return cols
 
@@ -264,6 +264,8 @@ class Recorder:
         anchored = fx["camp_of_donor"][s["strongest"].astype(np.intp) + 1][:, fx["third"]]
         cols.append(np.count_nonzero(anchored == 1, axis=1).astype(float))
         cols.append(np.count_nonzero(anchored == 2, axis=1).astype(float))
+        # the Open and Connected Ring around Europe: its third countries anchored to EU/Japan
+        cols.append(np.count_nonzero(anchored[:, fx["ring_third"]] == 1, axis=1).astype(float))
         # strategic-autonomy scorecards
         network = 0.5 * (s["core"] + s["ran"])
         hr_v = m.high_risk
@@ -339,6 +341,7 @@ class Recorder:
         self._fixed = {
             "gdp": gdp, "population": st.population, "member": st.member,
             "eu": eu, "third": third, "jpn": self._rows["JPN"],
+            "ring_third": np.nonzero(m._ocre[third])[0],  # positions among the third countries
             "n_eu": eu.shape[0], "n_third": third.shape[0], "n_allies": int(np.count_nonzero(self._allies)),
             "gdp_sq": gdp**2, "gdp_pair_total": gdp.sum() ** 2 - (gdp**2).sum(),
             "gdp_world": gdp.sum(), "gdp_eu": gdp[eu], "gdp_third": gdp[third],

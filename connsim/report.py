@@ -28,6 +28,7 @@ SUMMARY_ROWS = (
         ("vendor_quality_huawei", "Huawei quality"),
         ("anchored_eu_jpn", "third countries anchored to EU/Japan ODA"),
         ("anchored_china", "third countries anchored to Chinese ODA"),
+        ("anchored_eu_jpn_ring", "ring-around-Europe states anchored to EU/Japan"),
     ]
 )
 
