@@ -149,7 +149,7 @@ class IdiomaticWorld(mesa.Model):
         self.renewal = spec.dt / w.lifecycle_years
         self.rip = 1.0 - (1.0 - w.rip_rate) ** spec.dt
         self.compat = regimes.effective_compatibility(
-            seeds.compatibility_matrix, spec.at("dfft_multilateral_push", spec.start_year), spec.cooperation_level, w
+            seeds.compatibility_matrix, spec.at("dfft_multilateral_push", spec.start_year), regimes.interoperability(spec.cooperation_level), w
         )
         self.capacity_need = seeds.regimes.set_index("regime")["capacity_need"].reindex(list(regimes.REGIMES)).to_numpy(float)
         self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
@@ -268,7 +268,9 @@ class Kernel:
         self._procure(lv, dt)
 
         # data-flow regimes and adequacy
-        compat = regimes.effective_compatibility(c["compat_base"], lv["dfft_multilateral_push"], lv["cooperation"], w)
+        compat = regimes.effective_compatibility(
+            c["compat_base"], lv["dfft_multilateral_push"], regimes.interoperability(lv["cooperation"]), w
+        )
         onehot = np.zeros((st.n, 4))
         onehot[np.arange(st.n), st.regime] = 1.0
         influence = np.zeros((st.n, 4))

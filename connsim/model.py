@@ -458,9 +458,9 @@ class WorldModel(mesa.Model):
         st, w, s = self.state, self.w, self.spec
         key = (lv["dfft_multilateral_push"], lv["cooperation"], lv["us_pressure"], lv["digital_silk_road_intensity"])
         if key != self._regime_cache_key:  # lever-given parts, recomputed only when a lever moves
-            # interoperability comes from work beyond the bilateral agenda (bilateral: none yet)
-            beyond = max(0.0, 2.0 * lv["cooperation"] - 1.0)
-            compat = regimes.effective_compatibility(self.compat_base, lv["dfft_multilateral_push"], beyond, w)
+            compat = regimes.effective_compatibility(
+                self.compat_base, lv["dfft_multilateral_push"], regimes.interoperability(lv["cooperation"]), w
+            )
             compat.flags.writeable = False
             influence = np.zeros((st.n, 4))
             influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu

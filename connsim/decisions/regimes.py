@@ -28,6 +28,7 @@ __all__ = [
     "REGIME_TERMS",
     "dispositions",
     "effective_compatibility",
+    "interoperability",
     "regime_utilities",
     "adequacy_grantable",
     "update_adequacy",
@@ -71,6 +72,12 @@ def effective_compatibility(base: np.ndarray, dfft_push: float, cooperation_beyo
         c[TRUST, s] = c[s, TRUST] = c[TRUST, s] + lift * (1.0 - c[TRUST, s])
     c[PROTECT, TRUST] = c[TRUST, PROTECT] = c[PROTECT, TRUST] + w.interop_lift * cooperation_beyond * (1.0 - c[PROTECT, TRUST])
     return c
+
+
+def interoperability(cooperation_level: float) -> float:
+    """How far EU-Japan cooperation makes protect and trust interoperable: 0 at the bilateral
+    level of 2019 (mutual adequacy links Japan alone) or below, 1 beyond the bilateral agenda."""
+    return max(0.0, 2.0 * cooperation_level - 1.0)
 
 
 def adequacy_grantable(trust_interoperable: bool) -> np.ndarray:
