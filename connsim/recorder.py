@@ -70,8 +70,9 @@ class Recorder:
             "hr_ran": np.empty((rows, n)),
             "premium_paid": np.empty((rows, n)),
             "rip_paid": np.empty((rows, n)),
-            "core": np.empty((rows, n, v)),
-            "ran": np.empty((rows, n, v)),
+            # each state's network (half core, half radio) from trusted and from high-risk vendors
+            "net_trusted": np.empty((rows, n)),
+            "net_high_risk": np.empty((rows, n)),
             "strongest": np.empty((rows, n), np.int8),  # each state's strongest ODA partner, -1: none
             "active": np.empty((rows, n, d), np.bool_),
             "world": np.empty((rows, 2, v)),  # world vendor shares, core and radio
@@ -79,6 +80,8 @@ class Recorder:
             "reach": np.empty((rows, v)),
             "free": np.empty((rows, 4, 4), np.bool_),  # regime pairs exchanging data freely
         }
+        self._network = np.empty((n, v))  # scratch: half the core plus half the radio network
+        self._vendor_cols = tuple(np.nonzero(np.asarray(model.high_risk, dtype=bool) == side)[0].tolist() for side in (False, True))
         if record_agents:
             self._agent_only = {k: np.empty((rows, n), dtype=_AGENT_FIELDS[k]) for k in _AGENT_ONLY}
             self.u_policy = np.empty((rows, n, 3), np.float32)
@@ -108,8 +111,15 @@ class Recorder:
         s["hr_ran"][i] = st.hr_ran
         s["premium_paid"][i] = st.premium_paid
         s["rip_paid"][i] = st.rip_paid
-        s["core"][i] = st.core
-        s["ran"][i] = st.ran
+        net = np.add(st.core, st.ran, out=self._network)
+        net *= 0.5  # 0.5 * (core + ran)
+        for cols, out in zip(self._vendor_cols, (s["net_trusted"][i], s["net_high_risk"][i])):
+            if 2 <= len(cols) <= 7:  # row_sum(net[:, cols]), its columns added in place
+                np.add(net[:, cols[0]], net[:, cols[1]], out=out)
+                for c in cols[2:]:
+                    out += net[:, c]
+            else:
+                out[...] = row_sum(net[:, cols])
         if self._strongest_of is not st.strength:  # partnerships change in the yearly ODA round
             self._strongest_now, self._strongest_of = self._strongest(st.strength), st.strength
         s["strongest"][i] = self._strongest_now
@@ -127,12 +137,13 @@ class Recorder:
             a["capacity"][i] = st.capacity
             a["revised_policy"][i] = m._revised_policy
             a["revised_regime"][i] = m._revised_regime
-            tp = m._terms_policy
-            for k, name in enumerate(vendors.POLICY_TERMS):
-                self.terms_policy[i, k] = tp[name]
-            tr = m._terms_regime
-            for k, name in enumerate(regimes.REGIME_TERMS):
-                self.terms_regime[i, k] = tr[name]
+            for terms, names, out in ((m._terms_policy, vendors.POLICY_TERMS, self.terms_policy[i]),
+                                      (m._terms_regime, regimes.REGIME_TERMS, self.terms_regime[i])):
+                try:  # one call casting every term to float32 (the same numbers as one at a time)
+                    np.stack([terms[name] for name in names], out=out, casting="same_kind")
+                except ValueError:  # a term broadcast to (states, options)
+                    for k, name in enumerate(names):
+                        out[k] = terms[name]
         self.count += 1
 
     def _outcomes(self) -> dict[str, float]:
@@ -162,16 +173,17 @@ class Recorder:
 
     def _outcome_table(self) -> np.ndarray:
         """Every outcome of every recorded step: a (steps, columns) table in the order of
-        :meth:`_column_names`.
+        :meth:`_column_names` (a transposed view of a C-ordered (columns, steps) array, so that
+        pandas takes it as one block without a copy).
 
         The outcomes are those of :mod:`connsim.metrics`, computed on (steps, states) arrays at
         once. Each sum is taken over the same elements in the same order as the plain
         definition on one step (a row reduction of a (steps, k) array adds its row as the 1-D
-        sum would; ``bincount`` with an offset per step adds in index order), so the numbers
-        are those of the plain definitions, bit for bit. Sums over a mask that changes from
-        step to step (a power's partners, the states trading freely with it) are taken over the
-        steps that select as many states at once (:meth:`_masked_sums`); the free-flow sums of
-        4 x 4 matrices step by step.
+        sum would; ``bincount`` with an offset per step adds in index order; a stack of matrix
+        products calls the BLAS routine the single product calls, with the same shapes), so the
+        numbers are those of the plain definitions, bit for bit. Sums over a mask that changes
+        from step to step (a power's partners, the states trading freely with it) are taken
+        over the steps that select as many states at once (:meth:`_masked_sums`).
         """
         m, w = self.model, self.model.w
         if self._fixed is None:
@@ -179,46 +191,64 @@ class Recorder:
         fx = self._fixed
         T, n = self.count, self.n
         s = {k: a[:T] for k, a in self.steps.items()}
-        gdp, pop = fx["gdp"], fx["population"]
+        gdp = fx["gdp"]
         reg, pol, adequacy, free = s["regime"], s["policy"], s["adequacy"], s["free"]
-        cols: list[np.ndarray] = [s["scalars"][:, j] for j in range(4)]
-        reg_flat = (reg.astype(np.intp) + 4 * np.arange(T)[:, None]).ravel()
+        out = np.empty((len(self.columns), T))
+        at = 0
+
+        def put(block):  # the next columns: a (steps,) or (steps, k) array
+            nonlocal at
+            if block.ndim == 1:
+                out[at] = block
+                at += 1
+            else:
+                k = block.shape[1]
+                out[at: at + k] = block.T
+                at += k
+
+        put(s["scalars"])
+        offsets = 4 * fx["steps"][:T, None]
+        reg_flat = (reg + offsets).ravel()  # intp
 
         def per_step(flat, k, weights=None):  # np.bincount(x_t, weights, minlength=k) for every step t
             return np.bincount(flat, weights=weights, minlength=k * T).reshape(T, k)
 
         counts = per_step(reg_flat, 4)
+        g_by_regime = per_step(reg_flat, 4, np.tile(gdp, T))
         shares = []
-        for weights in (None, np.tile(gdp, T), np.tile(pop, T)):  # metrics.regime_shares
-            totals = (counts if weights is None else per_step(reg_flat, 4, weights)).astype(float)
+        for totals in (counts.astype(float), g_by_regime, per_step(reg_flat, 4, np.tile(fx["population"], T))):  # metrics.regime_shares
             shares.append(totals / totals.sum(axis=1)[:, None])
+            put(shares[-1])
         count_sh, gdp_sh, _ = shares
-        for sh in shares:
-            cols += [sh[:, r] for r in range(4)]
         for sh in (count_sh, gdp_sh):  # metrics.convergence_index
             held = sh > 0
             plogp = np.where(held, sh * np.log(np.where(held, sh, 1.0)), 0.0)
-            cols.append(1.0 + plogp.sum(axis=1) / np.log(4))
-        cols.append(count_sh.max(axis=1))
-        cols.append(np.count_nonzero(reg[:, fx["third"]] < 2, axis=1) / fx["n_third"])  # protect or trust
-        # free flows and the largest compatible component, step by step (4 x 4 matrices)
+            put(1.0 + plogp.sum(axis=1) / np.log(4))
+        put(count_sh.max(axis=1))
+        put(np.count_nonzero((reg < 2) & fx["third_mask"], axis=1) / fx["n_third"])  # protect or trust
+        # metrics.free_flow_gdp_pair_share of every step
         member = fx["member"]
-        g_by_regime = per_step(reg_flat, 4, np.tile(gdp, T))
         sq_by_regime = per_step(reg_flat, 4, np.tile(fx["gdp_sq"], T))
-        eu_flat = (reg[:, fx["eu"]].astype(np.intp) + 4 * np.arange(T)[:, None]).ravel()
+        eu_flat = (reg[:, fx["eu"]] + offsets).ravel()
         eu_by_regime = per_step(eu_flat, 4, np.tile(fx["gdp_eu"], T))
+        g3 = g_by_regime[:, None, :]
+        free_mass = np.matmul(np.matmul(g3, free.astype(float)), g3.transpose(0, 2, 1))[:, 0, 0]  # g @ f @ g
+        free_mass -= (sq_by_regime * np.diagonal(free, axis1=1, axis2=2)).sum(axis=1)
         holders_all = adequacy & ~member
-        flow = np.empty(T)
-        add = np.add.reduce
-        for t in range(T):
-            f, rt, g = free[t], reg[t], g_by_regime[t]
-            # metrics.free_flow_gdp_pair_share, with its run constants prepared
-            free_mass = g @ f.astype(float) @ g - add(sq_by_regime[t] * np.diag(f))
-            holders = holders_all[t]
-            extra = add(gdp[holders] * ((~f[rt[holders]]).astype(float) @ eu_by_regime[t]))
-            flow[t] = (free_mass + 2.0 * extra) / fx["gdp_pair_total"]
-        component = metrics.largest_compatible_components(reg, free, adequacy, member) / n
-        cols += [flow, component, np.count_nonzero(adequacy, axis=1).astype(float)]
+        extra = np.zeros(T)
+        held_by = np.count_nonzero(holders_all, axis=1)
+        for h in np.unique(held_by).tolist():  # steps with as many adequacy holders together
+            if h == 0:
+                continue
+            ts = np.nonzero(held_by == h)[0]
+            who = np.nonzero(holders_all[ts])[1].reshape(-1, h)  # (steps, holders)
+            apart = ~free[ts[:, None], reg[ts[:, None], who]]  # (steps, holders, regimes)
+            # (~f[rt[holders]]).astype(float) @ eu_by_regime[t]: h x 4 times 4 on each step
+            linked = np.matmul(apart.astype(float), eu_by_regime[ts][:, :, None])[:, :, 0]
+            extra[ts] = (gdp[who] * linked).sum(axis=1)
+        put((free_mass + 2.0 * extra) / fx["gdp_pair_total"])
+        put(metrics.largest_compatible_components(reg, free, adequacy, member) / n)
+        put(np.count_nonzero(adequacy, axis=1).astype(float))
         # vendors
 
         def cols_of(a, idx):  # a[:, idx] laid out row by row, so that each row sums as a 1-D array
@@ -229,47 +259,48 @@ class Recorder:
         for layer in ("core", "ran"):
             arr = s["hr_" + layer]
             hr[layer] = (arr * gdp).sum(axis=1) / gw
-            cols.append(hr[layer])
-            cols.append((cols_of(arr, fx["eu"]) * fx["gdp_eu"]).sum(axis=1) / fx["gdp_eu_sum"] if fx["gdp_eu_sum"] > 0 else np.full(T, np.nan))
-            cols.append(arr[:, fx["jpn"]])
-            cols.append((cols_of(arr, fx["third"]) * fx["gdp_third"]).sum(axis=1) / fx["gdp_third_sum"] if fx["gdp_third_sum"] > 0 else np.full(T, np.nan))
-        cols.append(0.5 * (hr["core"] + hr["ran"]))
+            put(hr[layer])
+            put((cols_of(arr, fx["eu"]) * fx["gdp_eu"]).sum(axis=1) / fx["gdp_eu_sum"] if fx["gdp_eu_sum"] > 0 else np.full(T, np.nan))
+            put(arr[:, fx["jpn"]])
+            put((cols_of(arr, fx["third"]) * fx["gdp_third"]).sum(axis=1) / fx["gdp_third_sum"] if fx["gdp_third_sum"] > 0 else np.full(T, np.nan))
+        put(0.5 * (hr["core"] + hr["ran"]))
         world = s["world"]
         for layer in (0, 1):  # metrics.hhi
             sh = world[:, layer] / world[:, layer].sum(axis=1)[:, None]
-            cols.append((sh**2).sum(axis=1))
-        by_vendor = np.stack([world[:, 0], world[:, 1], s["quality"]], axis=2).reshape(T, -1)
-        cols += [by_vendor[:, j] for j in range(by_vendor.shape[1])]
+            put((sh**2).sum(axis=1))
+        v = world.shape[2]
+        out[at: at + 3 * v: 3] = world[:, 0].T
+        out[at + 1: at + 3 * v: 3] = world[:, 1].T
+        out[at + 2: at + 3 * v: 3] = s["quality"].T
+        at += 3 * v
         # viable trusted vendors: the same integers as vendors.viable_trusted_vendors
         trusted = fx["trusted"]
         global_ok = trusted & (s["quality"] >= w.viable_quality) & (s["reach"] >= w.viable_reach)
         home_only = trusted & ~global_ok & (m.vendor_origin >= 0)
         base = np.count_nonzero(global_ok, axis=1)
         homes = np.count_nonzero(home_only, axis=1)
-        cols.append((base * n + homes) / n)
+        put((base * n + homes) / n)
         fewest = base.astype(float)
         for t in np.nonzero(homes >= n)[0]:  # every state has a home vendor (only in a world of <= v states)
             fewest[t] += int(np.bincount(m.vendor_origin[home_only[t]], minlength=n).min())
-        cols.append(fewest)
-        pol_flat = (pol.astype(np.intp) + 3 * np.arange(T)[:, None]).ravel()
-        pol_sh = per_step(pol_flat, 3) / n
-        cols += [pol_sh[:, j] for j in range(3)]
+        put(fewest)
+        pol_flat = (pol + 3 * fx["steps"][:T, None]).ravel()
+        put(per_step(pol_flat, 3) / n)
         restricting = pol > 0
-        cols.append(np.count_nonzero(restricting[:, fx["allies"]], axis=1) / fx["n_allies"] if fx["n_allies"] else np.full(T, np.nan))
-        cols.append(np.count_nonzero(restricting[:, fx["eu"]], axis=1) / fx["n_eu"] if fx["n_eu"] else np.full(T, np.nan))
+        put(np.count_nonzero(restricting & fx["allies_mask"], axis=1) / fx["n_allies"] if fx["n_allies"] else np.full(T, np.nan))
+        put(np.count_nonzero(restricting & member, axis=1) / fx["n_eu"] if fx["n_eu"] else np.full(T, np.nan))
         # ODA
         active = s["active"]
-        oda_counts = np.count_nonzero(active, axis=1).astype(float)  # (T, donors)
-        cols += [oda_counts[:, j] for j in range(oda_counts.shape[1])]
-        anchored = fx["camp_of_donor"][s["strongest"].astype(np.intp) + 1][:, fx["third"]]
-        cols.append(np.count_nonzero(anchored == 1, axis=1).astype(float))
-        cols.append(np.count_nonzero(anchored == 2, axis=1).astype(float))
+        oda_counts = np.matmul(fx["ones"], active.view(np.uint8))  # partners per donor (steps, donors), exact integers
+        put(oda_counts)
+        anchored = fx["camp_of_donor"][s["strongest"] + 1]
+        third_anchored_eu = anchored == 1
+        put(np.count_nonzero(third_anchored_eu & fx["third_mask"], axis=1).astype(float))
+        put(np.count_nonzero((anchored == 2) & fx["third_mask"], axis=1).astype(float))
         # the Open and Connected Ring around Europe: its third countries anchored to EU/Japan
-        cols.append(np.count_nonzero(anchored[:, fx["ring_third"]] == 1, axis=1).astype(float))
+        put(np.count_nonzero(third_anchored_eu & fx["ring_mask"], axis=1).astype(float))
         # strategic-autonomy scorecards
-        network = 0.5 * (s["core"] + s["ran"])
-        hr_v = m.high_risk
-        secure = {False: row_sum(network[..., ~hr_v]), True: row_sum(network[..., hr_v])}
+        secure = {False: s["net_trusted"], True: s["net_high_risk"]}
         donor = fx["donor"]
         gdp_masks, secure_sums, scored = [], [], []  # the masked sums of the scorecards, taken together
         for p in POWERS_SCORED:
@@ -284,44 +315,70 @@ class Recorder:
             scope = own | partners  # metrics.weighted_share over it, China trusting its own champions
             # its own market always counts (the single market for the EU, the domestic market
             # for a sovereign China), plus every state whose regime exchanges freely with it
-            free_with = np.take_along_axis(free[:, r], reg.astype(np.intp), axis=1) | own
+            free_with = free[:, r].ravel()[reg_flat].reshape(T, n) | own  # free[t, r][reg[t]] for every step
             if p == "EUU":  # adequacy links the EU with holders (Japan holds one)
-                free_with = free_with | adequacy
+                free_with |= adequacy
             elif p == "JPN":
-                free_with = free_with | member
+                free_with |= member
             gdp_masks += [scope, free_with, reg == r]
-            secure_sums.append((secure[p == "CHN"] * gdp, scope))
+            secure_sums.append((secure[p == "CHN"], scope))
             idx = fx["own_idx"][p]
             cost = (cols_of(s["premium_paid"], idx) + cols_of(s["rip_paid"], idx)).sum(axis=1) / 1e9
             scored.append((cost, oda, r))
-        gdp_sums = self._masked_sums(gdp, np.concatenate(gdp_masks)).reshape(len(gdp_masks), T)
-        weighted_sums = self._masked_sums(
-            np.concatenate([v for v, _ in secure_sums]), np.concatenate([mask for _, mask in secure_sums])
-        ).reshape(len(secure_sums), T)
+        gdp_sums, weighted_sums = self._masked_sums(
+            gdp, np.concatenate(gdp_masks),
+            np.concatenate([v for v, _ in secure_sums]) * gdp, np.concatenate([mask for _, mask in secure_sums]),
+        )
+        gdp_sums, weighted_sums = gdp_sums.reshape(len(gdp_masks), T), weighted_sums.reshape(len(secure_sums), T)
         for k, (cost, oda, r) in enumerate(scored):
             total, access, reach_gdp = gdp_sums[3 * k: 3 * k + 3]
             weighted = weighted_sums[k]
             with np.errstate(invalid="ignore", divide="ignore"):
                 security = np.where(total > 0, weighted / total, np.nan)
-            cols += [security, cost, access / gw, counts[:, r] / n, reach_gdp / gw, oda]
-        return np.stack(cols, axis=1).astype(float, copy=False)
+            for col in (security, cost, access / gw, counts[:, r] / n, reach_gdp / gw, oda):
+                put(col)
+        assert at == out.shape[0]
+        return out.T
 
     @staticmethod
-    def _masked_sums(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        """``np.add.reduce(values[t][masks[t]])`` for every step t (``values`` (steps, n), or (n,)
-        for every step), bit for bit: the steps that
-        select as many states are summed together, one row each (a row of a C-ordered array
-        sums as the 1-D array would)."""
-        steps = masks.shape[0]
-        counts = np.count_nonzero(masks, axis=1)
-        out = np.zeros(steps)
-        for m in np.unique(counts).tolist():
-            if m == 0:
-                continue
-            rows = np.nonzero(counts == m)[0]
-            picked = np.broadcast_to(values, (rows.shape[0], masks.shape[1])) if values.ndim == 1 else values[rows]
-            out[rows] = picked[masks[rows]].reshape(rows.shape[0], m).sum(axis=1)
-        return out
+    def _masked_sums(
+        values: np.ndarray, masks: np.ndarray, step_values: np.ndarray, step_masks: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``np.add.reduce(values[masks[i]])`` for every row i of ``masks`` (values (n,)), and
+        ``np.add.reduce(step_values[j][step_masks[j]])`` for every row j of ``step_masks``, bit
+        for bit.
+
+        A row of ``masks`` equal to the one before it has its sum. The other rows are put in
+        order of how many states they select, and those that select as many are summed
+        together, one row each (a row of a C-ordered array sums as the 1-D array would)."""
+        r1, n = masks.shape
+        new = np.ones(r1, dtype=bool)  # a row unlike the one before it
+        if r1 > 1:
+            np.any(masks[1:] != masks[:-1], axis=1, out=new[1:])
+        first = np.flatnonzero(new)
+        u, rows = first.shape[0], first.shape[0] + step_masks.shape[0]
+        every = np.concatenate([masks[first], step_masks])
+        counts = np.count_nonzero(every, axis=1)
+        order = np.argsort(counts, kind="stable")
+        where = np.empty(rows, dtype=np.intp)
+        where[order] = np.arange(rows)  # each row's place in that order
+        laid = np.empty((rows, n))
+        laid[where[:u]] = values
+        laid[where[u:]] = step_values
+        # the selected values, row after row in that order (np.compress: much faster than a
+        # boolean index here)
+        picked = np.compress(every[order].ravel(), laid.ravel())
+        sums = np.zeros(rows)
+        counts = counts[order]
+        ends = np.flatnonzero(counts[1:] != counts[:-1]) + 1
+        at = 0
+        for a, b, m in zip([0, *ends.tolist()], [*ends.tolist(), rows], counts[np.r_[0, ends]].tolist()):
+            if m:
+                size = (b - a) * m
+                np.add.reduce(picked[at: at + size].reshape(b - a, m), axis=1, out=sums[a:b])
+                at += size
+        sums = sums[where]  # back in the order of the rows
+        return sums[:u][np.cumsum(new) - 1], sums[u:]
 
     @staticmethod
     def _strongest(strength: np.ndarray) -> np.ndarray:
@@ -340,14 +397,15 @@ class Recorder:
         own = {p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS_SCORED}
         self._fixed = {
             "gdp": gdp, "population": st.population, "member": st.member,
-            "eu": eu, "third": third, "jpn": self._rows["JPN"],
-            "ring_third": np.nonzero(m._ocre[third])[0],  # positions among the third countries
+            "eu": eu, "third": third, "jpn": self._rows["JPN"], "third_mask": self._third.copy(),
+            "ring_mask": self._third & m._ocre,  # the Open and Connected Ring's third countries
+            "steps": np.arange(self.rows),
             "n_eu": eu.shape[0], "n_third": third.shape[0], "n_allies": int(np.count_nonzero(self._allies)),
             "gdp_sq": gdp**2, "gdp_pair_total": gdp.sum() ** 2 - (gdp**2).sum(),
             "gdp_world": gdp.sum(), "gdp_eu": gdp[eu], "gdp_third": gdp[third],
             "gdp_eu_sum": gdp[eu].sum(), "gdp_third_sum": gdp[third].sum(),
             "allies": np.nonzero(self._allies)[0], "allies_mask": self._allies,
-            "trusted": ~m.high_risk.astype(bool), "camp_of_donor": camp,
+            "trusted": ~m.high_risk.astype(bool), "camp_of_donor": camp, "ones": np.ones(st.n),
             "own": own, "own_idx": {p: np.nonzero(o)[0] for p, o in own.items()},
             "donor": {d: DONORS.index(d) for d in DONORS},
             "power_regime": {p: REGIMES.index(POWER_REGIME[p]) for p in POWERS_SCORED},
@@ -388,8 +446,9 @@ class Recorder:
         """``model_vars``: one row per recorded step (computed once per step count)."""
         hit = self._frames.get("model")
         if hit is None or hit[0] != self.count:
-            df = pd.DataFrame(self._outcome_table(), columns=self.columns)
-            df["step"] = df["step"].astype(int)
+            table = self._outcome_table()
+            df = pd.DataFrame(table[:, 1:], columns=self.columns[1:], copy=False)
+            df.insert(0, "step", table[:, 0].astype(int))
             hit = self._frames["model"] = (self.count, df)
         return hit[1].copy()
 
