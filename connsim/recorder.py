@@ -137,13 +137,12 @@ class Recorder:
             a["capacity"][i] = st.capacity
             a["revised_policy"][i] = m._revised_policy
             a["revised_regime"][i] = m._revised_regime
-            for terms, names, out in ((m._terms_policy, vendors.POLICY_TERMS, self.terms_policy[i]),
-                                      (m._terms_regime, regimes.REGIME_TERMS, self.terms_regime[i])):
-                try:  # one call casting every term to float32 (the same numbers as one at a time)
-                    np.stack([terms[name] for name in names], out=out, casting="same_kind")
-                except ValueError:  # a term broadcast to (states, options)
-                    for k, name in enumerate(names):
-                        out[k] = terms[name]
+            tp, out = m._terms_policy, self.terms_policy[i]
+            for k, name in enumerate(vendors.POLICY_TERMS):
+                out[k] = tp[name]
+            tr, out = m._terms_regime, self.terms_regime[i]
+            for k, name in enumerate(regimes.REGIME_TERMS):
+                out[k] = tr[name]
         self.count += 1
 
     def _outcomes(self) -> dict[str, float]:
