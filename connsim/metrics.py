@@ -121,20 +121,25 @@ def largest_compatible_component(
 
 
 def largest_compatible_components(
-    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
+    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray, *,
+    flat: np.ndarray | None = None, count: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`largest_compatible_component` of many steps at once: ``regime`` and ``adequacy``
     (steps, n), ``free`` (steps, k, k), ``eu_member`` (n,); one integer per step.
 
     The same hub graph, with the groups of its k + 1 hubs found by boolean matrix powers
-    (reachability) instead of union-find; sizes are the same integers."""
+    (reachability) instead of union-find; sizes are the same integers. ``flat`` (the regimes
+    plus k times the step, raveled) and ``count`` (states per step and regime) may be passed
+    if already at hand."""
     regime = np.asarray(regime)
     steps, n = regime.shape
     k = free.shape[-1]
     if n == 0:
         return np.zeros(steps, dtype=np.int64)
-    offset = k * np.arange(steps)[:, None]
-    count = np.bincount((regime.astype(np.intp) + offset).ravel(), minlength=k * steps).reshape(steps, k)
+    if flat is None:
+        flat = (regime.astype(np.intp) + k * np.arange(steps)[:, None]).ravel()
+    if count is None:
+        count = np.bincount(flat, minlength=k * steps).reshape(steps, k)
     held = count > 0
     eye = np.eye(k, dtype=bool)
     linked = held & (np.diagonal(free, axis1=1, axis2=2) | (free & ~eye & held[:, None, :]).any(axis=2))
@@ -145,7 +150,8 @@ def largest_compatible_components(
     sizes = np.zeros((steps, k + 1), dtype=np.int64)
     sizes[:, :k] = np.where(linked, count, 0)
     if eu_member.any():
-        touching = np.bincount((regime.astype(np.intp) + offset)[holders | eu_member], minlength=k * steps).reshape(steps, k)
+        # states per step and regime that hold adequacy or are EU members (exact integers)
+        touching = np.bincount(flat, weights=(holders | eu_member).ravel(), minlength=k * steps).reshape(steps, k).astype(np.int64)
         touching[~holders.any(axis=1)] = 0
         joins = (touching > 0) & linked
         hubs[:, k, :k] = hubs[:, :k, k] = joins

@@ -246,7 +246,7 @@ class Recorder:
             linked = np.matmul(apart.astype(float), eu_by_regime[ts][:, :, None])[:, :, 0]
             extra[ts] = (gdp[who] * linked).sum(axis=1)
         put((free_mass + 2.0 * extra) / fx["gdp_pair_total"])
-        put(metrics.largest_compatible_components(reg, free, adequacy, member) / n)
+        put(metrics.largest_compatible_components(reg, free, adequacy, member, flat=reg_flat, count=counts) / n)
         put(np.count_nonzero(adequacy, axis=1).astype(float))
         # vendors
 
