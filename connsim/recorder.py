@@ -290,7 +290,7 @@ class Recorder:
         put(np.count_nonzero(restricting & member, axis=1) / fx["n_eu"] if fx["n_eu"] else np.full(T, np.nan))
         # ODA
         active = s["active"]
-        oda_counts = np.matmul(fx["ones"], active.view(np.uint8))  # partners per donor (steps, donors), exact integers
+        oda_counts = np.einsum("tnd->td", active.view(np.uint8), dtype=float)  # partners per donor (steps, donors), exact integers
         put(oda_counts)
         anchored = fx["camp_of_donor"][s["strongest"] + 1]
         third_anchored_eu = anchored == 1
@@ -299,10 +299,13 @@ class Recorder:
         # the Open and Connected Ring around Europe: its third countries anchored to EU/Japan
         put(np.count_nonzero(third_anchored_eu & fx["ring_mask"], axis=1).astype(float))
         # strategic-autonomy scorecards
-        secure = {False: s["net_trusted"], True: s["net_high_risk"]}
+        secure = {False: s["net_trusted"] * gdp, True: s["net_high_risk"] * gdp}  # weighted by GDP
         donor = fx["donor"]
-        gdp_masks, secure_sums, scored = [], [], []  # the masked sums of the scorecards, taken together
-        for p in POWERS_SCORED:
+        # the masked sums of the scorecards, taken together: per power, GDP over its scope, over
+        # the states trading freely with it and over those in its regime; security over its scope
+        gdp_masks = np.empty((3 * len(POWERS_SCORED), T, n), dtype=bool)
+        secure_sums, scored = [], []
+        for k, p in enumerate(POWERS_SCORED):
             own, r = fx["own"][p], fx["power_regime"][p]
             if p == "EUU":
                 partners = active[:, :, donor["EUU"]] | active[:, :, donor["MS"]]
@@ -311,23 +314,20 @@ class Recorder:
                 j = donor[p]
                 partners = active[:, :, j] | fx["allies_mask"] if p == "USA" else active[:, :, j]
                 oda = oda_counts[:, j]
-            scope = own | partners  # metrics.weighted_share over it, China trusting its own champions
+            scope = np.bitwise_or(own, partners, out=gdp_masks[3 * k])  # metrics.weighted_share over it, China trusting its own champions
             # its own market always counts (the single market for the EU, the domestic market
             # for a sovereign China), plus every state whose regime exchanges freely with it
-            free_with = free[:, r].ravel()[reg_flat].reshape(T, n) | own  # free[t, r][reg[t]] for every step
+            free_with = np.bitwise_or(free[:, r].ravel()[reg_flat].reshape(T, n), own, out=gdp_masks[3 * k + 1])  # free[t, r][reg[t]]
             if p == "EUU":  # adequacy links the EU with holders (Japan holds one)
                 free_with |= adequacy
             elif p == "JPN":
                 free_with |= member
-            gdp_masks += [scope, free_with, reg == r]
+            np.equal(reg, r, out=gdp_masks[3 * k + 2])
             secure_sums.append((secure[p == "CHN"], scope))
             idx = fx["own_idx"][p]
             cost = (cols_of(s["premium_paid"], idx) + cols_of(s["rip_paid"], idx)).sum(axis=1) / 1e9
             scored.append((cost, oda, r))
-        gdp_sums, weighted_sums = self._masked_sums(
-            gdp, np.concatenate(gdp_masks),
-            np.concatenate([v for v, _ in secure_sums]) * gdp, np.concatenate([mask for _, mask in secure_sums]),
-        )
+        gdp_sums, weighted_sums = self._masked_sums(gdp, gdp_masks.reshape(-1, n), secure_sums)
         gdp_sums, weighted_sums = gdp_sums.reshape(len(gdp_masks), T), weighted_sums.reshape(len(secure_sums), T)
         for k, (cost, oda, r) in enumerate(scored):
             total, access, reach_gdp = gdp_sums[3 * k: 3 * k + 3]
@@ -341,43 +341,63 @@ class Recorder:
 
     @staticmethod
     def _masked_sums(
-        values: np.ndarray, masks: np.ndarray, step_values: np.ndarray, step_masks: np.ndarray
+        values: np.ndarray, masks: np.ndarray, step_sums: list[tuple[np.ndarray, np.ndarray]]
     ) -> tuple[np.ndarray, np.ndarray]:
         """``np.add.reduce(values[masks[i]])`` for every row i of ``masks`` (values (n,)), and
-        ``np.add.reduce(step_values[j][step_masks[j]])`` for every row j of ``step_masks``, bit
-        for bit.
+        ``np.add.reduce(v[t][mask[t]])`` for every step t of every ``(v, mask)`` of
+        ``step_sums`` (both (steps, n)), bit for bit.
 
         A row of ``masks`` equal to the one before it has its sum. The other rows are put in
         order of how many states they select, and those that select as many are summed
-        together, one row each (a row of a C-ordered array sums as the 1-D array would)."""
+        together, one row each (a row of a C-ordered array sums as the 1-D array would). The
+        selected values are laid out a few rows at a time: large temporaries cost page faults."""
         r1, n = masks.shape
         new = np.ones(r1, dtype=bool)  # a row unlike the one before it
         if r1 > 1:
             np.any(masks[1:] != masks[:-1], axis=1, out=new[1:])
         first = np.flatnonzero(new)
-        u, rows = first.shape[0], first.shape[0] + step_masks.shape[0]
-        every = np.concatenate([masks[first], step_masks])
+        u = first.shape[0]
+        T = step_sums[0][1].shape[0] if step_sums else 0
+        sources = []  # the distinct value arrays of step_sums, and each block's
+        block_source = []
+        for v, _ in step_sums:
+            hit = next((j for j, x in enumerate(sources) if x is v), None)
+            if hit is None:
+                sources.append(v)
+                hit = len(sources) - 1
+            block_source.append(hit)
+        every = np.concatenate([masks[first]] + [mask for _, mask in step_sums])
+        rows = every.shape[0]
         counts = np.count_nonzero(every, axis=1)
         order = np.argsort(counts, kind="stable")
-        where = np.empty(rows, dtype=np.intp)
-        where[order] = np.arange(rows)  # each row's place in that order
-        laid = np.empty((rows, n))
-        laid[where[:u]] = values
-        laid[where[u:]] = step_values
-        # the selected values, row after row in that order (np.compress: much faster than a
-        # boolean index here)
-        picked = np.compress(every[order].ravel(), laid.ravel())
+        sorted_counts = counts[order]
         sums = np.zeros(rows)
-        counts = counts[order]
-        ends = np.flatnonzero(counts[1:] != counts[:-1]) + 1
-        at = 0
-        for a, b, m in zip([0, *ends.tolist()], [*ends.tolist(), rows], counts[np.r_[0, ends]].tolist()):
-            if m:
-                size = (b - a) * m
-                np.add.reduce(picked[at: at + size].reshape(b - a, m), axis=1, out=sums[a:b])
-                at += size
-        sums = sums[where]  # back in the order of the rows
-        return sums[:u][np.cumsum(new) - 1], sums[u:]
+        chunk = max(32, (1 << 17) // (8 * max(n, 1)))  # rows laid out at once (~128 KB)
+        block_source = np.array(block_source, dtype=np.intp)
+        for c0 in range(0, rows, chunk):
+            c1 = min(rows, c0 + chunk)
+            idx = order[c0:c1]
+            laid = np.empty((c1 - c0, n))
+            fixed = idx < u
+            laid[fixed] = values
+            if not fixed.all():
+                j = idx - u
+                src_of = np.where(fixed, -1, block_source[np.maximum(j, 0) // max(T, 1)])
+                for k, v in enumerate(sources):
+                    here = src_of == k
+                    laid[here] = v[j[here] % T]
+            picked = np.compress(every[idx].ravel(), laid.ravel())
+            cc = sorted_counts[c0:c1]
+            ends = np.flatnonzero(cc[1:] != cc[:-1]) + 1
+            at = 0
+            for a, b, m in zip([0, *ends.tolist()], [*ends.tolist(), c1 - c0], cc[np.r_[0, ends]].tolist()):
+                if m:
+                    size = (b - a) * m
+                    np.add.reduce(picked[at: at + size].reshape(b - a, m), axis=1, out=sums[c0 + a: c0 + b])
+                    at += size
+        out = np.empty(rows)
+        out[order] = sums  # back in the order of the rows
+        return out[:u][np.cumsum(new) - 1], out[u:]
 
     @staticmethod
     def _strongest(strength: np.ndarray) -> np.ndarray:
