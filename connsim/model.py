@@ -274,6 +274,11 @@ class WorldModel(mesa.Model):
     def step(self) -> None:
         """Advance the world by one step (see the module docstring for the order)."""
         s, st, w = self.spec, self.state, self.w
+        if self.t >= self.n_steps:
+            raise RuntimeError(
+                f"scenario {s.name!r} ends after {self.n_steps} steps (the end of {s.end_year}); "
+                "to run further, give it a later end_year: load_scenario(...).replace(end_year=...)"
+            )
         dt = s.dt
         self._apply_events()
         lv = self._levers = self._levers_at_step()

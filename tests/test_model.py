@@ -49,6 +49,16 @@ def test_agents_are_views_on_the_model_arrays(baseline):
     assert set(groups) <= set(load_seeds().countries["paper_region"]) and len(groups) >= 6
 
 
+def test_stepping_past_the_horizon_is_refused_clearly():
+    m = WorldModel(connsim.load_scenario("baseline").replace(end_year=2019), rng=0)
+    for _ in range(4):
+        m.step()
+    assert not m.running
+    with pytest.raises(RuntimeError, match="ends after 4 steps"):
+        m.step()
+    assert len(m.recorder.model_frame()) == 5
+
+
 def test_setting_an_agent_attribute_writes_through():
     m = WorldModel("baseline", rng=1)
     kenya = m.agent("KEN")
