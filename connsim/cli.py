@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from connsim.scenario import Scenario, ScenarioError, list_scenarios, load_parent, load_scenario, parameter_table
+from connsim.seeds import SeedError
 
 __all__ = ["main", "build_parser"]
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     prog = f"connsim {args.command}"
     try:
         return args.func(args)
-    except (UserError, ScenarioError) as e:
+    except (UserError, ScenarioError, SeedError) as e:
         _err(f"{prog}: error: {e}")
         return EXIT_USAGE
     except KeyboardInterrupt:
