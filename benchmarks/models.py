@@ -286,7 +286,7 @@ class Kernel:
         )
         revise = c["regime_deciders"] & revising(p_step, u[2]) & (st.regime_locked_until <= year)
         st.regime = np.where(revise, logit_choice(util, s.beta_regime, u[3]), st.regime).astype(np.int8)
-        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= 0.8)
+        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= w.adequacy_dfft_push)
         updated = regimes.update_adequacy(st.adequacy, st.regime, st.capacity, st.third, grantable, s.adequacy_openness, dt, u[4], w)
         st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, updated)
         st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)

@@ -317,7 +317,7 @@ class WorldModel(mesa.Model):
 
         # --- data-flow regimes and adequacy
         self._decide_regimes(lv, u[2], u[3], p_step)
-        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= 0.8)
+        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= w.adequacy_dfft_push)
         updated = regimes.update_adequacy(st.adequacy, st.regime, st.capacity, st.third, grantable, s.adequacy_openness, dt, u[4], w)
         st.adequacy = np.where(st.adequacy_locked_until > self.year, st.adequacy, updated)
         st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)

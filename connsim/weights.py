@@ -70,6 +70,7 @@ class Weights(BaseModel):
     dfft_max_lift: float = _w(0.5, 0, 1, "largest share of the compatibility gap a full DFFT push closes (referees do not win)")
     interop_lift: float = _w(0.6, 0, 1, "share of the protect-trust gap closed by EU-Japan work beyond the bilateral agenda")
     adequacy_capacity: float = _w(0.6, 0, 1, "data-protection capacity the EU requires before granting adequacy")
+    adequacy_dfft_push: float = _w(0.8, 0, 1, "DFFT push from which the EU also grants adequacy to trust-regime states")
     free_flow_threshold: float = _w(0.75, 0, 1, "compatibility at or above which two states exchange data freely")
     capacity_growth: float = _w(0.005, 0, 0.1, "per year: capacity gained without aid (institutional learning)")
     # --- digital ODA ---------------------------------------------------------------------------
