@@ -24,7 +24,7 @@ import copy
 import mesa
 import numpy as np
 
-from connsim.choice import logit_choice, revising
+from connsim.choice import revise_choices, revising
 from connsim.decisions import oda, regimes, vendors
 from connsim.model import FULL_STAFFING, _N_UNIFORMS, WorldModel
 from connsim.scenario import DONORS, load_scenario
@@ -264,7 +264,7 @@ class Kernel:
         )
         p_step = 1.0 - (1.0 - s.revision_probability) ** dt
         revise = c["policy_deciders"] & revising(p_step, u[0]) & (st.policy_locked_until <= year)
-        st.policy = np.where(revise, logit_choice(util, s.beta_policy, u[1]), st.policy).astype(np.int8)
+        st.policy = revise_choices(st.policy, revise, util, s.beta_policy, u[1])
         self._procure(lv, dt)
 
         # data-flow regimes and adequacy
@@ -285,7 +285,7 @@ class Kernel:
             c["disposition"], st.trade @ onehot, compat, st.trade_eu, st.adequacy, st.capacity, c["capacity_need"], influence, st.regime, w,
         )
         revise = c["regime_deciders"] & revising(p_step, u[2]) & (st.regime_locked_until <= year)
-        st.regime = np.where(revise, logit_choice(util, s.beta_regime, u[3]), st.regime).astype(np.int8)
+        st.regime = revise_choices(st.regime, revise, util, s.beta_regime, u[3])
         grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= w.adequacy_dfft_push)
         updated = regimes.update_adequacy(st.adequacy, st.regime, st.capacity, st.third, grantable, s.adequacy_openness, dt, u[4], w)
         st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, updated)

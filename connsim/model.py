@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor
-from connsim.choice import logit_choice, revising, row_max, row_sum
+from connsim.choice import revise_choices, revising, row_max, row_sum
 from connsim.decisions import oda, regimes, vendors
 from connsim.memo import digest as _digest
 from connsim.memo import memo as _memo
@@ -309,8 +309,7 @@ class WorldModel(mesa.Model):
         )
         p_step = 1.0 - (1.0 - s.revision_probability) ** dt
         revise = self.policy_deciders & revising(p_step, u[0]) & (st.policy_locked_until <= self.year)
-        choice = logit_choice(util, s.beta_policy, u[1])
-        st.policy = np.where(revise, choice, st.policy).astype(np.int8)
+        st.policy = revise_choices(st.policy, revise, util, s.beta_policy, u[1])
         self._revised_policy = revise
         self._terms_policy = terms
         self._procure(dt)
@@ -484,8 +483,7 @@ class WorldModel(mesa.Model):
             self.disposition, partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, self.capacity_need, influence, st.regime, w,
         )
         revise = self.regime_deciders & revising(p_step, u_revise) & (st.regime_locked_until <= self.year)
-        choice = logit_choice(util, s.beta_regime, u_choice)
-        st.regime = np.where(revise, choice, st.regime).astype(np.int8)
+        st.regime = revise_choices(st.regime, revise, util, s.beta_regime, u_choice)
         self._revised_regime = revise
         self._terms_regime = terms
 

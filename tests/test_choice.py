@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from connsim.choice import logit_choice, logit_choice_one, logit_probabilities, revising, sample_choice
+from connsim.choice import logit_choice, logit_choice_one, logit_probabilities, revise_choices, revising, sample_choice
 
 FAST = settings(max_examples=50, deadline=None)
 BELOW_ONE = math.nextafter(1.0, 0.0)
@@ -202,3 +202,17 @@ def test_higher_beta_never_lowers_the_probability_of_the_best_option(u, b1, b2):
     best = u.argmax(axis=1)
     rows = np.arange(u.shape[0])
     assert (logit_probabilities(u, hi)[rows, best] >= logit_probabilities(u, lo)[rows, best] - 1e-12).all()
+
+
+@FAST
+@given(utility_matrices(max_rows=12, max_options=5, elements=st.floats(-20.0, 20.0)), betas, st.data())
+def test_only_revising_states_change_and_they_choose_as_if_all_had_drawn(u, beta, data):
+    n, k = u.shape
+    current = np.array(data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)), dtype=np.int8)
+    revise = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    uniforms = np.array(data.draw(st.lists(unit, min_size=n, max_size=n)))
+    held = revise_choices(current, revise, u, beta, uniforms)
+    everyone = logit_choice(u, beta, uniforms)
+    assert (held[~revise] == current[~revise]).all()
+    assert (held[revise] == everyone[revise]).all()
+    assert held.dtype == current.dtype
