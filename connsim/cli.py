@@ -134,10 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="random seed, a whole number from 0 (default 0)")
     p.add_argument("--until", type=_year, metavar="YEAR", help="stop at the start of YEAR instead of the scenario's end")
     p.add_argument("--out", type=Path, metavar="DIR", help=f"{out_help} (default out/<scenario name>)")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format of the frames (default csv)")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: only when stderr is a terminal)")
+    _output_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="run scenarios under the same seeds and compare outcomes", formatter_class=raw,
@@ -153,12 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=_count, default=5, metavar="N", help="seeds 0..N-1 for every scenario (default 5)")
     p.add_argument("--until", type=_year, metavar="YEAR", help="stop at the start of YEAR instead of the scenarios' end")
     p.add_argument("--out", type=Path, metavar="DIR", help=f"{out_help} (default out/compare-<names>)")
+    _output_options(p)
+    p.set_defaults(func=cmd_compare)
+    return parser
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    """The options that ``run`` and ``compare`` share for writing their results."""
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format of the frames (default csv)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only when stderr is a terminal)")
-    p.set_defaults(func=cmd_compare)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -145,11 +145,6 @@ class Recorder:
                 out[k] = tr[name]
         self.count += 1
 
-    def _outcomes(self) -> dict[str, float]:
-        """The outcomes of the last recorded step by name (one row of ``model_vars``)."""
-        row = self.model_frame().iloc[-1]
-        return {c: (int(row[c]) if c == "step" else float(row[c])) for c in self.columns}
-
     def _column_names(self) -> list[str]:
         cols = ["step", "year", "us_china_conflict", "eu_toolbox_strength"]
         for prefix in ("regime_share", "regime_gdp_share", "regime_pop_share"):
@@ -424,7 +419,7 @@ class Recorder:
             "gdp_world": gdp.sum(), "gdp_eu": gdp[eu], "gdp_third": gdp[third],
             "gdp_eu_sum": gdp[eu].sum(), "gdp_third_sum": gdp[third].sum(),
             "allies": np.nonzero(self._allies)[0], "allies_mask": self._allies,
-            "trusted": ~m.high_risk.astype(bool), "camp_of_donor": camp, "ones": np.ones(st.n),
+            "trusted": ~m.high_risk.astype(bool), "camp_of_donor": camp,
             "own": own, "own_idx": {p: np.nonzero(o)[0] for p, o in own.items()},
             "donor": {d: DONORS.index(d) for d in DONORS},
             "power_regime": {p: REGIMES.index(POWER_REGIME[p]) for p in POWERS_SCORED},
