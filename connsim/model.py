@@ -232,10 +232,7 @@ class WorldModel(mesa.Model):
         rows = len(years)
 
         def series(value) -> list[float]:
-            if not isinstance(value, dict):
-                return [float(value)] * rows
-            xp = np.fromiter(value.keys(), float)
-            return np.interp(years, xp, np.fromiter(value.values(), float)).tolist()
+            return schedule_at(value, years).tolist()
 
         columns = {name: series(getattr(s, name)) for name in self._SCHEDULED}
         scale = np.array([series(s.oda_budget_scale.get(d, 1.0)) for d in DONORS]).T  # (steps, donors)
@@ -262,9 +259,7 @@ class WorldModel(mesa.Model):
     def _lever_values(self, year: float) -> dict:
         s = self.spec
         at = s.at
-        lv = {name: at(name, year) for name in (
-            "us_china_conflict", "us_pressure", "eu_toolbox_strength", "japan_vendor_push", "digital_silk_road_intensity",
-            "dfft_multilateral_push", "eu_jp_oda_coordination", "open_connected_ring")}
+        lv = {name: at(name, year) for name in self._SCHEDULED}
         lv["us_china_conflict"] = float(np.clip(lv["us_china_conflict"] + self.conflict_shock, 0.0, 1.0))
         lv["cooperation"] = s.cooperation_level
         lv["infoshare"] = s.cooperation_level

@@ -123,8 +123,15 @@ Scale = _schedule(0.0, 10.0)
 Donor = Literal["EUU", "MS", "JPN", "USA", "CHN"]
 
 
-def schedule_at(value: float | dict[int, float], year: float) -> float:
-    """Value of a lever in a (fractional) year: linear between scheduled years, flat outside."""
+def schedule_at(value: float | dict[int, float], year):
+    """Value of a lever in a (fractional) year: linear between scheduled years, flat outside.
+
+    ``year`` may be an array of years; the answer is then an array of values."""
+    if np.ndim(year):
+        year = np.asarray(year, dtype=float)
+        if not isinstance(value, dict):
+            return np.full(year.shape, float(value))
+        return np.interp(year, np.fromiter(value.keys(), float), np.fromiter(value.values(), float))
     if not isinstance(value, dict):
         return float(value)
     years = np.fromiter(value.keys(), float)
