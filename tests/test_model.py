@@ -256,3 +256,34 @@ def test_invariants_hold_for_any_levers(changes, seed):
     # member states keep the EU's regime; powers keep theirs
     assert (st_.regime[st_.member] == REGIMES.index("protect")).all()
     assert (mv[[f"oda_partnerships_{d}" for d in connsim.scenario.DONORS]] >= 0).all().all()
+
+
+def test_model_vars_agree_with_the_per_step_metric_definitions(baseline):
+    """The recorder computes outcomes for all steps at once; each must equal the plain
+    definition in connsim.metrics applied to that step's recorded state."""
+    from connsim import metrics
+
+    m, mv, av = baseline.model, baseline.model_vars, baseline.agent_vars
+    gdp, member, third = m.state.gdp, m.state.member, m.state.third
+    for step in (0, 13, 48):
+        a = av[av["step"] == step]
+        regime = a["regime"].cat.codes.to_numpy().astype(np.intp)
+        adequacy = a["adequacy"].to_numpy()
+        free = m.recorder.steps["free"][step]
+        row = mv.iloc[step]
+        shares = metrics.regime_shares(regime)
+        assert np.allclose([row[f"regime_share_{r}"] for r in REGIMES], shares, rtol=1e-12)
+        assert np.allclose([row[f"regime_gdp_share_{r}"] for r in REGIMES], metrics.regime_shares(regime, gdp), rtol=1e-12)
+        assert row["convergence_index"] == pytest.approx(metrics.convergence_index(shares), rel=1e-12)
+        assert row["free_flow_gdp_pair_share"] == pytest.approx(
+            metrics.free_flow_gdp_pair_share(regime, gdp, free, adequacy, member), rel=1e-12)
+        assert row["largest_compatible_component"] * len(regime) == metrics.largest_compatible_component(
+            regime, free, adequacy, member)
+        hr_core = a["hr_core_share"].to_numpy().astype(float)
+        assert row["hr_core_share_eu"] == pytest.approx(metrics.weighted_share(hr_core, gdp, member), rel=1e-6)
+        assert row["hr_core_share_third"] == pytest.approx(metrics.weighted_share(hr_core, gdp, third), rel=1e-6)
+        core = np.array([row[f"vendor_share_core_{v.lower()}"] for v in m.vendor_names])
+        assert row["vendor_hhi_core"] == pytest.approx(metrics.hhi(core), rel=1e-12)
+        protect = REGIMES.index("protect")
+        eu_access = metrics.access_share(protect, regime, gdp, free)
+        assert row["EUU_data_access"] >= eu_access - 1e-12  # plus the single market and adequacy holders
