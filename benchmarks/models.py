@@ -215,11 +215,14 @@ class Kernel:
                 "high_risk", "price", "quality_2019", "japanese", "compat_base", "capacity_need", "donor_budget_2019",
                 "donor_staffing", "donor_programs", "donor_speed", "donor_conditions", "donor_regime", "donor_camp",
                 "donor_vendor_tie", "_pair", "_western_donor", "oda_eligible", "_priority_base", "_ocre", "_india_linked",
-                "_ring_donor", "_bloc_t", "_bloc_inv", "_bloc_deg", "_bloc_count", "disposition", "policy_deciders",
+                "_ring_donor", "_bloc_t", "_bloc", "_bloc_inv", "_bloc_deg", "_bloc_count", "disposition", "policy_deciders",
                 "regime_deciders", "renewal", "_spend", "_market", "vendor_constant", "revenue_share_2019",
                 "revenue_share", "_levers_by_step", "_years", "_rows",
             )
         }
+        self.installed = m._installed_layers().copy()  # (layer, vendor, state), as vendors.procure takes it
+        self.allowed_by_policy = np.array(vendors.allowed_vendors(np.arange(3), m.high_risk)).transpose(0, 2, 1)
+        self.edges = (4 * np.repeat(np.arange(m.state.n), np.diff(m.state.trade.indptr)), m.state.trade.indices, m.state.trade.data)
         self.t = 0
         self.year = m.year
 
@@ -237,14 +240,15 @@ class Kernel:
         if self.t % s.steps_per_year == 0:
             self._oda(lv, u[5], u[6:].T)
         st.partnership_active = (year - st.last_accept) < w.partnership_years
-        st.finance = ((year - st.last_infra) < w.tied_finance_years).astype(float) @ c["donor_vendor_tie"]
+        finance = c["donor_vendor_tie"].T @ ((year - st.last_infra) < w.tied_finance_years).T  # (vendor, state)
+        st.finance = finance.T
 
         # 5G: threat, policy, procurement, vendors
         restricting = (st.policy > 0).astype(float)
         bloc_rate = c["_bloc_t"] @ restricting
         peers = np.where(
             c["_bloc_count"] > 0,
-            (st.blocs @ (bloc_rate * c["_bloc_inv"]) - restricting * c["_bloc_deg"]) / np.maximum(c["_bloc_count"], 1),
+            (c["_bloc"] @ (bloc_rate * c["_bloc_inv"]) - restricting * c["_bloc_deg"]) / np.maximum(c["_bloc_count"], 1),
             0.0,
         )
         western = st.strength[:, c["_western_donor"]].sum(axis=1)
@@ -254,7 +258,7 @@ class Kernel:
             lv["eu_toolbox_strength"], lv["infoshare"], st.threat[c["_rows"]["JPN"]], dt, w,
         )
         hr, price = c["high_risk"], c["price"]
-        share = c["_market"] @ st.ran
+        share = self.installed[1] @ c["_market"]
         p_tr = (price[~hr] * share[~hr]).sum() / max(share[~hr].sum(), 1e-9)
         p_hr = (price[hr] * share[hr]).sum() / max(share[hr].sum(), 1e-9)
         price_gap = float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / price[hr].min() - 1.0)
@@ -265,14 +269,14 @@ class Kernel:
         p_step = 1.0 - (1.0 - s.revision_probability) ** dt
         revise = c["policy_deciders"] & revising(p_step, u[0]) & (st.policy_locked_until <= year)
         st.policy = revise_choices(st.policy, revise, util, s.beta_policy, u[1])
-        self._procure(lv, dt)
+        self._procure(lv, dt, finance)
 
         # data-flow regimes and adequacy
         compat = regimes.effective_compatibility(
             c["compat_base"], lv["dfft_multilateral_push"], regimes.interoperability(lv["cooperation"]), w
         )
-        onehot = np.zeros((st.n, 4))
-        onehot[np.arange(st.n), st.regime] = 1.0
+        slot, cols, weight = self.edges
+        partner_shares = np.bincount(slot + st.regime[cols], weights=weight, minlength=4 * st.n).reshape(-1, 4)
         influence = np.zeros((st.n, 4))
         influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu
         influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
@@ -282,7 +286,7 @@ class Kernel:
         oda_pull[np.arange(len(DONORS)), c["donor_regime"]] = w.kappa_oda_regime
         influence += st.strength @ oda_pull
         util, _ = regimes.regime_utilities(
-            c["disposition"], st.trade @ onehot, compat, st.trade_eu, st.adequacy, st.capacity, c["capacity_need"], influence, st.regime, w,
+            c["disposition"], partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, c["capacity_need"], influence, st.regime, w,
         )
         revise = c["regime_deciders"] & revising(p_step, u[2]) & (st.regime_locked_until <= year)
         st.regime = revise_choices(st.regime, revise, util, s.beta_regime, u[3])
@@ -293,27 +297,27 @@ class Kernel:
         self.t += 1
         self.year = c["_years"][self.t] if self.t < len(c["_years"]) else float(s.year_of(self.t))
 
-    def _procure(self, lv: dict, dt: float) -> None:
+    def _procure(self, lv: dict, dt: float, finance: np.ndarray) -> None:
         st, w, c = self.state, self.w, self.const
         hr, price = c["high_risk"], c["price"]
-        allowed = dict(zip(("core", "ran"), vendors.allowed_vendors(st.policy, hr)))
+        allowed = np.take(self.allowed_by_policy, st.policy, axis=-1)  # (layer, vendor, state)
         renewal, rip = c["renewal"] * dt, 1.0 - (1.0 - w.rip_rate) ** dt
-        network_value = c["_spend"] * w.lifecycle_years
-        restricted = {"core": st.policy >= 1, "ran": st.policy == 2}
-        bought = {}
-        for layer in ("core", "ran"):
-            installed = getattr(st, layer)
-            args = (price, st.quality, st.reach, installed, st.finance, st.threat, hr, w, c["vendor_constant"][layer])
-            new = vendors.procurement_shares(allowed[layer], *args)
-            updated, ripped, bought[layer] = vendors.renew_capacity(installed, new, allowed[layer], renewal, rip)
-            setattr(st, layer, updated)
-            if restricted[layer].any():
-                unrestricted = vendors.procurement_shares(np.ones_like(allowed[layer]), *args)
-                premium = bought[layer].sum(axis=1) * ((new - unrestricted) @ price)
-                st.premium_paid += 0.5 * network_value * np.where(restricted[layer], np.maximum(premium, 0.0), 0.0)
-                st.rip_paid += 0.5 * network_value * ripped
-        st.refresh_exposure(hr)
-        revenue = c["_market"] @ (w.omega_core * bought["core"] + bought["ran"])
+        constants = np.stack([c["vendor_constant"]["core"], c["vendor_constant"]["ran"]])
+        per_vendor = vendors.vendor_terms(price, st.quality, st.reach, w, constants)[:, 0, :, None]
+        fixed = per_vendor + (w.gamma_finance * finance - (w.gamma_risk * hr.astype(float))[:, None] * st.threat)
+        updated, new, unrestricted, room, ripped = vendors.procure(self.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
+        self.installed = updated
+        st.core, st.ran = updated[0].T, updated[1].T
+        restricted = np.array([st.policy >= 1, st.policy == 2])
+        if restricted.any():
+            half_value = 0.5 * w.lifecycle_years * c["_spend"]
+            premium = room * (price @ (new - unrestricted))
+            cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
+            st.premium_paid += cost[0] + cost[1]
+            st.rip_paid += half_value * (ripped[0] + ripped[1])
+        st.hr_core, st.hr_ran = hr.astype(float) @ updated
+        sold = new @ (room * c["_market"])[..., None]
+        revenue = w.omega_core * sold[0, :, 0] + sold[1, :, 0]
         revenue_share = revenue / revenue.sum()
         hard = max(0.0, lv["us_china_conflict"] - w.hard_conflict) / max(1e-9, 1.0 - w.hard_conflict)
         push = np.where(c["japanese"], lv["japan_vendor_push"], 0.0)

@@ -133,6 +133,7 @@ class WorldModel(mesa.Model):
         self.donor_regime = np.array([REGIMES.index(DONOR_REGIME[d]) for d in DONORS])
         self.donor_camp = np.array([DONOR_CAMP[d] for d in DONORS])
         self.donor_vendor_tie = sc["donor_vendor_tie"].copy()
+        self._vendor_tie_t = np.ascontiguousarray(self.donor_vendor_tie.T)
         self._pair = (DONORS.index("EUU"), DONORS.index("JPN"))
         self._western_donor = self.donor_camp > 0
         self._oda_pull = np.zeros((len(DONORS), 4))  # a partnership pulls toward its donor's regime
@@ -148,10 +149,10 @@ class WorldModel(mesa.Model):
 
         # --- networks and fixed decision inputs
         b = st.blocs
-        bloc_t, bloc_inv, bloc_deg, bloc_count = _memo(
+        bloc_t, bloc, bloc_inv, bloc_deg, bloc_count = _memo(
             ("blocs", _digest(b.shape, b.indptr, b.indices, b.data)), lambda: self._bloc_constants(st.blocs)
         )
-        self._bloc_t = bloc_t.copy()
+        self._bloc_t, self._bloc = bloc_t.copy(), bloc.copy()
         self._bloc_inv, self._bloc_deg, self._bloc_count = bloc_inv.copy(), bloc_deg.copy(), bloc_count.copy()
         self._in_a_bloc, self._blocs_at_least_1 = self._bloc_count > 0, np.maximum(self._bloc_count, 1)
         self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
@@ -170,19 +171,19 @@ class WorldModel(mesa.Model):
         self._revised_policy = np.zeros(st.n, bool)
         self._revised_regime = np.zeros(st.n, bool)
         self._regime_cache_key = None
-        self._arange_n = np.arange(st.n)
+        self._edges_of = None  # the trade network whose edges self._edges lists
         self._offers = np.zeros((len(DONORS), st.n))
         self._years = np.asarray(s.year_of(np.arange(self.n_steps + 1)), dtype=float).tolist()
         self._levers_by_step = self._lever_table()
         self._refresh_partnerships()
         self._levers = self._lever_values(self.year)
-        allowed = [vendors.allowed_vendors(np.arange(3), self.high_risk)]  # (layer, policy, vendor)
-        allowed.append((np.ones_like(allowed[0][0]), np.ones_like(allowed[0][1])))
-        self._allowed_by_policy = np.array(allowed)  # (allowed / everything, layer, policy, vendor)
+        # procurement works on vendor-major arrays (layer, vendor, state): see vendors.procure
+        allowed = np.array(vendors.allowed_vendors(np.arange(3), self.high_risk))  # (layer, policy, vendor)
+        self._allowed_by_policy = np.ascontiguousarray(allowed.transpose(0, 2, 1))  # (layer, vendor, policy)
         self._restricted_by_policy = np.array([np.arange(3) >= 1, np.arange(3) == 2])  # (layer, policy)
+        self._sides = np.stack([~self.high_risk, self.high_risk]).astype(float)  # (trusted / high-risk, vendor)
+        self._risk_column = w.gamma_risk * self.high_risk.astype(float)[:, None]  # (vendor, 1)
         self._installed, self._installed_views = None, (None, None)
-        self._vendor_sides = (np.nonzero(~self.high_risk)[0], np.nonzero(self.high_risk)[0])
-        self._world_ran = None  # (state.ran, its world shares), left by the recorder
         self._start_vendors()  # vendor constants, and the revenue shares of 2019
 
         # --- Mesa agents: thin views on the arrays
@@ -210,10 +211,12 @@ class WorldModel(mesa.Model):
     @staticmethod
     def _bloc_constants(blocs) -> tuple:
         """Bloc membership transposed, 1 / (size - 1) per bloc, each state's sum of it, and its
-        number of blocs: the security peers of :meth:`step` as two sparse products."""
+        number of blocs: the security peers of :meth:`step` as two matrix-vector products.
+        Membership is held dense, (states, blocs): linear in the states, for a fixed list of blocs."""
         sizes = np.asarray(blocs.sum(axis=0)).ravel()
         inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)
-        return blocs.T.tocsr(), inv, np.asarray(blocs @ inv).ravel(), np.asarray(blocs.sum(axis=1)).ravel()
+        dense = blocs.toarray().astype(float)
+        return np.ascontiguousarray(dense.T), dense, inv, dense @ inv, dense.sum(axis=1)
 
     @property
     def n_steps(self) -> int:
@@ -288,7 +291,7 @@ class WorldModel(mesa.Model):
         bloc_rate = self._bloc_t @ restricting
         peers = np.where(
             self._in_a_bloc,  # self._bloc_count > 0
-            (st.blocs @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / self._blocs_at_least_1,
+            (self._bloc @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / self._blocs_at_least_1,
             0.0,
         )
         western_minus_chinese, _ = self._partnership_pulls()
@@ -324,8 +327,8 @@ class WorldModel(mesa.Model):
     # ------------------------------------------------------------------------------------------
     def _price_gap(self) -> float:
         """Relative price premium of trusted over high-risk vendors (market-share weighted)."""
-        share = self._world_ran_shares()
-        trusted, hr = self._vendor_sides  # index arrays of ~high_risk and high_risk
+        share = self._installed_layers()[1] @ self._market  # world_vendor_shares("ran")
+        trusted, hr = self.high_risk == 0, self.high_risk
         add = np.add.reduce  # ndarray.sum() without its Python wrapper
         s_tr, s_hr = share[trusted], share[hr]
         p_tr = add(self.price[trusted] * s_tr) / max(add(s_tr), 1e-9)
@@ -334,13 +337,18 @@ class WorldModel(mesa.Model):
             return float(p_tr / (add(self.price[hr] * s_hr) / hr_total) - 1.0)
         return float(p_tr / self.price[hr].min() - 1.0)
 
-    def _world_ran_shares(self) -> np.ndarray:
-        """``world_vendor_shares("ran")``, reused from the last recording while the radio network
-        is the one then recorded (the network changes only in :meth:`_procure`)."""
-        held = self._world_ran
-        if held is not None and held[0] is self.state.ran:
-            return held[1]
-        return self.world_vendor_shares("ran")
+    def _installed_layers(self) -> np.ndarray:
+        """The installed core and radio networks, vendor-major: (layer, vendor, state).
+        ``state.core`` and ``state.ran`` are (state, vendor) views of it; if a user has replaced
+        either, they are stacked again."""
+        st = self.state
+        if st.core is self._installed_views[0] and st.ran is self._installed_views[1]:
+            return self._installed
+        return np.ascontiguousarray(np.stack([st.core.T, st.ran.T]))
+
+    def _set_installed(self, layers: np.ndarray) -> None:
+        self._installed = layers
+        self.state.core, self.state.ran = self._installed_views = (layers[0].T, layers[1].T)
 
     def _start_vendors(self) -> None:
         """Vendor constants per layer so that 2019 purchases reproduce 2019 world shares
@@ -367,8 +375,7 @@ class WorldModel(mesa.Model):
         constants, installed, hr_core, hr_ran, revenue, quality, reach = _memo(key, start)
         self.vendor_constant = {layer: c.copy() for layer, c in constants.items()}
         self._vendor_constants = np.stack([self.vendor_constant["core"], self.vendor_constant["ran"]])
-        self._installed = installed.copy()
-        st.core, st.ran = self._installed_views = (self._installed[0], self._installed[1])
+        self._set_installed(installed.copy())
         st.hr_core, st.hr_ran = hr_core.copy(), hr_ran.copy()
         self.revenue_share_2019, self.revenue_share = revenue.copy(), revenue.copy()
         st.quality, st.reach = quality.copy(), reach.copy()
@@ -399,51 +406,35 @@ class WorldModel(mesa.Model):
     def _procure(self, dt: float) -> None:
         """Renew core and radio capacity, pay for autonomy, and move vendors' quality.
 
-        Both layers at once: arrays stacked as (layer, state, vendor), layer 0 the core, 1 the
-        radio network; the rules are those of :func:`vendors.procurement_shares` and
-        :func:`vendors.renew_capacity`, row by row the same numbers."""
+        Both layers and every state at once, with :func:`vendors.procure` on vendor-major arrays
+        (layer, vendor, state): layer 0 is the core, 1 the radio network."""
         st, w, lv = self.state, self.w, self._levers
-        # vendors.allowed_vendors, looked up by policy: (2, layer, state, vendor), [0] what the
-        # policy allows, [1] everything (the shares a state would buy with no restriction)
-        allowed_or_not = np.take(self._allowed_by_policy, st.policy, axis=2)
-        allowed = allowed_or_not[0]
+        allowed = np.take(self._allowed_by_policy, st.policy, axis=-1)  # vendors.allowed_vendors, by policy
         renewal, rip = self.renewal * dt, 1.0 - (1.0 - w.rip_rate) ** dt
-        network_value = self._spend * w.lifecycle_years  # replacement value of a whole network
-        if st.core is self._installed_views[0] and st.ran is self._installed_views[1]:
-            installed = self._installed  # both layers, as the last step left them
-        else:
-            installed = np.stack([st.core, st.ran])
-        utility = vendors.procurement_utilities(
-            self.price, st.quality, st.reach, installed, st.finance, st.threat, self.high_risk, w, self._vendor_constants
-        )
-        new, unrestricted = vendors.logit_shares(utility, allowed_or_not)  # one logit for both
-        updated, ripped, bought = vendors.renew_capacity(installed, new, allowed, renewal, rip)
-        self._installed = updated
-        st.core, st.ran = self._installed_views = (updated[0], updated[1])
+        installed = self._installed_layers()
+        finance = self._finance_layers()
+        per_vendor = vendors.vendor_terms(self.price, st.quality, st.reach, w, self._vendor_constants)[:, 0, :, None]
+        fixed = per_vendor + (w.gamma_finance * finance - self._risk_column * st.threat)  # (layer, vendor, state)
+        updated, new, unrestricted, room, ripped = vendors.procure(installed, allowed, fixed, w.gamma_lockin, renewal, rip)
+        self._set_installed(updated)
         if dt > 0:
             restricted = np.take(self._restricted_by_policy, st.policy, axis=1)  # core: policy >= 1, radio: policy == 2
             if restricted.any():
                 # the cost of autonomy, each layer half the network's value: equipment ripped out
                 # early, and the premium over what the state would have bought with no restriction
                 # (a layer nobody restricts adds zeros: nothing ripped, no premium)
-                premium = row_sum(bought) * ((new - unrestricted) @ self.price)
-                half_value = 0.5 * network_value
+                half_value = 0.5 * w.lifecycle_years * self._spend  # half a network's replacement value
+                premium = room * (self.price @ (new - unrestricted))  # (layer, state)
                 cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
-                ripped = half_value * ripped
-                st.premium_paid += cost[0]
-                st.premium_paid += cost[1]
-                st.rip_paid += ripped[0]
-                st.rip_paid += ripped[1]
-        new_shares = {"core": new[0], "ran": new[1]}
-        bought = {"core": bought[0], "ran": bought[1]}
-        hr = row_sum(updated[..., self._vendor_sides[1]])  # st.refresh_exposure, both layers at once
-        st.hr_core, st.hr_ran = hr[0], hr[1]
+                st.premium_paid += cost[0] + cost[1]
+                st.rip_paid += half_value * (ripped[0] + ripped[1])
+        st.hr_core, st.hr_ran = self.high_risk.astype(float) @ updated  # high-risk shares of each layer
         # vendors: revenue from what they sold, core weighted omega (at dt = 0: the 2019 base)
+        sold = new @ (self._market if dt == 0 else room * self._market)[..., None]  # (layer, vendor, 1)
+        revenue = w.omega_core * sold[0, :, 0] + sold[1, :, 0]
         if dt == 0:
-            revenue = self._market @ (w.omega_core * new_shares["core"] + new_shares["ran"])
             self.revenue_share_2019 = self.revenue_share = revenue / revenue.sum()
             return
-        revenue = self._market @ (w.omega_core * bought["core"] + bought["ran"])
         self.revenue_share = revenue / revenue.sum()
         hard = max(0.0, lv["us_china_conflict"] - w.hard_conflict) / max(1e-9, 1.0 - w.hard_conflict)
         export_control = np.where(self.high_risk, hard, 0.0)
@@ -470,9 +461,7 @@ class WorldModel(mesa.Model):
             self._regime_cache_key = key
         compat, influence_levers = self._regime_cache
         self.compatibility = compat
-        onehot = np.zeros((st.n, 4))
-        onehot[self._arange_n, st.regime] = 1.0
-        partner_shares = st.trade @ onehot
+        partner_shares = self._partner_shares(st.regime)  # st.trade @ onehot(regime)
         influence = influence_levers + self._partnership_pulls()[1]  # + st.strength @ oda_pull
         util, terms = regimes.regime_utilities(
             self.disposition, partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, self.capacity_need, influence, st.regime, w,
@@ -481,6 +470,18 @@ class WorldModel(mesa.Model):
         st.regime = revise_choices(st.regime, revise, util, s.beta_regime, u_choice)
         self._revised_regime = revise
         self._terms_regime = terms
+
+    def _partner_shares(self, regime: np.ndarray) -> np.ndarray:
+        """Each state's trade-weighted share of partners in each regime, ``trade @ onehot(regime)``:
+        one ``bincount`` over the trade network's edges (O(edges), no (n, 4) one-hot)."""
+        trade = self.state.trade
+        if self._edges_of is not trade:
+            n = trade.shape[0]
+            rows = np.repeat(np.arange(n), np.diff(trade.indptr))
+            self._edges = (4 * rows, trade.indices, trade.data, 4 * n)
+            self._edges_of = trade
+        slot, cols, weight, size = self._edges
+        return np.bincount(slot + regime[cols], weights=weight, minlength=size).reshape(-1, 4)
 
     def _oda_round(self, lv: dict, u_infra: np.ndarray, u_other: np.ndarray) -> None:
         st, w, s = self.state, self.w, self.spec
@@ -555,7 +556,14 @@ class WorldModel(mesa.Model):
         st, w = self.state, self.w
         st.partnership_active = (self.year - st.last_accept) < w.partnership_years
         tied = (self.year - st.last_infra) < w.tied_finance_years
-        st.finance = tied.astype(float) @ self.donor_vendor_tie
+        self._finance = self._vendor_tie_t @ tied.T  # (vendor, state): tied finance from each vendor
+        st.finance = self._finance.T
+
+    def _finance_layers(self) -> np.ndarray:
+        """``state.finance`` vendor-major (vendor, state); it is a view of the model's array
+        unless a user has replaced it."""
+        st = self.state
+        return self._finance if st.finance.base is self._finance else st.finance.T
 
     def _apply_events(self) -> None:
         st = self.state

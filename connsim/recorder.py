@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from connsim import metrics
-from connsim.choice import row_max, row_sum
+from connsim.choice import row_max
 from connsim.decisions import regimes, vendors
 from connsim.scenario import DONORS
 from connsim.seeds import POLICIES, REGIMES
@@ -80,8 +80,6 @@ class Recorder:
             "reach": np.empty((rows, v)),
             "free": np.empty((rows, 4, 4), np.bool_),  # regime pairs exchanging data freely
         }
-        self._network = np.empty((n, v))  # scratch: half the core plus half the radio network
-        self._vendor_cols = tuple(np.nonzero(np.asarray(model.high_risk, dtype=bool) == side)[0].tolist() for side in (False, True))
         if record_agents:
             self._agent_only = {k: np.empty((rows, n), dtype=_AGENT_FIELDS[k]) for k in _AGENT_ONLY}
             self.u_policy = np.empty((rows, n, 3), np.float32)
@@ -111,23 +109,17 @@ class Recorder:
         s["hr_ran"][i] = st.hr_ran
         s["premium_paid"][i] = st.premium_paid
         s["rip_paid"][i] = st.rip_paid
-        net = np.add(st.core, st.ran, out=self._network)
-        net *= 0.5  # 0.5 * (core + ran)
-        for cols, out in zip(self._vendor_cols, (s["net_trusted"][i], s["net_high_risk"][i])):
-            if 2 <= len(cols) <= 7:  # row_sum(net[:, cols]), its columns added in place
-                np.add(net[:, cols[0]], net[:, cols[1]], out=out)
-                for c in cols[2:]:
-                    out += net[:, c]
-            else:
-                out[...] = row_sum(net[:, cols])
+        layers = m._installed_layers()  # (layer, vendor, state)
+        sides = m._sides @ layers  # (layer, trusted / high-risk, state)
+        np.add(sides[0, 0], sides[1, 0], out=s["net_trusted"][i])
+        s["net_trusted"][i] *= 0.5  # half core, half radio
+        np.add(sides[0, 1], sides[1, 1], out=s["net_high_risk"][i])
+        s["net_high_risk"][i] *= 0.5
         if self._strongest_of is not st.strength:  # partnerships change in the yearly ODA round
             self._strongest_now, self._strongest_of = self._strongest(st.strength), st.strength
         s["strongest"][i] = self._strongest_now
         s["active"][i] = st.partnership_active
-        world = s["world"][i]
-        world[0] = m.world_vendor_shares("core")
-        world[1] = m.world_vendor_shares("ran")
-        m._world_ran = (st.ran, world[1])  # the next step's price gap starts from these
+        np.matmul(layers, m._market, out=s["world"][i])  # world_vendor_shares of both layers
         s["quality"][i] = st.quality
         s["reach"][i] = st.reach
         np.greater_equal(getattr(m, "compatibility", m.compat_base), m.w.free_flow_threshold, out=s["free"][i])

@@ -73,9 +73,13 @@ INPROC = {
 
 @pytest.fixture(scope="module")
 def error_runs(tmp_path_factory):
+    # folders first, in this thread: tmp_path_factory is not thread-safe (its first call
+    # creates the base folder, and two threads racing there fail)
+    folders = {case: tmp_path_factory.mktemp(case) for case in ERRORS}
+
     def one(case):
         files, args, _ = ERRORS[case]
-        folder = tmp_path_factory.mktemp(case)
+        folder = folders[case]
         for name, text in files.items():
             (folder / name).write_text(text)
         before = listing(folder)

@@ -472,3 +472,30 @@ def test_renew_capacity_works_on_stacked_layers_like_on_each_layer():
         single = renew_capacity(installed[layer], new[layer], allowed[layer], 0.1, 0.2)
         for a, b in zip(stacked, single):
             assert a[layer] == pytest.approx(b)
+
+
+@FAST
+@given(procurement_inputs(), weights_strategy)
+def test_batch_procure_on_vendor_major_layers_equals_the_per_state_rules(inputs, w):
+    """The model's batch form (both layers, arrays (layer, vendor, state)) buys what
+    procurement_shares + renew_capacity buy state by state, layer by layer."""
+    from connsim.decisions.vendors import procure, vendor_terms
+
+    x, renewal, rip = inputs
+    layers = [x, {**x, "allowed": np.ones_like(x["allowed"]), "installed": x["installed"][:, ::-1].copy()}]
+    constant = np.array([[0.0] * x["price"].size, np.linspace(-1, 1, x["price"].size)])
+    per_vendor = vendor_terms(x["price"], x["quality"], x["reach"], w, constant)[:, 0, :, None]
+    fixed = per_vendor + (w.gamma_finance * x["finance"].T - w.gamma_risk * x["high_risk"][:, None] * x["threat"])
+    installed = np.stack([layer["installed"].T for layer in layers])
+    allowed = np.stack([layer["allowed"].T for layer in layers])
+    updated, new, unrestricted, room, ripped = procure(installed, allowed, fixed, w.gamma_lockin, renewal, rip)
+    for k, layer in enumerate(layers):
+        args = {key: value for key, value in layer.items() if key != "allowed"}
+        shares = procurement_shares(layer["allowed"], **args, w=w, constant=constant[k])
+        free = procurement_shares(np.ones_like(layer["allowed"]), **args, w=w, constant=constant[k])
+        after, ripped_k, bought = renew_capacity(layer["installed"], shares, layer["allowed"], renewal, rip)
+        np.testing.assert_allclose(new[k].T, shares, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(unrestricted[k].T, free, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(updated[k].T, after, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ripped[k], ripped_k, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(room[k][:, None] * new[k].T, bought, rtol=1e-9, atol=1e-12)

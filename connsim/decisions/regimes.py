@@ -92,6 +92,8 @@ def adequacy_grantable(trust_interoperable: bool) -> np.ndarray:
     return q
 
 
+_IDENTITY = np.eye(len(REGIMES))
+
 #: Regimes under which an existing adequacy decision stays in force.
 ADEQUACY_KEPT = np.array([True, True, False, False])
 
@@ -123,7 +125,7 @@ def regime_utilities(
         "adequacy": adequacy_term,
         "capacity": -w.kappa_cap * np.maximum(0.0, capacity_need[None, :] - capacity[:, None]),
         "influence": influence,
-        "status_quo": w.kappa_switch * (np.arange(len(REGIMES))[None, :] == current[:, None]),
+        "status_quo": np.take(w.kappa_switch * _IDENTITY, current, axis=0),  # kappa_switch on the current regime
     }
     return sum(terms.values()), terms
 
