@@ -82,17 +82,17 @@ def remove_double_targeting(scores: np.ndarray, pair: tuple[int, int] | None, co
 
 def make_offers(scores: np.ndarray, budget: np.ndarray, reach: np.ndarray) -> np.ndarray:
     """Offer amounts (donors x recipients): each donor offers to its ``reach[d]`` best-scored
-    recipients, splitting its budget in proportion to score. O(donors x recipients)."""
+    recipients, splitting its budget in proportion to score. All donors at once: one sort of
+    each donor's scores (ties go to the lower index); O(donors x recipients log recipients)."""
     n_donors, n = scores.shape
-    amounts = np.zeros_like(scores)
-    ks = np.minimum(np.maximum(reach, 0), np.count_nonzero(scores > 0, axis=1)).astype(int).tolist()
-    for d, k in enumerate(ks):  # k: how many recipients donor d reaches
-        if k == 0 or budget[d] <= 0:
-            continue
-        top = np.argpartition(-scores[d], k - 1)[:k]
-        chosen = scores[d, top]
-        amounts[d, top] = budget[d] * chosen / np.add.reduce(chosen)  # np.add.reduce: chosen.sum()
-    return amounts
+    positive = np.count_nonzero(scores > 0, axis=1)
+    ks = np.minimum(np.maximum(np.asarray(reach), 0), positive).astype(np.intp)  # recipients each donor reaches
+    order = np.argsort(-scores, axis=1, kind="stable")  # best first
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(n)[None, :].repeat(n_donors, axis=0), axis=1)
+    chosen = np.where((rank < ks[:, None]) & (np.asarray(budget) > 0)[:, None], scores, 0.0)
+    total = chosen.sum(axis=1, keepdims=True)
+    return np.divide(np.asarray(budget, float)[:, None] * chosen, total, out=np.zeros_like(chosen), where=total > 0)
 
 
 def offer_utilities(
