@@ -7,7 +7,9 @@ at once; each agent exposes its own slice as attributes, so ``model.agents.selec
     model.agents_by_type[ThirdCountry].select(lambda a: a.regime == "protect")
     model.agents.groupby("paper_region").agg("capacity", np.mean)
 
-Setting an attribute writes through to the arrays (``kenya.vendor_policy = "banned"``).
+Setting a decision or its state writes through to the arrays (``kenya.vendor_policy = "banned"``,
+``kenya.capacity = 0.8``); the fixed attributes (GDP, population) and the derived exposure
+shares cannot be set.
 """
 
 from __future__ import annotations
@@ -19,18 +21,26 @@ from connsim.seeds import POLICIES, REGIMES
 __all__ = ["State", "Power", "MemberState", "ThirdCountry", "Vendor"]
 
 
-def _view(array: str, labels: tuple[str, ...] | None = None, doc: str = ""):
-    """A property reading (and writing) ``model.state.<array>[self.index]``."""
+def _view(array: str, labels: tuple[str, ...] | None = None, doc: str = "", read_only: str = ""):
+    """A property reading (and writing) ``model.state.<array>[self.index]``; ``read_only``
+    says why it cannot be set."""
 
     def get(self):
         value = getattr(self.model.state, array)[self.index]
         return labels[value] if labels is not None else value.item()
 
     def set_(self, value):
+        if read_only:
+            raise AttributeError(f"{type(self).__name__}.{name} cannot be set: {read_only}")
         arr = getattr(self.model.state, array)
         arr[self.index] = labels.index(value) if labels is not None else value
 
+    name = {"policy": "vendor_policy", "hr_core": "hr_core_share", "hr_ran": "hr_ran_share"}.get(array, array)
     return property(get, set_, doc=doc)
+
+
+_FIXED = "it is fixed for a run (from the seed data); change seeds/ or the scenario and build a new model"
+_DERIVED = "it follows from the installed network, which procurement renews each step"
 
 
 class State(mesa.Agent):
@@ -51,10 +61,10 @@ class State(mesa.Agent):
     threat = _view("threat", doc="threat perception of high-risk vendors")
     capacity = _view("capacity", doc="data-protection capacity, 0..1")
     adequacy = _view("adequacy", doc="holds an EU adequacy decision")
-    hr_core_share = _view("hr_core", doc="high-risk vendors' share of the installed core network")
-    hr_ran_share = _view("hr_ran", doc="high-risk vendors' share of the installed radio network")
-    gdp = _view("gdp", doc="GDP, current US$ (2019)")
-    population = _view("population", doc="population (2019)")
+    hr_core_share = _view("hr_core", doc="high-risk vendors' share of the installed core network", read_only=_DERIVED)
+    hr_ran_share = _view("hr_ran", doc="high-risk vendors' share of the installed radio network", read_only=_DERIVED)
+    gdp = _view("gdp", doc="GDP, current US$ (2019)", read_only=_FIXED)
+    population = _view("population", doc="population (2019)", read_only=_FIXED)
 
     @property
     def oda_partners(self) -> list[str]:
@@ -84,7 +94,14 @@ def _union_aware(name: str):
     def get(self):
         return self.model.union_view(name) if self.index < 0 else state_view.fget(self)
 
-    return property(get, state_view.fset, doc=state_view.__doc__)
+    def set_(self, value):
+        if self.index < 0:  # the EU has no row of its own: writing row -1 would change the last state
+            raise AttributeError(f"the EU's {name} answers for the Union as a whole and cannot be set: set it on member states")
+        if state_view.fset is None:
+            raise AttributeError(f"{type(self).__name__}.{name} cannot be set")
+        state_view.fset(self, value)
+
+    return property(get, set_, doc=state_view.__doc__)
 
 
 for _name in ("vendor_policy", "regime", "threat", "capacity", "adequacy", "hr_core_share", "hr_ran_share", "gdp", "population", "oda_partners"):

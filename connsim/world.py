@@ -53,9 +53,24 @@ EQUIPMENT_SPEND_SHARE = 0.001
 equipment in 2019 (Dell'Oro) against about US$87tn of world GDP)."""
 
 
+#: Who each state is and what it brings to the start: fixed for a run. The model derives
+#: constants from them once (market shares, dispositions, ODA eligibility, utility terms), so
+#: after :func:`build_world` their arrays are read-only and cannot be replaced: a change would
+#: silently not reach those constants. To change them, change the seeds or the scenario.
+FIXED = (
+    "iso3", "name", "region", "paper_region", "kind", "member", "power", "third", "synthetic",
+    "gdp", "population", "income", "gdp_per_capita", "freedom", "rule_of_law01", "align_us", "align_cn",
+    "trade_eu", "trade_cn", "security_culture",
+)
+
+
 @dataclass
 class WorldState:
-    """All state of the world as arrays; row i is state ``iso3[i]``."""
+    """All state of the world as arrays; row i is state ``iso3[i]``.
+
+    The identity and fixed attributes (:data:`FIXED`) are read-only once the world is built;
+    the decisions and their state change as the model runs (and a user may set them).
+    """
 
     # identity
     iso3: np.ndarray
@@ -112,6 +127,20 @@ class WorldState:
     @property
     def n(self) -> int:
         return self.iso3.shape[0]
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in FIXED and self.__dict__.get("_fixed", False):
+            raise AttributeError(
+                f"state.{name} is fixed for a run: the model derived its constants from it when it was built. "
+                "To change it, change the seed data (seeds/) or the scenario and build a new model."
+            )
+        object.__setattr__(self, name, value)
+
+    def fix(self) -> None:
+        """Make the identity and fixed attributes (:data:`FIXED`) read-only."""
+        for name in FIXED:
+            getattr(self, name).flags.writeable = False
+        object.__setattr__(self, "_fixed", True)
 
     def refresh_exposure(self, high_risk: np.ndarray) -> None:
         """Recompute the high-risk shares of the installed core and radio networks."""
@@ -302,4 +331,5 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
         trade=trade, blocs=blocs, bloc_names=bloc_names,
     )
     world.refresh_exposure(high_risk)
+    world.fix()
     return world

@@ -67,6 +67,30 @@ def test_setting_an_agent_attribute_writes_through():
     assert kenya.vendor_policy == "banned"
 
 
+def test_fixed_attributes_cannot_be_changed_in_a_run_and_say_why():
+    """The model derives constants (market shares, dispositions, cached utility terms) from the
+    fixed attributes when it is built, so a change to them would silently not reach those."""
+    m = WorldModel("baseline", rng=1)
+    kenya = m.agent("KEN")
+    with pytest.raises(ValueError, match="read-only"):
+        m.state.align_us[kenya.index] = 0.9
+    with pytest.raises(AttributeError, match=r"state\.align_us is fixed for a run.*seed data"):
+        m.state.align_us = m.state.align_us + 0.1
+    with pytest.raises(AttributeError, match="ThirdCountry.gdp cannot be set: it is fixed for a run"):
+        kenya.gdp = 1.0
+    with pytest.raises(AttributeError, match="hr_core_share cannot be set"):
+        kenya.hr_core_share = 0.0
+    eu, last = m.agent("EUU"), m.state.threat[-1]
+    with pytest.raises(AttributeError, match="Union as a whole"):
+        eu.threat = 2.0
+    assert m.state.threat[-1] == last  # the EU has no row: nothing was written to the last state
+    kenya.capacity = 0.9  # decisions and their state can still be set
+    assert m.state.capacity[kenya.index] == 0.9
+    m.agent("JPN").threat = 1.5
+    assert m.state.threat[m.agent("JPN").index] == 1.5
+    m.step()
+
+
 def test_the_union_answers_for_its_member_states(baseline):
     m = baseline.model
     eu = m.agent("EUU")
