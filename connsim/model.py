@@ -113,6 +113,7 @@ class WorldModel(mesa.Model):
         self.vendor_names = sc["vendor_names"]
         self.high_risk = sc["high_risk"].copy()
         self.price = sc["price"].copy()
+        self.high_risk.flags.writeable = self.price.flags.writeable = False  # lookups below derive from them
         self.quality_2019 = st.quality.copy()
         origin = list(sc["origin"])
         real = st.iso3[: int((~st.synthetic).sum())]  # synthetic states (S001...) come last
@@ -138,7 +139,7 @@ class WorldModel(mesa.Model):
         self._western_donor = self.donor_camp > 0
         self._oda_pull = np.zeros((len(DONORS), 4))  # a partnership pulls toward its donor's regime
         self._oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
-        self._pulls_of = None
+        self._pulls = None  # this step's pulls of ODA partnerships (see _partnership_pulls)
         self._alignment = None
         self._policy_terms_of = None
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
@@ -294,7 +295,8 @@ class WorldModel(mesa.Model):
             (self._bloc @ (bloc_rate * self._bloc_inv) - restricting * self._bloc_deg) / self._blocs_at_least_1,
             0.0,
         )
-        western_minus_chinese, _ = self._partnership_pulls()
+        self._pulls = self._partnership_pulls()  # the regime decision below uses them too
+        western_minus_chinese = self._pulls[0]
         st.threat = vendors.threat_perception(
             st.threat, st.security_culture, st.align_us, peers, western_minus_chinese, st.member,
             lv["us_china_conflict"], lv["eu_toolbox_strength"], lv["infoshare"], japan_threat, dt, w,
@@ -462,7 +464,7 @@ class WorldModel(mesa.Model):
         compat, influence_levers = self._regime_cache
         self.compatibility = compat
         partner_shares = self._partner_shares(st.regime)  # st.trade @ onehot(regime)
-        influence = influence_levers + self._partnership_pulls()[1]  # + st.strength @ oda_pull
+        influence = influence_levers + self._pulls[1]  # + st.strength @ oda_pull
         util, terms = regimes.regime_utilities(
             self.disposition, partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, self.capacity_need, influence, st.regime, w,
         )
@@ -542,15 +544,12 @@ class WorldModel(mesa.Model):
     def _partnership_pulls(self) -> tuple[np.ndarray, np.ndarray]:
         """What ODA partnerships pull each state toward: the strength of its western minus its
         Chinese partnerships (threat perception), and ``strength @ oda_pull``, the pull toward
-        each donor's regime (n, 4). Partnerships change only in the yearly ODA round, which
-        replaces ``state.strength``; these are recomputed when it has been replaced."""
-        st = self.state
-        if self._pulls_of is not st.strength:
-            western = row_sum(st.strength[:, self._western_donor])  # = .sum(axis=1), bit for bit
-            chinese = row_sum(st.strength[:, ~self._western_donor])
-            self._pulls = (western - chinese, st.strength @ self._oda_pull)
-            self._pulls_of = st.strength
-        return self._pulls
+        each donor's regime (n, 4). Computed once a step, after the ODA round (``state.strength``
+        is state a user may set, so it is not cached across steps)."""
+        strength = self.state.strength
+        western = row_sum(strength[:, self._western_donor])  # = .sum(axis=1), bit for bit
+        chinese = row_sum(strength[:, ~self._western_donor])
+        return western - chinese, strength @ self._oda_pull
 
     def _refresh_partnerships(self) -> None:
         st, w = self.state, self.w

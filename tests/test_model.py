@@ -91,6 +91,20 @@ def test_fixed_attributes_cannot_be_changed_in_a_run_and_say_why():
     m.step()
 
 
+def test_a_partnership_set_in_place_pulls_from_the_next_step():
+    """ODA partnerships are state a user may set: nothing caches them across steps."""
+    a, b = WorldModel("baseline", rng=3), WorldModel("baseline", rng=3)
+    for m in (a, b):
+        m.step()  # the yearly ODA round is at step 0; step 1 has none
+    kenya, china = a.agent("KEN").index, a.donors.index("CHN")
+    b.state.strength[kenya, china] = 1.0  # in place
+    a.step()
+    b.step()
+    assert b.state.threat[kenya] < a.state.threat[kenya]  # a Chinese partnership lowers threat perception
+    others = np.arange(a.state.n) != kenya
+    assert (b.state.threat[others] == a.state.threat[others]).all()
+
+
 def test_the_union_answers_for_its_member_states(baseline):
     m = baseline.model
     eu = m.agent("EUU")
