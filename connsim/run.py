@@ -51,7 +51,9 @@ class RunResult:
 
         One row per decision and option; columns are the terms of that decision's utility, its
         total, the logit probability it had, and whether it was the option held after the step.
-        Terms belong to the choice made during the step that ended at ``step``.
+        Terms belong to the choice made during the step that ended at ``step``. Only the
+        decisions the state makes are shown: member states pick their 5G policy (their regime is
+        the EU's), third countries both; the powers' own policy and regime are scenario levers.
         """
         rec = self.model.recorder
         if not rec.record_agents:
@@ -61,6 +63,9 @@ class RunResult:
         if hits.size == 0:
             raise KeyError(f"no state {iso3!r}; states are ISO3 codes such as KEN, DEU, JPN")
         i = int(hits[0])
+        decides = {"vendor_policy": bool(self.model.policy_deciders[i]), "regime": bool(self.model.regime_deciders[i])}
+        if not any(decides.values()):
+            raise ValueError(f"{iso3} is a power: its 5G policy and data-flow regime are scenario levers, not choices to explain")
         step = rec.count - 1 if step is None else int(step)
         if not 0 < step < rec.count:
             raise ValueError(f"step must be in 1..{rec.count - 1} (step 0 is the starting state, before any choice)")
@@ -69,6 +74,8 @@ class RunResult:
             ("vendor_policy", POLICIES, vendors.POLICY_TERMS, rec.agent["vendor_policy"][step, i], self.scenario.beta_policy),
             ("regime", REGIMES, regimes.REGIME_TERMS, rec.agent["regime"][step, i], self.scenario.beta_regime),
         ):
+            if not decides[name]:
+                continue
             values = (rec.terms_policy if name == "vendor_policy" else rec.terms_regime)[step, :, i, :]
             df = pd.DataFrame(values.T, columns=list(terms), index=pd.Index(options, name="option"))
             df["utility"] = df[list(terms)].sum(axis=1)

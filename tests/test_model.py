@@ -176,6 +176,10 @@ def test_explain_lays_out_the_terms_behind_a_choice(baseline):
     assert np.allclose(terms, e[e["decision"] == "vendor_policy"]["utility"], atol=1e-5)
     with pytest.raises(KeyError):
         baseline.explain("XXX")
+    germany = baseline.explain("DEU", step=8)  # a member state's regime is the EU's: not its choice
+    assert set(germany["decision"]) == {"vendor_policy"}
+    with pytest.raises(ValueError, match="JPN is a power"):
+        baseline.explain("JPN")
 
 
 def test_regime_and_policy_shares_are_distributions(baseline):
