@@ -140,9 +140,11 @@ class WorldModel(mesa.Model):
         self._oda_pull = np.zeros((len(DONORS), 4))  # a partnership pulls toward its donor's regime
         self._oda_pull[np.arange(len(DONORS)), self.donor_regime] = w.kappa_oda_regime
         self._pulls = None  # this step's pulls of ODA partnerships (see _partnership_pulls)
-        self._alignment = None
         self._policy_terms_of = None
         self.oda_eligible = st.third & (st.gdp_per_capita < w.oda_income_ceiling)
+        # donor x recipient alignment, 0.05..1: a western donor's rises with the recipient's
+        # alignment with the US over China, China's the other way (alignments are fixed for a run)
+        self._oda_alignment = np.clip(0.5 + 0.5 * np.outer(self.donor_camp, st.align_us - st.align_cn), 0.05, 1.0)
         self._priority_base, self._ocre, self._india_linked = (a.copy() for a in _memo(
             ("regions", _digest(st.paper_region, st.region)), lambda: self._regional_targets(st.paper_region, st.region)
         ))
@@ -430,7 +432,7 @@ class WorldModel(mesa.Model):
                 cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
                 st.premium_paid += cost[0] + cost[1]
                 st.rip_paid += half_value * (ripped[0] + ripped[1])
-        st.hr_core, st.hr_ran = self.high_risk.astype(float) @ updated  # high-risk shares of each layer
+        st.hr_core, st.hr_ran = self._sides[1] @ updated  # high-risk shares of each layer
         # vendors: revenue from what they sold, core weighted omega (at dt = 0: the 2019 base)
         sold = new @ (self._market if dt == 0 else room * self._market)[..., None]  # (layer, vendor, 1)
         revenue = w.omega_core * sold[0, :, 0] + sold[1, :, 0]
@@ -492,7 +494,7 @@ class WorldModel(mesa.Model):
         budget[DONORS.index("CHN")] *= lv["digital_silk_road_intensity"]
         eff_budget, staff = oda.effective_budgets(budget, self.donor_staffing, coordination, self._pair, w)
         priority = self._priority_base * (1.0 + lv["open_connected_ring"] * np.outer(self._ring_donor, self._ocre))
-        alignment = self._oda_alignment()
+        alignment = self._oda_alignment
         scores = oda.targeting_scores(priority, 1.0 - st.capacity, alignment, self.oda_eligible)
         scores = oda.remove_double_targeting(scores, self._pair, coordination)
         amounts = oda.make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
@@ -516,30 +518,18 @@ class WorldModel(mesa.Model):
 
     def _policy_lever_terms(self, lv: dict) -> tuple[np.ndarray, dict]:
         """The toolbox pull (the EU toolbox strength for member states) and
-        :func:`vendors.policy_lever_terms`, computed again only when a lever they depend on
-        moves or a fixed attribute they read is replaced."""
+        :func:`vendors.policy_lever_terms`, computed again only when a lever they depend on moves
+        (the attributes they read are fixed for a run: see ``connsim.world.FIXED``)."""
         st = self.state
-        key = (lv["us_china_conflict"], lv["us_pressure"], lv["eu_toolbox_strength"],
-               st.member, st.income, st.trade_cn, st.align_us, st.align_cn)
+        key = (lv["us_china_conflict"], lv["us_pressure"], lv["eu_toolbox_strength"])
         held = self._policy_terms_of
-        if held is None or held[0][:3] != key[:3] or any(a is not b for a, b in zip(held[0][3:], key[3:])):
+        if held is None or held[0] != key:
             toolbox_pull = np.where(st.member, lv["eu_toolbox_strength"], 0.0)
             terms = vendors.policy_lever_terms(
                 st.income, st.trade_cn, st.align_us, st.align_cn, lv["us_china_conflict"], lv["us_pressure"], toolbox_pull, self.w
             )
             held = self._policy_terms_of = (key, toolbox_pull, terms)
         return held[1], held[2]
-
-    def _oda_alignment(self) -> np.ndarray:
-        """Donor x recipient alignment, 0.05..1: a western donor's rises with the recipient's
-        alignment with the US over China, China's the other way. Alignments are fixed during a
-        run, so it is computed again only if ``state.align_us`` or ``align_cn`` is replaced."""
-        st = self.state
-        held = self._alignment
-        if held is None or held[0] is not st.align_us or held[1] is not st.align_cn:
-            value = np.clip(0.5 + 0.5 * np.outer(self.donor_camp, st.align_us - st.align_cn), 0.05, 1.0)
-            held = self._alignment = (st.align_us, st.align_cn, value)
-        return held[2]
 
     def _partnership_pulls(self) -> tuple[np.ndarray, np.ndarray]:
         """What ODA partnerships pull each state toward: the strength of its western minus its
