@@ -21,22 +21,26 @@ from connsim.seeds import POLICIES, REGIMES
 __all__ = ["State", "Power", "MemberState", "ThirdCountry", "Vendor"]
 
 
-def _view(array: str, labels: tuple[str, ...] | None = None, doc: str = "", read_only: str = ""):
-    """A property reading (and writing) ``model.state.<array>[self.index]``; ``read_only``
+class _StateView:
+    """An attribute reading (and writing) ``model.state.<array>[self.index]``; ``read_only``
     says why it cannot be set."""
 
-    def get(self):
-        value = getattr(self.model.state, array)[self.index]
-        return labels[value] if labels is not None else value.item()
+    def __init__(self, array: str, labels: tuple[str, ...] | None = None, doc: str = "", read_only: str = ""):
+        self.array, self.labels, self.read_only, self.__doc__ = array, labels, read_only, doc
 
-    def set_(self, value):
-        if read_only:
-            raise AttributeError(f"{type(self).__name__}.{name} cannot be set: {read_only}")
-        arr = getattr(self.model.state, array)
-        arr[self.index] = labels.index(value) if labels is not None else value
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
 
-    name = {"policy": "vendor_policy", "hr_core": "hr_core_share", "hr_ran": "hr_ran_share"}.get(array, array)
-    return property(get, set_, doc=doc)
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        value = getattr(agent.model.state, self.array)[agent.index]
+        return self.labels[value] if self.labels is not None else value.item()
+
+    def __set__(self, agent, value) -> None:
+        if self.read_only:
+            raise AttributeError(f"{type(agent).__name__}.{self.name} cannot be set: {self.read_only}")
+        getattr(agent.model.state, self.array)[agent.index] = self.labels.index(value) if self.labels is not None else value
 
 
 _FIXED = "it is fixed for a run (from the seed data); change seeds/ or the scenario and build a new model"
@@ -56,15 +60,15 @@ class State(mesa.Agent):
         self.paper_region = paper_region
 
     kind = property(lambda self: type(self).__name__)
-    vendor_policy = _view("policy", POLICIES, "security policy toward high-risk vendors")
-    regime = _view("regime", REGIMES, "data-flow regime")
-    threat = _view("threat", doc="threat perception of high-risk vendors")
-    capacity = _view("capacity", doc="data-protection capacity, 0..1")
-    adequacy = _view("adequacy", doc="holds an EU adequacy decision")
-    hr_core_share = _view("hr_core", doc="high-risk vendors' share of the installed core network", read_only=_DERIVED)
-    hr_ran_share = _view("hr_ran", doc="high-risk vendors' share of the installed radio network", read_only=_DERIVED)
-    gdp = _view("gdp", doc="GDP, current US$ (2019)", read_only=_FIXED)
-    population = _view("population", doc="population (2019)", read_only=_FIXED)
+    vendor_policy = _StateView("policy", POLICIES, "security policy toward high-risk vendors")
+    regime = _StateView("regime", REGIMES, "data-flow regime")
+    threat = _StateView("threat", doc="threat perception of high-risk vendors")
+    capacity = _StateView("capacity", doc="data-protection capacity, 0..1")
+    adequacy = _StateView("adequacy", doc="holds an EU adequacy decision")
+    hr_core_share = _StateView("hr_core", doc="high-risk vendors' share of the installed core network", read_only=_DERIVED)
+    hr_ran_share = _StateView("hr_ran", doc="high-risk vendors' share of the installed radio network", read_only=_DERIVED)
+    gdp = _StateView("gdp", doc="GDP, current US$ (2019)", read_only=_FIXED)
+    population = _StateView("population", doc="population (2019)", read_only=_FIXED)
 
     @property
     def oda_partners(self) -> list[str]:
@@ -92,14 +96,12 @@ def _union_aware(name: str):
     state_view = getattr(State, name)
 
     def get(self):
-        return self.model.union_view(name) if self.index < 0 else state_view.fget(self)
+        return self.model.union_view(name) if self.index < 0 else state_view.__get__(self, type(self))
 
     def set_(self, value):
         if self.index < 0:  # the EU has no row of its own: writing row -1 would change the last state
             raise AttributeError(f"the EU's {name} answers for the Union as a whole and cannot be set: set it on member states")
-        if state_view.fset is None:
-            raise AttributeError(f"{type(self).__name__}.{name} cannot be set")
-        state_view.fset(self, value)
+        state_view.__set__(self, value)
 
     return property(get, set_, doc=state_view.__doc__)
 
