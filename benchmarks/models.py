@@ -262,9 +262,6 @@ class Vendor(mesa.Agent):
 class IdiomaticWorld(mesa.Model):
     """The per-agent Mesa yardstick (see the module docstring)."""
 
-    _LEVERS = ("us_china_conflict", "us_pressure", "eu_toolbox_strength", "japan_vendor_push", "digital_silk_road_intensity",
-               "dfft_multilateral_push", "eu_jp_oda_coordination", "open_connected_ring")
-
     def __init__(self, scenario="baseline", rng=None):
         super().__init__(rng=rng)
         self.spec = spec = load_scenario(scenario)
@@ -327,7 +324,7 @@ class IdiomaticWorld(mesa.Model):
     def set_levers(self) -> None:
         """The scenario's levers at this step's year, and what follows from them."""
         s, w = self.spec, self.w
-        self.levers = lv = {name: s.at(name, self.year) for name in self._LEVERS}
+        self.levers = lv = {name: s.at(name, self.year) for name in WorldModel._SCHEDULED}  # the scheduled levers
         self.conflict, self.us_pressure, self.toolbox = lv["us_china_conflict"], lv["us_pressure"], lv["eu_toolbox_strength"]
         self.infoshare = s.cooperation_level
         self.compat = regimes.effective_compatibility(

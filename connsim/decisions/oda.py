@@ -84,12 +84,12 @@ def make_offers(scores: np.ndarray, budget: np.ndarray, reach: np.ndarray) -> np
     """Offer amounts (donors x recipients): each donor offers to its ``reach[d]`` best-scored
     recipients, splitting its budget in proportion to score. All donors at once: one sort of
     each donor's scores (ties go to the lower index); O(donors x recipients log recipients)."""
-    n_donors, n = scores.shape
+    n = scores.shape[1]
     positive = np.count_nonzero(scores > 0, axis=1)
     ks = np.minimum(np.maximum(np.asarray(reach), 0), positive).astype(np.intp)  # recipients each donor reaches
     order = np.argsort(-scores, axis=1, kind="stable")  # best first
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(n)[None, :].repeat(n_donors, axis=0), axis=1)
+    np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)  # rank[d, order[d, k]] = k
     chosen = np.where((rank < ks[:, None]) & (np.asarray(budget) > 0)[:, None], scores, 0.0)
     total = chosen.sum(axis=1, keepdims=True)
     return np.divide(np.asarray(budget, float)[:, None] * chosen, total, out=np.zeros_like(chosen), where=total > 0)
