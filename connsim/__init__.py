@@ -7,17 +7,37 @@ Public API::
     result.model_vars      # outcomes per step (pandas)
     result.agent_vars      # every state's decisions per step
     result.explain("KEN")  # why Kenya chose what it chose
+
+The names are imported on first use, so that ``import connsim`` (and ``connsim --help``) stays
+quick; Mesa is imported only when a model is built.
 """
 
-from connsim.agents import MemberState, Power, ThirdCountry, Vendor
-from connsim.model import WorldModel
-from connsim.run import RunResult, run
-from connsim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
-from connsim.seeds import SeedError, load_seeds
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "load_scenario", "list_scenarios", "run", "RunResult", "WorldModel", "Scenario", "ScenarioError",
-    "SeedError", "load_seeds", "Power", "MemberState", "ThirdCountry", "Vendor", "__version__",
-]
+#: public name -> the module that defines it
+_PUBLIC = {
+    "load_scenario": "connsim.scenario", "list_scenarios": "connsim.scenario", "Scenario": "connsim.scenario",
+    "ScenarioError": "connsim.scenario", "run": "connsim.runner", "RunResult": "connsim.runner",
+    "WorldModel": "connsim.model", "SeedError": "connsim.seeds", "load_seeds": "connsim.seeds",
+    "Power": "connsim.agents", "MemberState": "connsim.agents", "ThirdCountry": "connsim.agents", "Vendor": "connsim.agents",
+    "RULES": "connsim.dynamics", "Situation": "connsim.dynamics", "OUTCOMES": "connsim.outcomes",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

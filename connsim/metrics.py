@@ -1,8 +1,11 @@
 """Outcomes from arrays: norm convergence, vendor exposure and strategic autonomy.
 
-Every function costs O(states + edges); none loops over pairs of states. The share of world GDP
-pairs that can exchange data freely, for instance, comes from GDP sums per regime plus the
-sparse adequacy edges.
+Every function takes arrays with a leading step axis or without one: a state array is ``(n,)``
+for one step or ``(steps, n)`` for a whole run, and the answer has the same leading shape. The
+recorder calls them once, on every step of a run at once; a user may call them on
+``model.state`` for one step. Every function costs O(steps x (states + edges)); none loops over
+pairs of states. The share of world GDP pairs that can exchange data freely, for instance,
+comes from GDP sums per regime plus the adequacy holders, not from pairs.
 """
 
 from __future__ import annotations
@@ -11,135 +14,157 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from connsim.decisions import vendors
+
 __all__ = [
+    "per_option",
     "regime_shares",
     "convergence_index",
     "free_pairs",
     "free_flow_gdp_pair_share",
     "largest_compatible_component",
     "largest_compatible_component_graph",
-    "largest_compatible_components",
     "weighted_share",
     "hhi",
     "access_share",
+    "viable_trusted_vendors",
+    "strongest_partner",
 ]
 
 
+def _steps(a: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``a`` as (steps, n), and whether it had no step axis."""
+    a = np.asarray(a)
+    return (a[None], True) if a.ndim == 1 else (a, False)
+
+
+def per_option(choice: np.ndarray, k: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum of ``weights``) of states holding each of ``k`` options.
+
+    Parameters
+    ----------
+    choice : (n,) or (steps, n) integer array of option indices in ``0..k-1``.
+    k : number of options.
+    weights : (n,) or (steps, n) array, optional (GDP, population); counts if None.
+
+    Returns
+    -------
+    (k,) or (steps, k) float array.
+
+    Notes
+    -----
+    One ``bincount`` over all steps (each step's options offset by ``k`` times the step): O(steps x n).
+    """
+    c, single = _steps(choice)
+    steps, n = c.shape
+    flat = (c.astype(np.intp) + k * np.arange(steps)[:, None]).ravel()
+    w = None if weights is None else np.broadcast_to(weights, c.shape).ravel()
+    out = np.bincount(flat, weights=w, minlength=k * steps).reshape(steps, k).astype(float)
+    return out[0] if single else out
+
+
 def regime_shares(regime: np.ndarray, weights: np.ndarray | None = None, n_regimes: int = 4) -> np.ndarray:
-    """Share of states (or of ``weights``: GDP, population) in each regime; sums to 1."""
-    totals = np.bincount(regime, weights=weights, minlength=n_regimes).astype(float)
-    return totals / totals.sum()
+    """Share of states (or of ``weights``: GDP, population) in each regime; sums to 1 over the last axis.
+
+    ``regime`` (n,) or (steps, n); returns (n_regimes,) or (steps, n_regimes).
+    """
+    totals = per_option(regime, n_regimes, weights)
+    return totals / totals.sum(axis=-1, keepdims=True)
 
 
-def convergence_index(shares: np.ndarray) -> float:
-    """1 - normalised Shannon entropy of regime shares: 1 when all states share one regime,
-    0 when they are spread evenly over all regimes."""
-    p = shares[shares > 0]
-    return float(1.0 + (p * np.log(p)).sum() / np.log(len(shares)))
+def convergence_index(shares: np.ndarray) -> np.ndarray | float:
+    """1 - normalised Shannon entropy of shares over the last axis: 1 when every state holds one
+    option, 0 when states are spread evenly over all options. ``shares`` (k,) or (steps, k)."""
+    p = np.asarray(shares, dtype=float)
+    plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    out = 1.0 + plogp.sum(axis=-1) / np.log(p.shape[-1])
+    return float(out) if out.ndim == 0 else out
 
 
 def free_pairs(compatibility: np.ndarray, threshold: float) -> np.ndarray:
-    """Which regime pairs exchange data freely: compatibility at or above the threshold."""
-    return compatibility >= threshold
+    """Which regime pairs exchange data freely: compatibility at or above the threshold.
+    ``compatibility`` (k, k) or (steps, k, k); returns booleans of the same shape."""
+    return np.asarray(compatibility) >= threshold
+
+
+def _adequacy_links(regime, free, adequacy, eu_member, gdp):
+    """Per step, the GDP of each regime held by EU members (steps, k), and each adequacy
+    holder's mass of EU GDP it reaches only through adequacy: (steps,)."""
+    k = free.shape[-1]
+    eu_by_regime = per_option(regime[:, eu_member], k, gdp[eu_member])  # (steps, k)
+    # for a holder in regime r: EU GDP in the regimes r does not already exchange freely with
+    apart = np.matmul((~free).astype(float), eu_by_regime[:, :, None])[:, :, 0]  # (steps, k)
+    holders = adequacy & ~eu_member
+    reached = np.take_along_axis(apart, regime.astype(np.intp), axis=1)  # (steps, n)
+    return (np.where(holders, reached, 0.0) * gdp).sum(axis=1)
 
 
 def free_flow_gdp_pair_share(
     regime: np.ndarray, gdp: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
-) -> float:
+) -> np.ndarray | float:
     """Share of world GDP pairs (i != j, weighted g_i * g_j) that can exchange personal data freely.
 
-    Pairs are free when their regimes are (``free`` matrix), or when one holds an EU adequacy
-    decision and the other is an EU member state. Cost O(n): GDP sums per regime.
+    Parameters
+    ----------
+    regime : (n,) or (steps, n) regime indices.
+    gdp : (n,) GDP.
+    free : (k, k) or (steps, k, k) booleans: regime pairs exchanging data freely.
+    adequacy : (n,) or (steps, n) booleans: holds an EU adequacy decision.
+    eu_member : (n,) booleans.
+
+    Notes
+    -----
+    Pairs are free when their regimes are (``free``), or when one holds an EU adequacy decision
+    and the other is an EU member state. O(steps x n): GDP sums per regime, and for each
+    adequacy holder the EU GDP it reaches only through adequacy.
     """
-    g = np.bincount(regime, weights=gdp, minlength=free.shape[0])
-    sq = np.bincount(regime, weights=gdp**2, minlength=free.shape[0])
-    free_mass = g @ free.astype(float) @ g - (sq * np.diag(free)).sum()
-    # adequacy holders with EU members, where their regimes are not already free
-    eu_by_regime = np.bincount(regime[eu_member], weights=gdp[eu_member], minlength=free.shape[0])
-    holders = adequacy & ~eu_member
-    extra = (gdp[holders] * ((~free[regime[holders]]).astype(float) @ eu_by_regime)).sum()
-    total = gdp.sum() ** 2 - (gdp**2).sum()
-    return float((free_mass + 2.0 * extra) / total)
-
-
-def _linked_regimes(regime: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts per regime, and which held regimes link their states to others: a held regime
-    whose states exchange freely among themselves or with another held regime."""
-    k = free.shape[0]
-    count = np.bincount(regime, minlength=k)
-    held = count > 0
-    off = free & ~np.eye(k, dtype=bool)
-    linked = held & (np.diag(free) | (off & held[None, :]).any(axis=1))
-    return count, linked
+    reg, single = _steps(regime)
+    adequacy = np.broadcast_to(adequacy, reg.shape)
+    free = np.broadcast_to(free, (reg.shape[0],) + np.shape(free)[-2:])
+    k = free.shape[-1]
+    g = per_option(reg, k, gdp)
+    sq = per_option(reg, k, gdp**2)
+    free_mass = np.einsum("tr,trs,ts->t", g, free.astype(float), g) - (sq * np.diagonal(free, axis1=1, axis2=2)).sum(axis=1)
+    extra = _adequacy_links(reg, free, adequacy, eu_member, gdp)
+    out = (free_mass + 2.0 * extra) / (gdp.sum() ** 2 - (gdp**2).sum())
+    return float(out[0]) if single else out
 
 
 def largest_compatible_component(
     regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
-) -> int:
+) -> np.ndarray | int:
     """Number of states in the largest group linked by free data flows.
 
+    Parameters
+    ----------
+    regime : (n,) or (steps, n) regime indices.
+    free : (k, k) or (steps, k, k) booleans.
+    adequacy : (n,) or (steps, n) booleans.
+    eu_member : (n,) booleans.
+
+    Returns
+    -------
+    int, or (steps,) integers.
+
+    Notes
+    -----
     Two states are linked when their regimes exchange data freely (``free``), or when one holds
     an EU adequacy decision and the other is an EU member state. On a graph of the states plus
     one hub per regime and one adequacy hub, a state joins its regime's hub when the regime links
-    it to anyone (see :func:`_linked_regimes`), hubs of held regimes join when their regimes
-    exchange freely, and adequacy holders and EU members join the adequacy hub. The groups are
-    found on the k + 1 hubs alone (union-find) and sized from counts per regime: O(n), no graph
-    built. :func:`largest_compatible_component_graph` builds the same graph explicitly.
+    it to anyone (it exchanges freely within itself, or with another held regime), hubs of held
+    regimes join when their regimes exchange freely, and adequacy holders and EU members join the
+    adequacy hub. The groups of the k + 1 hubs are found by boolean matrix powers (reachability)
+    and sized from counts per regime: O(steps x n), no graph of states.
+    :func:`largest_compatible_component_graph` builds the graph explicitly (the reference).
     """
-    n, k = regime.shape[0], free.shape[0]
+    reg, single = _steps(regime)
+    steps, n = reg.shape
+    k = np.shape(free)[-1]
     if n == 0:
-        return 0
-    count, linked = _linked_regimes(regime, free)
-    parent = list(range(k + 1))  # hub k: the adequacy hub
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a in range(k):
-        for b in range(a + 1, k):
-            if free[a, b] and count[a] and count[b]:
-                parent[find(b)] = find(a)
-    sizes = [0] * (k + 1)
-    holders = adequacy & ~eu_member
-    if holders.any() and eu_member.any():
-        touching = np.bincount(regime[holders | eu_member], minlength=k)
-        for r in np.nonzero((touching > 0) & linked)[0].tolist():
-            ra, rr = find(k), find(r)
-            if ra != rr:
-                parent[rr] = ra
-        sizes[k] = int(touching[~linked].sum())  # states alone in their regime, linked by adequacy only
-    for r in range(k):
-        if linked[r]:
-            sizes[find(r)] += int(count[r])
-    totals = [0] * (k + 1)
-    for h in range(k + 1):
-        totals[find(h)] += sizes[h]
-    return max(max(totals), 1)  # every other state is a group of one
-
-
-def largest_compatible_components(
-    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray, *,
-    flat: np.ndarray | None = None, count: np.ndarray | None = None,
-) -> np.ndarray:
-    """:func:`largest_compatible_component` of many steps at once: ``regime`` and ``adequacy``
-    (steps, n), ``free`` (steps, k, k), ``eu_member`` (n,); one integer per step.
-
-    The same hub graph, with the groups of its k + 1 hubs found by boolean matrix powers
-    (reachability) instead of union-find; sizes are the same integers. ``flat`` (the regimes
-    plus k times the step, raveled) and ``count`` (states per step and regime) may be passed
-    if already at hand."""
-    regime = np.asarray(regime)
-    steps, n = regime.shape
-    k = free.shape[-1]
-    if n == 0:
-        return np.zeros(steps, dtype=np.int64)
-    if flat is None:
-        flat = (regime.astype(np.intp) + k * np.arange(steps)[:, None]).ravel()
-    if count is None:
-        count = np.bincount(flat, minlength=k * steps).reshape(steps, k)
+        return 0 if single else np.zeros(steps, dtype=np.int64)
+    free = np.broadcast_to(free, (steps, k, k))
+    adequacy = np.broadcast_to(adequacy, reg.shape)
+    count = per_option(reg, k).astype(np.int64)
     held = count > 0
     eye = np.eye(k, dtype=bool)
     linked = held & (np.diagonal(free, axis1=1, axis2=2) | (free & ~eye & held[:, None, :]).any(axis=2))
@@ -151,7 +176,7 @@ def largest_compatible_components(
     sizes[:, :k] = np.where(linked, count, 0)
     if eu_member.any():
         # states per step and regime that hold adequacy or are EU members (exact integers)
-        touching = np.bincount(flat, weights=(holders | eu_member).ravel(), minlength=k * steps).reshape(steps, k).astype(np.int64)
+        touching = per_option(reg, k, (holders | eu_member).astype(float)).astype(np.int64)
         touching[~holders.any(axis=1)] = 0
         joins = (touching > 0) & linked
         hubs[:, k, :k] = hubs[:, :k, k] = joins
@@ -160,22 +185,26 @@ def largest_compatible_components(
     for _ in range(int(np.ceil(np.log2(k + 1)))):  # paths of up to 2**i hubs
         reach = reach @ reach
     totals = (reach * sizes[:, None, :]).sum(axis=2)  # size of the group of each hub
-    return np.maximum(totals.max(axis=1), 1)  # every other state is a group of one
+    out = np.maximum(totals.max(axis=1), 1)  # every other state is a group of one
+    return int(out[0]) if single else out
 
 
 def largest_compatible_component_graph(
     regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
 ) -> int:
-    """Reference for :func:`largest_compatible_component` on the explicit hub graph (scipy's
-    connected components); kept for tests and teaching."""
+    """Reference for :func:`largest_compatible_component` of one step, on the explicit hub graph
+    (scipy's connected components); kept for tests and teaching."""
     regime = regime.astype(np.intp)
     n, k = regime.shape[0], free.shape[0]
     if n == 0:
         return 0
-    count, linked = _linked_regimes(regime, free)
+    count = np.bincount(regime, minlength=k)
+    held = count > 0
+    off = free & ~np.eye(k, dtype=bool)
+    linked = held & (np.diag(free) | (off & held[None, :]).any(axis=1))
     members = np.nonzero(linked[regime])[0]
     rows, cols = [members], [n + regime[members]]
-    a, b = np.nonzero(np.triu(free, 1) & (count[:, None] > 0) & (count[None, :] > 0))
+    a, b = np.nonzero(np.triu(free, 1) & held[:, None] & held[None, :])
     rows.append(n + a)
     cols.append(n + b)
     holders = adequacy & ~eu_member
@@ -189,20 +218,50 @@ def largest_compatible_component_graph(
     return int(np.bincount(labels[:n]).max())
 
 
-def weighted_share(values: np.ndarray, weights: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Weighted mean of ``values`` over ``mask`` (all states if None); nan if nothing selected."""
-    if mask is not None:
-        values, weights = values[mask], weights[mask]
-    total = weights.sum()
-    return float((values * weights).sum() / total) if total > 0 else float("nan")
+def weighted_share(values: np.ndarray, weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | float:
+    """Weighted mean of ``values`` over the states of ``mask`` (all states if None); nan where
+    nothing is selected. ``values`` and ``mask`` (n,) or (steps, n), ``weights`` (n,)."""
+    values = np.asarray(values, dtype=float)
+    if mask is None:
+        mask = np.ones(values.shape, dtype=bool)
+    w = np.where(mask, weights, 0.0)
+    total = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(total > 0, (values * w).sum(axis=-1) / np.where(total > 0, total, 1.0), np.nan)
+    return float(out) if out.ndim == 0 else out
 
 
-def hhi(shares: np.ndarray) -> float:
-    """Herfindahl-Hirschman index of market shares (0..1; 1 = a single vendor)."""
-    s = shares / shares.sum()
-    return float((s**2).sum())
+def hhi(shares: np.ndarray) -> np.ndarray | float:
+    """Herfindahl-Hirschman index of market shares over the last axis (0..1; 1 = a single vendor)."""
+    s = np.asarray(shares, dtype=float)
+    s = s / s.sum(axis=-1, keepdims=True)
+    out = (s**2).sum(axis=-1)
+    return float(out) if out.ndim == 0 else out
 
 
-def access_share(regime_of: int, regime: np.ndarray, gdp: np.ndarray, free: np.ndarray) -> float:
-    """Share of world GDP whose regime exchanges data freely with ``regime_of``."""
-    return float(gdp[free[regime_of][regime]].sum() / gdp.sum())
+def access_share(regime_of: int, regime: np.ndarray, gdp: np.ndarray, free: np.ndarray) -> np.ndarray | float:
+    """Share of world GDP whose regime exchanges data freely with ``regime_of``.
+    ``regime`` (n,) or (steps, n); ``free`` (k, k) or (steps, k, k)."""
+    reg, single = _steps(regime)
+    free = np.broadcast_to(free, (reg.shape[0],) + np.shape(free)[-2:])
+    with_it = np.take_along_axis(free[:, regime_of, :], reg.astype(np.intp), axis=1)
+    out = (with_it * gdp).sum(axis=1) / gdp.sum()
+    return float(out[0]) if single else out
+
+
+def viable_trusted_vendors(
+    high_risk: np.ndarray, quality: np.ndarray, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
+) -> tuple[np.ndarray, np.ndarray]:
+    """How many trusted vendors are a real option for a state (the rule of
+    :func:`connsim.decisions.vendors.viable_trusted_vendors`): the mean over states and the fewest.
+    ``quality`` and ``reach`` (v,) or (steps, v); returns two (steps,) arrays (or two floats)."""
+    q, single = _steps(quality)
+    r = np.broadcast_to(reach, q.shape)
+    counts = np.stack([vendors.viable_trusted_vendors(high_risk, q[t], r[t], origin_index, n_states, w) for t in range(q.shape[0])])
+    mean, fewest = counts.mean(axis=1), counts.min(axis=1).astype(float)
+    return (float(mean[0]), float(fewest[0])) if single else (mean, fewest)
+
+
+def strongest_partner(strength: np.ndarray) -> np.ndarray:
+    """Each state's strongest ODA partner (a donor index; -1 for none). ``strength`` (..., n, donors)."""
+    return np.where(strength.max(axis=-1) > 0, strength.argmax(axis=-1), -1)

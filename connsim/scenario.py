@@ -29,19 +29,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from connsim.seeds import POLICIES, REGIMES, SeedError, load_seeds
+from connsim.names import COOPERATION_LEVELS, DONORS, EVENT_KINDS, POLICIES, REGIMES
+from connsim.seeds import SeedError, load_seeds
 from connsim.weights import Weights
 
 __all__ = [
     "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table", "load_parent",
-    "SCENARIOS_DIR", "DONORS", "LEVERS",
+    "SCENARIOS_DIR", "DONORS", "LEVERS", "with_parameters",
 ]
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
-#: Donors of digital ODA: the EU itself, EU member states (pooled), Japan, the US, China.
-DONORS = ("EUU", "MS", "JPN", "USA", "CHN")
-COOPERATION_LEVELS = ("none", "bilateral", "beyond_bilateral")
-EVENT_KINDS = ("vendor_policy", "regime", "adequacy", "conflict_shock")
 #: Tables that merge key by key under ``extends`` and :meth:`Scenario.replace`.
 MERGED_TABLES = ("weights", "oda_budget_scale", "oda_staffing")
 
@@ -678,3 +675,28 @@ def parameter_table(scenario: "str | Path | Scenario | dict", reference: Scenari
         rows.append(dict(section="events", key=f"events.{i}", value=ev.model_dump(exclude_none=True), unit="",
                          allowed="", meaning=Event.__doc__.splitlines()[0], changed=ev not in ref.events))
     return rows
+
+
+def with_parameters(spec: Scenario, parameters: dict[str, Any]) -> Scenario:
+    """``spec`` with scenario fields and weights changed by name, validated: the keywords of
+    ``WorldModel(spec, us_pressure=0.8, w_us=0.3)``, Mesa's ``batch_run`` parameters and
+    SolaraViz sliders. A weight may be given by its name alone. Raises :class:`ScenarioError`."""
+    if not parameters:
+        return spec
+    changes: dict[str, Any] = {}
+    weights: dict[str, Any] = {}
+    problems = []
+    fields = [k for k in Scenario.model_fields if k not in ("extends",)]
+    for key, value in parameters.items():
+        if key in fields:
+            changes[key] = value
+        elif key in Weights.model_fields:
+            weights[key] = value
+        else:
+            problems.append(f"{key}: not a scenario lever, parameter or weight; {_hint(key, fields + list(Weights.model_fields))}"
+                            "allowed the keys that 'connsim show' lists")
+    if problems:
+        raise ScenarioError(f"{spec.name} (parameters)", problems)
+    if weights:
+        changes["weights"] = {**dict(changes.get("weights") or {}), **weights}
+    return spec.replace(**changes)

@@ -1,6 +1,6 @@
 """Load and validate the committed seed tables in ``seeds/``.
 
-Floor 1 of the package: imports only numpy, pandas and the standard library. The model loads its initial data only
+Floor 1 of the package: imports only numpy, pandas, the standard library and ``connsim.names``. The model loads its initial data only
 from here (never from the shared reference folder); ``seeds/build.py`` documents how the CSVs were made and
 ``seeds/columns.csv`` gives the provenance of every column.
 
@@ -23,20 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from connsim.names import BLOC_NAMES, DONORS, KINDS, PAPER_REGIONS, POLICIES, POWERS, PROGRAMS, REGIMES
+
 __all__ = ["SEEDS_DIR", "SeedError", "Seeds", "load_seeds", "REGIMES", "POLICIES", "PROGRAMS", "POWERS", "KINDS",
            "SCHEMAS", "FILES"]
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
-REGIMES = ("protect", "trust", "open", "sovereign")
-POLICIES = ("open", "core_excluded", "banned")
-PROGRAMS = ("capacity", "fin_inclusion", "infrastructure")
-POWERS = ("EUU", "JPN", "USA", "CHN")
-KINDS = ("Power", "MemberState", "ThirdCountry")
-PAPER_REGIONS = ("EU", "Western Balkans", "Eastern Europe", "Central Asia", "Indo-Pacific", "South Asia", "Africa",
-                 "Latin America", "Middle East", "Like-minded", "Power")
-BLOC_NAMES = ("nato", "five_eyes", "us_treaty_ally", "us_mnna", "quad", "sco", "csto", "eu27", "eea")
-DONORS = POWERS + ("MS",)
 
 
 class SeedError(ValueError):

@@ -8,6 +8,7 @@ so a step is a handful of array operations over all states at once.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,16 +16,13 @@ import pandas as pd
 from scipy import sparse
 
 from connsim.choice import row_sum
-from connsim.scenario import DONORS, Scenario
-from connsim.seeds import POLICIES, REGIMES, Seeds
+from connsim.decisions import oda, regimes, vendors
+from connsim.names import DONOR_CAMP, DONOR_REGIME, DONORS, KINDS, POLICIES, PROGRAMS, REGIMES
+from connsim.scenario import Scenario
+from connsim.seeds import Seeds, load_seeds
 
-__all__ = ["WorldState", "build_world", "PAPER_REGIONS", "DONOR_PRIORITY", "OCRE_REGIONS", "INDIA_LINKED_REGIONS"]
+__all__ = ["WorldState", "Constants", "build_world", "derive_constants", "DONOR_PRIORITY", "OCRE_REGIONS", "INDIA_LINKED_REGIONS"]
 
-KINDS = ("Power", "MemberState", "ThirdCountry")
-PAPER_REGIONS = (
-    "EU", "Western Balkans", "Eastern Europe", "Central Asia", "Indo-Pacific", "South Asia",
-    "Africa", "Latin America", "Middle East", "Like-minded", "Power",
-)
 _CP = {"Western Balkans": 1.0, "Eastern Europe": 1.0, "Central Asia": 1.0, "Indo-Pacific": 1.0, "Africa": 1.0,
        "South Asia": 0.7, "Middle East": 0.6, "Latin America": 0.5}
 #: Donor priority by region (ESTIMATED): the EU, member states and Japan follow the regions the
@@ -45,9 +43,6 @@ OCRE_UN_REGIONS = ("Northern Africa",)
 #: Where trilateral work with Indian companies on financial inclusion helps (large Indian
 #: diasporas and/or Muslim populations, after the paper): South Asia, the Middle East, Africa.
 INDIA_LINKED_REGIONS = ("South Asia", "Middle East", "Africa")
-#: Regime each donor promotes; vendors its infrastructure finance is tied to (by origin).
-DONOR_REGIME = {"EUU": "protect", "MS": "protect", "JPN": "trust", "USA": "open", "CHN": "sovereign"}
-DONOR_CAMP = {"EUU": 1.0, "MS": 1.0, "JPN": 1.0, "USA": 1.0, "CHN": -1.0}
 EQUIPMENT_SPEND_SHARE = 0.001
 """Yearly network-equipment spend as a share of GDP (ESTIMATED: about US$90bn of service-provider
 equipment in 2019 (Dell'Oro) against about US$87tn of world GDP)."""
@@ -100,11 +95,10 @@ class WorldState:
     threat: np.ndarray
     capacity: np.ndarray
     adequacy: np.ndarray
-    core: np.ndarray  # (n, v) installed core shares
-    ran: np.ndarray  # (n, v) installed radio shares
-    hr_core: np.ndarray
+    installed: np.ndarray  # (layer, v, n): installed shares of the core (0) and radio (1) networks
+    hr_core: np.ndarray  # high-risk share of the installed core
     hr_ran: np.ndarray
-    finance: np.ndarray  # (n, v) tied finance
+    finance: np.ndarray  # (n, v) tied finance: a view of the (v, n) array the step computes
     premium_paid: np.ndarray  # cumulative, US$
     rip_paid: np.ndarray  # cumulative, US$
     policy_locked_until: np.ndarray  # year until which an imposed policy holds
@@ -142,6 +136,24 @@ class WorldState:
             getattr(self, name).flags.writeable = False
         object.__setattr__(self, "_fixed", True)
 
+    @property
+    def core(self) -> np.ndarray:
+        """(n, v) installed core shares: a view of ``installed[0]`` (setting it writes into that)."""
+        return self.installed[0].T
+
+    @core.setter
+    def core(self, value) -> None:
+        self.installed[0] = np.asarray(value, dtype=float).T
+
+    @property
+    def ran(self) -> np.ndarray:
+        """(n, v) installed radio shares: a view of ``installed[1]``."""
+        return self.installed[1].T
+
+    @ran.setter
+    def ran(self, value) -> None:
+        self.installed[1] = np.asarray(value, dtype=float).T
+
     def refresh_exposure(self, high_risk: np.ndarray) -> None:
         """Recompute the high-risk shares of the installed core and radio networks."""
         self.hr_core = row_sum(self.core[:, high_risk])  # = .sum(axis=1), bit for bit
@@ -154,15 +166,16 @@ _FLOAT_COLUMNS = (
     "trade_share_eu27", "trade_share_chn", "security_culture", "dp_capacity", "hr_core_share", "hr_ran_share",
 )
 _OBJECT_COLUMNS = ("iso3", "name", "region", "paper_region")
-_PREPARED: dict[int, tuple[Seeds, dict]] = {}
-
-
 def _prepare(seeds: Seeds) -> dict:
-    """The real states' arrays and networks from the seed tables, computed once per ``Seeds``
-    (the seeds are cached per process, so a model is built from arrays, not from pandas)."""
-    hit = _PREPARED.get(id(seeds))
-    if hit is not None and hit[0] is seeds:
-        return hit[1]
+    """The real states' arrays and networks from the seed tables, once per seeds folder."""
+    return _prepared(str(seeds.directory))
+
+
+@functools.lru_cache(maxsize=8)
+def _prepared(directory: str) -> dict:
+    """:func:`_prepare`, cached (the seeds are cached per folder too, so a model is built from
+    arrays, not from pandas). The arrays are read-only: :func:`build_world` copies."""
+    seeds = load_seeds(directory)
     countries = seeds.countries[seeds.countries["iso3"] != "EUU"].reset_index(drop=True)
     index_of = {c: i for i, c in enumerate(countries["iso3"])}
     n_real = len(countries)
@@ -220,26 +233,7 @@ def _prepare(seeds: Seeds) -> dict:
     }
     for arr in cols.values():
         arr.flags.writeable = False  # shared by every model: build_world copies
-    if len(_PREPARED) >= 8:
-        _PREPARED.clear()
-    _PREPARED[id(seeds)] = (seeds, prepared)
     return prepared
-
-
-def _synthetic_rows(countries: pd.DataFrame, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
-    """N third countries drawn from the real ones: each copies a template's attributes and ties,
-    with its size (GDP, population) scaled by a lognormal factor. (A DataFrame view of what
-    :func:`build_world` does on arrays, with the same draws.)"""
-    pool = countries.index[countries["kind"] == "ThirdCountry"].to_numpy()
-    templates = rng.choice(pool, size=n, replace=True)
-    rows = countries.loc[templates].copy().reset_index(drop=True)
-    scale = rng.lognormal(0.0, 0.3, size=n)
-    rows["gdp_usd"] = rows["gdp_usd"].to_numpy() * scale
-    rows["population"] = rows["population"].to_numpy() * scale
-    width = len(str(n))
-    rows["iso3"] = [f"S{i:0{width}d}" for i in range(1, n + 1)]
-    rows["name"] = [f"Synthetic {i} (like {t})" for i, t in zip(range(1, n + 1), countries.loc[templates, "iso3"])]
-    return rows, templates
 
 
 def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> WorldState:
@@ -280,6 +274,7 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
     hr_core0, hr_ran0 = col("hr_core_share"), col("hr_ran_share")
     core = installed(hr_core0, prep["core_share_2019"])
     ran = installed(hr_ran0, prep["ran_share_2019"])
+    layers = np.ascontiguousarray(np.stack([core.T, ran.T]))  # (layer, vendor, state)
 
     # --- trade network: synthetic rows copy their template's ties (to real states), so edges
     # grow linearly with states
@@ -321,7 +316,7 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
         policy=col("policy"), regime=col("regime"),
         threat=col("security_culture").copy(), capacity=col("dp_capacity"),
         adequacy=col("adequacy"),
-        core=core, ran=ran, hr_core=hr_core0.copy(), hr_ran=hr_ran0.copy(),
+        installed=layers, hr_core=hr_core0.copy(), hr_ran=hr_ran0.copy(),
         finance=np.zeros_like(core), premium_paid=np.zeros(n), rip_paid=np.zeros(n),
         policy_locked_until=np.full(n, -np.inf), regime_locked_until=np.full(n, -np.inf),
         adequacy_locked_until=np.full(n, -np.inf),
@@ -333,3 +328,177 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
     world.refresh_exposure(high_risk)
     world.fix()
     return world
+
+
+@dataclass(frozen=True)
+class Constants:
+    """What the rules read that stays fixed for a run, derived once from the seeds, the scenario
+    and the starting world (vendors, donors, regions, blocs, dispositions, markets)."""
+
+    # vendors (axis: the seed table's vendors)
+    vendor_names: tuple[str, ...]
+    high_risk: np.ndarray  # (v,) booleans
+    price: np.ndarray  # (v,)
+    origin_index: np.ndarray  # (v,) the state row of each vendor's home, -1 if none
+    japanese: np.ndarray  # (v,) booleans: NEC, Fujitsu
+    quality_2019: np.ndarray  # (v,)
+    vendor_constant: np.ndarray  # (layer, v) calibrated so that 2019 purchases give 2019 shares
+    revenue_share_2019: np.ndarray  # (v,)
+    allowed: np.ndarray  # (layer, v, policy): vendors each policy allows
+    sides: np.ndarray  # (2, v): trusted, high-risk indicator rows
+    # regimes
+    compat_base: np.ndarray  # (4, 4) compatibility of the seed table
+    capacity_need: np.ndarray  # (4,)
+    disposition: np.ndarray  # (n, 4)
+    # donors
+    donors: oda.Donors
+    donor_vendor_tie: np.ndarray  # (d, v)
+    western_donor: np.ndarray  # (d,) booleans
+    oda_regime_pull: np.ndarray  # (d, 4): a full partnership's pull toward its donor's regime
+    # states
+    blocs: np.ndarray  # (n, b) dense 0/1 security-bloc membership (the security peers)
+    policy_deciders: np.ndarray  # (n,) member states and third countries
+    regime_deciders: np.ndarray  # (n,) third countries
+    market: np.ndarray  # (n,) share of the world equipment market (GDP share)
+    network_value: np.ndarray  # (n,) replacement value of a state's network, US$
+    japan: int  # row of Japan
+
+
+def _donor_vendor_tie(origin: tuple[str, ...], high_risk: np.ndarray, eu_origin: set[str]) -> np.ndarray:
+    """(d, v): the vendors each donor's infrastructure finance buys from: EU donors the European
+    vendors, Japan the Japanese, the US any trusted non-Japanese vendor, China Huawei and ZTE."""
+    tie = np.zeros((len(DONORS), len(origin)))
+    for j, d in enumerate(DONORS):
+        for k, o in enumerate(origin):
+            if d in ("EUU", "MS"):
+                tie[j, k] = o in eu_origin
+            elif d == "JPN":
+                tie[j, k] = o == "JPN"
+            elif d == "USA":
+                tie[j, k] = (not high_risk[k]) and o != "JPN"
+            else:
+                tie[j, k] = o == "CHN"
+    return tie
+
+
+def _regional_targets(paper_region: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each donor's priority for each state's region (donors, n); the states of the Open and
+    Connected Ring's regions; the states an India trilateral reaches."""
+    regions, where = np.unique(paper_region.astype(str), return_inverse=True)
+    priority = np.stack([np.array([DONOR_PRIORITY[d].get(r, 0.0) for r in regions], float)[where.ravel()] for d in DONORS])
+    ocre = np.isin(paper_region, OCRE_REGIONS) | np.isin(region, OCRE_UN_REGIONS)
+    return priority, ocre, np.isin(paper_region, INDIA_LINKED_REGIONS)
+
+
+def _start_vendors(st: WorldState, high_risk, price, market, tie, year: float, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vendor constants (layer, v) calibrated so that purchases at the start reproduce the
+    installed world shares; the installed networks after a procurement with no time passing
+    (layer, v, n); and the 2019 revenue shares (v,) from those purchases."""
+    finance = oda.tied_finance(year, st.last_infra, tie, w.tied_finance_years)  # (v, n)
+    constant = vendors.calibrate_vendor_constants(
+        st.core, st.ran, st.policy, finance.T, st.threat, price=price, quality=st.quality, reach=st.reach,
+        high_risk=high_risk, market=market, w=w,
+    )
+    allowed = np.take(vendors.allowed_by_policy(high_risk), st.policy, axis=-1)
+    per_vendor = vendors.vendor_terms(price, st.quality, st.reach, w, constant)[:, 0, :, None]
+    fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * high_risk.astype(float)[:, None] * st.threat)
+    updated, new, _, _, _ = vendors.procure(st.installed, allowed, fixed, w.gamma_lockin, 0.0, 0.0)
+    return constant, updated, vendors.revenue_shares(new @ market, w.omega_core)
+
+
+class _Key:
+    """A cache key that carries the computation it stands for (for :func:`_shared_start`)."""
+
+    def __init__(self, key, compute):
+        self.key, self.compute = key, compute
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Key) and self.key == other.key
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_start(key: _Key) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_start_vendors` once per (seeds folder, start year, weights): the one cache of a
+    model's set-up (about 1.5 ms of a run's 25 ms, see ``benchmarks/README.md``)."""
+    return key.compute()
+
+
+def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[Constants, np.ndarray]:
+    """The constants of a run, and the installed networks after the start's (dt = 0) procurement.
+
+    The vendor constants are calibrated so that purchases at the start reproduce the 2019 world
+    shares (a pure function of the seeds, the start year and the procurement weights, so it is
+    cached for worlds without synthetic states: see :func:`_start_vendors`).
+    """
+    w = scenario.weights
+    v = seeds.vendors
+    high_risk = v["high_risk"].to_numpy(bool)
+    high_risk.flags.writeable = False
+    price = v["price_index"].to_numpy(float)
+    price.flags.writeable = False
+    origin = tuple(v["origin_iso3"].tolist())
+    real = st.iso3[: int((~st.synthetic).sum())]  # synthetic states (S001...) come last
+    index_of = {code: i for i, code in enumerate(real)}
+    dn = seeds.donors.set_index("donor").loc[list(DONORS)]
+    eu_origin = set(seeds.countries.loc[seeds.countries["eu_member"] == 1, "iso3"])
+    tie = _donor_vendor_tie(origin, high_risk, eu_origin)
+    staffing = np.array([scenario.oda_staffing.get(d, dn["staffing"].iloc[j]) for j, d in enumerate(DONORS)], float)
+    priority, ocre, india = _regional_targets(st.paper_region, st.region)
+    camp = np.array([DONOR_CAMP[d] for d in DONORS])
+    regime_pull = np.zeros((len(DONORS), len(REGIMES)))
+    regime_pull[np.arange(len(DONORS)), [REGIMES.index(DONOR_REGIME[d]) for d in DONORS]] = w.kappa_oda_regime
+    donors = oda.Donors(
+        budget_2019=dn["digital_oda_usd_2019"].to_numpy(float),
+        staffing=staffing,
+        programs=dn[["share_" + p for p in PROGRAMS]].to_numpy(float),
+        speed=dn["speed"].to_numpy(float),
+        conditionality=dn["conditionality"].to_numpy(float),
+        priority=priority,
+        # a western donor's alignment with a recipient rises with its alignment with the US over
+        # China, China's the other way (0.05..1)
+        alignment=np.clip(0.5 + 0.5 * np.outer(camp, st.align_us - st.align_cn), 0.05, 1.0),
+        eligible=st.third & (st.gdp_per_capita < w.oda_income_ceiling),
+        pair=(DONORS.index("EUU"), DONORS.index("JPN")),
+        ring_donor=np.isin(np.array(DONORS), ["EUU", "MS", "JPN"]),
+        ring=ocre,
+        india_linked=india,
+        china=DONORS.index("CHN"),
+    )
+    market = st.gdp / st.gdp.sum()
+
+    def start():
+        return _start_vendors(st, high_risk, price, market, tie, float(scenario.start_year), w)
+
+    if st.synthetic.any():  # a world of its own draw: nothing to share
+        vendor_constant, installed, revenue_2019 = start()
+    else:  # every seed of a scenario starts from the same world
+        vendor_constant, installed, revenue_2019 = (a.copy() for a in _shared_start(_Key((str(seeds.directory), scenario.start_year, w), start)))
+    constants = Constants(
+        vendor_names=tuple(v["vendor"]),
+        high_risk=high_risk,
+        price=price,
+        origin_index=np.array([index_of.get(o, -1) for o in origin]),
+        japanese=np.array([o == "JPN" for o in origin]),
+        quality_2019=st.quality.copy(),
+        vendor_constant=vendor_constant,
+        revenue_share_2019=revenue_2019,
+        allowed=vendors.allowed_by_policy(high_risk),
+        sides=np.stack([~high_risk, high_risk]).astype(float),
+        compat_base=seeds.compatibility_matrix,
+        capacity_need=seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float),
+        disposition=regimes.dispositions(st.freedom, st.rule_of_law01, w),
+        donors=donors,
+        donor_vendor_tie=tie,
+        western_donor=camp > 0,
+        oda_regime_pull=regime_pull,
+        blocs=st.blocs.toarray().astype(float),
+        policy_deciders=~st.power,
+        regime_deciders=st.third.copy(),
+        market=market,
+        network_value=w.lifecycle_years * EQUIPMENT_SPEND_SHARE * st.gdp,
+        japan=index_of["JPN"],
+    )
+    return constants, installed

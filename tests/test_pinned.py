@@ -13,8 +13,14 @@ import pytest
 
 from tests import pins
 
-#: Outcome columns renamed since the pins were made: old name -> new name.
-RENAMED: dict[str, str] = {}
+#: Outcome columns renamed since the pins were made: old name -> new name (one naming order:
+#: the measure first, then what it is measured over).
+RENAMED: dict[str, str] = {
+    f"{p}_{old}": f"scorecard_{new}_{p}"
+    for p in ("EUU", "JPN", "USA", "CHN")
+    for old, new in (("security", "security"), ("cost_usd_bn", "cost_usd_bn"), ("data_access", "data_access"),
+                     ("norm_reach", "norm_reach"), ("norm_reach_gdp", "norm_reach_gdp"), ("oda_partnerships", "oda_partners"))
+}
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from connsim.choice import logit_probabilities, sample_choice
-from connsim.seeds import PROGRAMS
+from typing import NamedTuple
+
+from connsim.choice import logit_probabilities, row_max, row_sum, sample_choice
+from connsim.names import PROGRAMS
 
 __all__ = [
     "PROGRAMS",
@@ -38,7 +40,15 @@ __all__ = [
     "accept_offers",
     "capacity_gain",
     "partnership_strength",
+    "Donors",
+    "RoundResult",
+    "yearly_round",
+    "partnership_pulls",
+    "tied_finance",
 ]
+
+#: Staffing at which a donor works at its full speed.
+FULL_STAFFING = 0.7
 
 
 def effective_budgets(
@@ -154,3 +164,112 @@ def partnership_strength(strength: np.ndarray, accepted: np.ndarray, dt: float, 
     """Partnership bonds decay with a half-life and strengthen toward 1 with each accepted offer."""
     decayed = strength * 0.5 ** (dt / w.partnership_half_life)
     return np.where(accepted, decayed + w.oda_bond * (1.0 - decayed), decayed)
+
+
+class Donors(NamedTuple):
+    """What the donors bring to every round (fixed for a run); axis 0 is ``names.DONORS``."""
+
+    budget_2019: np.ndarray  # (d,) digital-ODA budget of 2019, US$
+    staffing: np.ndarray  # (d,) 0..1
+    programs: np.ndarray  # (d, 3) budget shares of capacity, financial inclusion, infrastructure
+    speed: np.ndarray  # (d,) 0..1
+    conditionality: np.ndarray  # (d,) 0..1
+    priority: np.ndarray  # (d, n) priority of each recipient's region
+    alignment: np.ndarray  # (d, n) 0.05..1
+    eligible: np.ndarray  # (n,) booleans: third countries below the income ceiling
+    pair: tuple[int, int]  # the EU and Japan among the donors
+    ring_donor: np.ndarray  # (d,) booleans: donors of the Open and Connected Ring (EU, member states, Japan)
+    ring: np.ndarray  # (n,) booleans: states of the ring's regions
+    india_linked: np.ndarray  # (n,) booleans: regions an India trilateral reaches
+    china: int  # China's index among the donors
+
+
+class RoundResult(NamedTuple):
+    """A yearly round's offers (d, n), US$, and the recipients' state after it (all (n, d) but capacity)."""
+
+    offers: np.ndarray
+    last_accept: np.ndarray
+    last_infra: np.ndarray
+    capacity: np.ndarray
+    strength: np.ndarray
+
+
+def yearly_round(
+    donors: Donors,
+    *,
+    capacity: np.ndarray,
+    gdp: np.ndarray,
+    freedom: np.ndarray,
+    strength: np.ndarray,
+    last_accept: np.ndarray,
+    last_infra: np.ndarray,
+    year: float,
+    budget_scale: np.ndarray,
+    digital_silk_road: float,
+    coordination: float,
+    ring_focus: float,
+    india_trilateral: bool,
+    beta: float,
+    uniforms_infra: np.ndarray,
+    uniforms_other: np.ndarray,
+    w,
+) -> RoundResult:
+    """One yearly round of digital ODA, from budgets to effects (see the module docstring).
+
+    ``budget_scale`` (d,) multiplies the 2019 budgets (China's also by ``digital_silk_road``);
+    ``uniforms_infra`` (n,) and ``uniforms_other`` (n, d) are the round's random numbers.
+    Understaffed donors are slower (speed x min(1, staffing / FULL_STAFFING)); capacity-building
+    money raises capacity, inclusion money half as much; accepted offers strengthen partnerships.
+    """
+    budget = donors.budget_2019 * budget_scale
+    budget[donors.china] *= digital_silk_road
+    eff_budget, staff = effective_budgets(budget, donors.staffing, coordination, donors.pair, w)
+    priority = donors.priority * (1.0 + ring_focus * np.outer(donors.ring_donor, donors.ring))
+    scores = targeting_scores(priority, 1.0 - capacity, donors.alignment, donors.eligible)
+    scores = remove_double_targeting(scores, donors.pair, coordination)
+    amounts = make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
+    bonus = np.zeros_like(amounts)
+    if india_trilateral:
+        bonus[list(donors.pair)] += w.india_bonus * donors.india_linked[None, :]
+    speed = donors.speed * np.minimum(1.0, staff / FULL_STAFFING)
+    util = offer_utilities(amounts, gdp, speed, donors.conditionality, freedom, donors.alignment, bonus, w)
+    offered = amounts.T > 0
+    infra_offered = offered & (donors.programs[:, 2] > 0)[None, :]
+    infra_busy = (year - row_max(last_infra)) < w.tied_finance_years  # row_max: .max(axis=1)
+    infra, other = accept_offers(util, offered, infra_offered, infra_busy, beta, uniforms_infra, uniforms_other, w)
+    accepted = infra | other
+    money = amounts.T * donors.programs[:, 0][None, :] * other  # capacity building
+    money = money + 0.5 * amounts.T * donors.programs[:, 1][None, :] * other  # inclusion helps too
+    return RoundResult(
+        offers=amounts,
+        last_accept=np.where(accepted, year, last_accept),
+        last_infra=np.where(infra, year, last_infra),
+        capacity=np.minimum(1.0, capacity + capacity_gain(money.sum(axis=1), gdp, w)),
+        strength=partnership_strength(strength, accepted, 1.0, w),
+    )
+
+
+def partnership_pulls(strength: np.ndarray, western: np.ndarray, regime_pull: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What ODA partnerships pull each state toward.
+
+    Parameters
+    ----------
+    strength : (n, d) partnership strength with each donor.
+    western : (d,) booleans: western donors (China is not).
+    regime_pull : (d, 4) the pull of a full-strength partnership toward its donor's regime.
+
+    Returns
+    -------
+    (n,) the strength of a state's western minus its Chinese partnerships (it moves threat
+    perception), and (n, 4) the pull toward each regime (``strength @ regime_pull``).
+    """
+    return row_sum(strength[:, western]) - row_sum(strength[:, ~western]), strength @ regime_pull
+
+
+def tied_finance(year: float, last_infra: np.ndarray, vendor_tie: np.ndarray, tied_years: float) -> np.ndarray:
+    """Infrastructure finance still tying each state's procurement to each vendor: (v, n), 0 or more.
+
+    ``last_infra`` (n, d) the year of each donor's last infrastructure programme; ``vendor_tie``
+    (d, v): the vendors a donor's finance is tied to (China's: Huawei and ZTE)."""
+    tied = (year - last_infra) < tied_years
+    return vendor_tie.T @ tied.T

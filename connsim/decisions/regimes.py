@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from connsim.seeds import REGIMES
+from connsim.names import REGIMES
 
 __all__ = [
     "REGIMES",
     "REGIME_TERMS",
     "dispositions",
+    "partner_shares",
+    "regime_influence",
     "effective_compatibility",
     "interoperability",
     "regime_utilities",
@@ -57,6 +59,44 @@ def dispositions(freedom: np.ndarray, rule_of_law01: np.ndarray, w) -> np.ndarra
         ],
         axis=1,
     )
+
+
+def partner_shares(trade, regime: np.ndarray, k: int = 4) -> np.ndarray:
+    """Each state's trade-weighted share of partners in each regime, ``W @ onehot(regime)``: (n, k).
+
+    ``trade`` is the row-normalised (n, n) sparse trade network W. One ``bincount`` over its
+    edges: O(edges), no (n, k) one-hot and no n x n structure.
+    """
+    n = trade.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(trade.indptr))
+    return np.bincount(k * rows + regime[trade.indices], weights=trade.data, minlength=k * n).reshape(n, k)
+
+
+def regime_influence(
+    trade_eu: np.ndarray,
+    align_us: np.ndarray,
+    align_cn: np.ndarray,
+    oda_pull: np.ndarray,
+    *,
+    us_pressure: float,
+    digital_silk_road: float,
+    dfft_push: float,
+    w,
+) -> np.ndarray:
+    """Pull of the powers and of ODA partners toward their regimes: (n, 4).
+
+    The EU's single market pulls toward ``protect`` in proportion to trade with the EU
+    (``kappa_brussels``, the Brussels effect); the US toward ``open`` by alignment with it times
+    its pressure; China toward ``sovereign`` by alignment with it times the Digital Silk Road
+    (capped at twice its 2019 intensity); Japan's DFFT push toward ``trust``; ``oda_pull`` (n, 4)
+    is the pull of each state's ODA partnerships toward their donors' regimes.
+    """
+    influence = np.zeros((trade_eu.shape[0], 4))
+    influence[:, PROTECT] += w.kappa_brussels * trade_eu
+    influence[:, OPEN] += w.kappa_us_regime * align_us * us_pressure
+    influence[:, SOVEREIGN] += w.kappa_cn_regime * align_cn * min(digital_silk_road, 2.0) / 2.0
+    influence[:, TRUST] += w.kappa_jp_regime * dfft_push
+    return influence + oda_pull
 
 
 def effective_compatibility(base: np.ndarray, dfft_push: float, cooperation_beyond: float, w) -> np.ndarray:
@@ -101,6 +141,7 @@ ADEQUACY_KEPT = np.array([True, True, False, False])
 def regime_utilities(
     disposition: np.ndarray,
     partner_shares: np.ndarray,
+    *,
     compatibility: np.ndarray,
     eu_trade: np.ndarray,
     adequacy: np.ndarray,
@@ -133,6 +174,7 @@ def regime_utilities(
 def update_adequacy(
     adequacy: np.ndarray,
     regime: np.ndarray,
+    *,
     capacity: np.ndarray,
     eligible: np.ndarray,
     grantable: np.ndarray,

@@ -17,7 +17,14 @@ Rules, for every state at once:
 * a share of core and radio capacity renews each step and is split over the vendors the policy
   allows by logit over price, quality, lock-in, tied finance and trust;
 * a vendor's quality follows its revenue share, with the core weighted more than the radio
-  network; export controls under a hard conflict slow the sanctioned vendors.
+  network; export controls under a hard conflict slow the sanctioned vendors, and Japan's push
+  raises NEC's and Fujitsu's quality and reach;
+* what autonomy costs: equipment ripped out early, and the premium over what the state would
+  have bought with no restriction (the costs the strategic-autonomy scorecard reports).
+
+:func:`procure` is the whole procurement step as the model runs it (vendor-major arrays);
+:func:`procurement_shares` and :func:`renew_capacity` are the same rule state by state, kept as
+the readable reference and tested equal to it.
 """
 
 from __future__ import annotations
@@ -27,13 +34,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from connsim.choice import row_max, row_sum
-from connsim.seeds import POLICIES
+from connsim.names import POLICIES
 
 __all__ = [
     "POLICIES",
     "POLICY_TERMS",
     "protection",
     "threat_perception",
+    "security_peers",
+    "price_gap",
     "policy_utilities",
     "policy_lever_terms",
     "allowed_vendors",
@@ -43,9 +52,15 @@ __all__ = [
     "logit_shares",
     "renew_capacity",
     "procure",
+    "allowed_by_policy",
+    "autonomy_cost",
+    "revenue_shares",
+    "export_control",
     "vendor_quality",
+    "vendor_reach",
     "viable_trusted_vendors",
     "calibrate_constants",
+    "calibrate_vendor_constants",
 ]
 
 OPEN, CORE_EXCLUDED, BANNED = range(3)
@@ -61,6 +76,7 @@ def protection(pi_core: float) -> np.ndarray:
 
 def threat_perception(
     threat: np.ndarray,
+    *,
     security_culture: np.ndarray,
     align_us: np.ndarray,
     peer_restricting: np.ndarray,
@@ -90,10 +106,55 @@ def threat_perception(
     return np.minimum(np.maximum(threat + dt * change, 0.0), 2.0)  # np.clip, without its overhead
 
 
+def security_peers(restricting: np.ndarray, membership: np.ndarray) -> np.ndarray:
+    """Share of each state's security partners that restrict high-risk vendors: (n,).
+
+    Parameters
+    ----------
+    restricting : (n,) booleans (or 0/1): the state restricts (policy above ``open``).
+    membership : (n, blocs) 0/1 array: security-bloc membership (NATO, Five Eyes, SCO, ...).
+
+    Notes
+    -----
+    For each bloc of a state, the share of the bloc's *other* members that restrict; averaged over
+    the state's blocs (0 for a state in no bloc). Two products with the (n, blocs) membership:
+    O(n x blocs), never n x n.
+    """
+    r = np.asarray(restricting, dtype=float)
+    sizes = membership.sum(axis=0)
+    inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)  # 1 / (other members) per bloc
+    count = membership.sum(axis=1)
+    restricting_in_bloc = membership.T @ r
+    others = membership @ (restricting_in_bloc * inv) - r * (membership @ inv)
+    return np.where(count > 0, others / np.maximum(count, 1), 0.0)
+
+
+def price_gap(ran_installed: np.ndarray, market: np.ndarray, price: np.ndarray, high_risk: np.ndarray) -> float:
+    """Relative price premium of trusted over high-risk vendors, weighted by their world shares
+    of installed radio equipment.
+
+    Parameters
+    ----------
+    ran_installed : (v, n) installed radio shares, vendor-major.
+    market : (n,) each state's share of the world equipment market.
+    price : (v,) price index; high_risk : (v,) booleans.
+    """
+    share = ran_installed @ market
+    trusted, hr = ~high_risk, high_risk
+    add = np.add.reduce
+    s_tr, s_hr = share[trusted], share[hr]
+    p_tr = add(price[trusted] * s_tr) / max(add(s_tr), 1e-9)
+    hr_total = add(s_hr)
+    if hr_total > 1e-9:
+        return float(p_tr / (add(price[hr] * s_hr) / hr_total) - 1.0)
+    return float(p_tr / price[hr].min() - 1.0)
+
+
 def policy_utilities(
     threat: np.ndarray,
     hr_core: np.ndarray,
     hr_ran: np.ndarray,
+    *,
     price_gap: float,
     income: np.ndarray,
     trade_chn: np.ndarray,
@@ -104,7 +165,6 @@ def policy_utilities(
     toolbox_pull: np.ndarray,
     current: np.ndarray,
     w,
-    *,
     lever_terms: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Utility of open / core_excluded / banned for every state: (n, 3) and its terms.
@@ -116,7 +176,10 @@ def policy_utilities(
     """
     pi = protection(w.pi_core)
     if lever_terms is None:
-        lever_terms = policy_lever_terms(income, trade_chn, align_us, align_cn, conflict, us_pressure, toolbox_pull, w)
+        lever_terms = policy_lever_terms(
+            income, trade_chn=trade_chn, align_us=align_us, align_cn=align_cn, conflict=conflict,
+            us_pressure=us_pressure, toolbox_pull=toolbox_pull, w=w,
+        )
     n = threat.shape[0]
     exposure = np.empty((n, 3))  # columns 0, core, core + radio
     exposure[:, 0] = 0.0
@@ -137,6 +200,7 @@ def policy_utilities(
 
 def policy_lever_terms(
     income: np.ndarray,
+    *,
     trade_chn: np.ndarray,
     align_us: np.ndarray,
     align_cn: np.ndarray,
@@ -290,6 +354,71 @@ def procure(
     return kept, new, unrestricted, room, ripped
 
 
+def allowed_by_policy(high_risk: np.ndarray) -> np.ndarray:
+    """Which vendors each policy allows, per layer: (layer, vendor, policy) booleans, so that
+    ``np.take(allowed, policy, axis=-1)`` is every state's (layer, vendor, state) mask."""
+    allowed = np.array(allowed_vendors(np.arange(len(POLICIES)), high_risk))  # (layer, policy, vendor)
+    return np.ascontiguousarray(allowed.transpose(0, 2, 1))
+
+
+#: Which layer a policy restricts: the core from ``core_excluded`` on, the radio network under ``banned``.
+RESTRICTED_BY_POLICY = np.array([np.arange(3) >= CORE_EXCLUDED, np.arange(3) == BANNED])  # (layer, policy)
+
+
+def autonomy_cost(
+    new: np.ndarray,
+    unrestricted: np.ndarray,
+    room: np.ndarray,
+    ripped: np.ndarray,
+    policy: np.ndarray,
+    *,
+    price: np.ndarray,
+    network_value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What restricting high-risk vendors cost each state in one step, US$: (premium, rip) (n,) each.
+
+    Parameters
+    ----------
+    new, unrestricted : (layer, v, n) shares of new capacity over the allowed vendors and over all
+        vendors (what the state would have bought with no restriction), from :func:`procure`.
+    room : (layer, n) share of each network bought this step; ripped : (layer, n) share ripped out early.
+    policy : (n,) policy indices.
+    price : (v,) price index.
+    network_value : (n,) replacement value of a state's whole network, US$; each layer is half of it.
+
+    Notes
+    -----
+    The premium is the price difference between what was bought and what would have been bought
+    with no restriction, on the layers the policy restricts; the rip cost is the value of the
+    equipment ripped out early. These are the costs the strategic-autonomy scorecard sums.
+    """
+    restricted = np.take(RESTRICTED_BY_POLICY, policy, axis=1)  # (layer, n)
+    half_value = 0.5 * network_value
+    premium = room * (price @ (new - unrestricted))  # (layer, n)
+    cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
+    return cost[0] + cost[1], half_value * (ripped[0] + ripped[1])
+
+
+def revenue_shares(sold: np.ndarray, omega_core: float) -> np.ndarray:
+    """Each vendor's share of revenue, core sales weighted ``omega_core`` times radio sales.
+    ``sold`` (layer, v): what each vendor sold in each layer (market-weighted)."""
+    revenue = omega_core * sold[0] + sold[1]
+    return revenue / revenue.sum()
+
+
+def export_control(conflict: float, high_risk: np.ndarray, hard_conflict: float) -> np.ndarray:
+    """Export-control intensity on each vendor, 0..1: zero until the conflict passes
+    ``hard_conflict``, then rising linearly to 1 at full conflict, on high-risk vendors only."""
+    hard = max(0.0, conflict - hard_conflict) / max(1e-9, 1.0 - hard_conflict)
+    return np.where(high_risk, hard, 0.0)
+
+
+def vendor_reach(reach: np.ndarray, push: np.ndarray, dt: float, w) -> np.ndarray:
+    """Global reach after a step: a state push (Japan's, for NEC and Fujitsu) widens it by
+    ``push_reach`` a year at full push; reach stays in 0..1."""
+    return np.minimum(np.maximum(reach + dt * w.push_reach * push, 0.0), 1.0)
+
+
 def vendor_quality(
     quality: np.ndarray,
     quality_2019: np.ndarray,
@@ -344,3 +473,39 @@ def calibrate_constants(target: np.ndarray, market: np.ndarray, shares_given, it
         if np.abs(step).max() < 1e-6:
             break
     return constant - constant.mean()
+
+
+def calibrate_vendor_constants(
+    core: np.ndarray,
+    ran: np.ndarray,
+    policy: np.ndarray,
+    finance: np.ndarray,
+    threat: np.ndarray,
+    *,
+    price: np.ndarray,
+    quality: np.ndarray,
+    reach: np.ndarray,
+    high_risk: np.ndarray,
+    market: np.ndarray,
+    w,
+) -> np.ndarray:
+    """Per-vendor constants of each layer so that the start's purchases reproduce the installed
+    world shares: (layer, v), layer 0 the core, 1 the radio network.
+
+    ``core``, ``ran`` and ``finance`` are (n, v) state-major; ``market`` (n,) each state's share
+    of the world equipment market. See :func:`calibrate_constants`.
+    """
+    allowed = allowed_vendors(policy, high_risk)
+    finance_term = w.gamma_finance * finance
+    risk_term = w.gamma_risk * threat[:, None] * high_risk[None, :]
+    constants = []
+    for layer, installed in enumerate((core, ran)):
+
+        def shares(c, installed=installed, layer=layer):
+            v = procurement_utilities(
+                price, quality, reach, installed, finance, threat, high_risk, w, c, finance_term=finance_term, risk_term=risk_term
+            )
+            return logit_shares(v, allowed[layer])
+
+        constants.append(calibrate_constants(market @ installed, market, shares))
+    return np.stack(constants)

@@ -1,0 +1,273 @@
+"""The outcome registry: every column of ``model_vars``, its label, unit and kind, and how it is computed.
+
+:data:`OUTCOMES` is the single list that the recorder, ``connsim.report``, ``connsim.plots``,
+the command line and the docs read. A name may hold a placeholder (``{regime}``, ``{policy}``,
+``{vendor}``, ``{donor}``, ``{power}``, ``{layer}``, ``{where}``) that :func:`columns` expands; the
+order of the expanded names is the order of the columns. Names read measure first, then what
+it is measured over: ``regime_share_protect``, ``hr_core_share_eu``, ``scorecard_security_EUU``.
+
+:func:`compute` turns the recorded arrays of a run (:class:`Recorded`, one row per step) into
+every outcome at once, with the functions of :mod:`connsim.metrics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from connsim import metrics
+from connsim.names import DONORS, POLICIES, POWER_REGIME, POWERS, REGIMES
+
+__all__ = ["Outcome", "OUTCOMES", "Recorded", "columns", "outcome", "label", "compute", "KINDS"]
+
+#: What an outcome is: a share (0..1), a count, US$ (bn), an index (0..1), a level, or the clock.
+KINDS = ("share", "count", "usd", "index", "level", "time")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One column (or a family of columns, when ``name`` holds a placeholder) of ``model_vars``."""
+
+    name: str
+    label: str
+    unit: str
+    kind: str
+    description: str = ""
+
+
+_WHERE = {"world": "world", "eu": "EU", "jpn": "Japan's", "third": "third-country"}
+_LAYER = {"core": "core", "ran": "radio"}
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("step", "step", "steps from the start", "time"),
+    Outcome("year", "year", "year (2019.25 = 2019Q2)", "time"),
+    Outcome("us_china_conflict", "US-China conflict intensity", "0..1", "level", "the lever during the step that ended here"),
+    Outcome("eu_toolbox_strength", "EU 5G toolbox strength", "0..1", "level", "the lever during the step that ended here"),
+    Outcome("regime_share_{regime}", "states in {regime}", "share of states", "share"),
+    Outcome("regime_gdp_share_{regime}", "world GDP in {regime}", "share of world GDP", "share"),
+    Outcome("regime_pop_share_{regime}", "world population in {regime}", "share of world population", "share"),
+    Outcome("convergence_index", "convergence index (1 - entropy)", "index, 0..1", "index",
+            "1 - normalised entropy of the regime shares of states: 1 when all share one regime"),
+    Outcome("convergence_index_gdp", "convergence index, GDP-weighted", "index, 0..1", "index"),
+    Outcome("largest_bloc_share", "largest regime bloc", "share of states", "share"),
+    Outcome("trusted_regimes_share_third", "third countries in protect or trust", "share of third countries", "share"),
+    Outcome("free_flow_gdp_pair_share", "GDP pairs with free data flows", "share of world GDP pairs", "share",
+            "pairs of states weighted by GDP x GDP whose regimes exchange data freely or that an adequacy decision links"),
+    Outcome("largest_compatible_component", "largest free-flow group", "share of states", "share"),
+    Outcome("adequacy_decisions", "EU adequacy decisions", "states holding one", "count"),
+    Outcome("hr_{layer}_share_{where}", "high-risk share, {where} {layer}", "share of the network (GDP-weighted)", "share",
+            "Huawei's and ZTE's share of the installed network"),
+    Outcome("hr_vendor_share_world", "high-risk share, world network", "share of the network (GDP-weighted)", "share",
+            "the mean of the world's core and radio high-risk shares"),
+    Outcome("vendor_hhi_core", "vendor concentration, core", "Herfindahl index, 0..1", "index"),
+    Outcome("vendor_hhi_ran", "vendor concentration, radio", "Herfindahl index, 0..1", "index"),
+    Outcome("vendor_share_core_{vendor}", "{vendor}'s share of the world core", "share of the world core network", "share"),
+    Outcome("vendor_share_ran_{vendor}", "{vendor}'s share of the world radio network", "share of the world radio network", "share"),
+    Outcome("vendor_quality_{vendor}", "{vendor}'s quality", "index, 1 = the 2019 frontier", "level"),
+    Outcome("viable_trusted_vendors_mean", "viable trusted vendors per state", "vendors (mean over states)", "count"),
+    Outcome("viable_trusted_vendors_min", "viable trusted vendors, fewest of any state", "vendors", "count"),
+    Outcome("policy_share_{policy}", "states with 5G policy {policy}", "share of states", "share"),
+    Outcome("us_allies_restricting", "US allies restricting high-risk vendors", "share of US allies", "share",
+            "states aligned with the US (align_us >= 0.6) with a policy above open"),
+    Outcome("eu_restricting", "EU member states restricting", "share of member states", "share"),
+    Outcome("oda_partnerships_{donor}", "active ODA partnerships of {donor}", "partner states", "count"),
+    Outcome("anchored_eu_jpn", "third countries anchored to EU/Japan ODA", "third countries", "count",
+            "third countries whose strongest ODA partner is the EU, a member state or Japan"),
+    Outcome("anchored_china", "third countries anchored to Chinese ODA", "third countries", "count"),
+    Outcome("anchored_eu_jpn_ring", "ring-around-Europe states anchored to EU/Japan", "third countries", "count",
+            "third countries of the Open and Connected Ring around Europe anchored to EU/Japan ODA"),
+    Outcome("scorecard_security_{power}", "{power}: trusted share of its sphere's networks", "share (GDP-weighted)", "share",
+            "the trusted-vendor share of the networks of the power's own market and its ODA partners "
+            "(for the US also its allies; China counts its own champions as trusted)"),
+    Outcome("scorecard_cost_usd_bn_{power}", "{power}: cost of autonomy paid", "US$ bn, cumulative", "usd",
+            "rip-and-replace and trusted-vendor premium paid in the power's own market"),
+    Outcome("scorecard_data_access_{power}", "{power}: data-flow access", "share of world GDP", "share",
+            "world GDP that exchanges personal data freely with the power"),
+    Outcome("scorecard_norm_reach_{power}", "{power}: norm reach", "share of states", "share",
+            "states in the power's regime"),
+    Outcome("scorecard_norm_reach_gdp_{power}", "{power}: norm reach (GDP)", "share of world GDP", "share"),
+    Outcome("scorecard_oda_partners_{power}", "{power}: ODA partnerships held", "partner states", "count"),
+)
+
+_PLACEHOLDERS = {
+    "regime": REGIMES, "policy": POLICIES, "donor": DONORS, "power": POWERS, "layer": tuple(_LAYER), "where": tuple(_WHERE),
+}
+
+
+def _expand(o: Outcome, vendor_names: tuple[str, ...]) -> list[tuple[str, Outcome]]:
+    keys = [k for k in (*_PLACEHOLDERS, "vendor") if "{" + k + "}" in o.name]
+    combos: list[dict[str, str]] = [{}]
+    for k in keys:
+        values = vendor_names if k == "vendor" else _PLACEHOLDERS[k]
+        combos = [{**c, k: v} for c in combos for v in values]
+    out = []
+    for c in combos:
+        name = o.name.format(**{k: (v.lower() if k == "vendor" else v) for k, v in c.items()})
+        shown = {k: (_WHERE.get(v, v) if k == "where" else _LAYER.get(v, v) if k == "layer" else v) for k, v in c.items()}
+        out.append((name, Outcome(name, o.label.format(**shown), o.unit, o.kind, o.description)))
+    return out
+
+
+def columns(vendor_names: tuple[str, ...]) -> list[str]:
+    """Every column of ``model_vars``, in order, for a world with these vendors."""
+    return [name for o in OUTCOMES for name, _ in _expand(o, vendor_names)]
+
+
+def outcome(name: str, vendor_names: tuple[str, ...] = ()) -> Outcome:
+    """The registry entry of one column (its label and unit filled in). Raises KeyError."""
+    for o in OUTCOMES:
+        for n, filled in _expand(o, vendor_names or _vendors_of(name)):
+            if n == name:
+                return filled
+    raise KeyError(f"{name!r} is not an outcome of model_vars; see connsim.outcomes.OUTCOMES")
+
+
+def _vendors_of(name: str) -> tuple[str, ...]:
+    """The vendor a per-vendor column names (so that ``outcome`` needs no seed table)."""
+    for prefix in ("vendor_share_core_", "vendor_share_ran_", "vendor_quality_"):
+        if name.startswith(prefix):
+            return (name[len(prefix):],)
+    return ()
+
+
+def label(name: str) -> str:
+    """The label of a column, for tables and plots (the name itself if it is not an outcome)."""
+    try:
+        return outcome(name).label
+    except KeyError:
+        return name
+
+
+@dataclass
+class Recorded:
+    """The arrays a run recorded, one row per step (T steps, n states, v vendors, d donors),
+    and what the outcomes need of the world (fixed for the run)."""
+
+    step: np.ndarray  # (T,)
+    year: np.ndarray
+    us_china_conflict: np.ndarray
+    eu_toolbox_strength: np.ndarray
+    regime: np.ndarray  # (T, n)
+    policy: np.ndarray
+    adequacy: np.ndarray
+    hr_core: np.ndarray
+    hr_ran: np.ndarray
+    premium_paid: np.ndarray  # cumulative US$
+    rip_paid: np.ndarray
+    net_trusted: np.ndarray  # (T, n) share of each state's network (half core, half radio) from trusted vendors
+    net_high_risk: np.ndarray
+    strongest: np.ndarray  # (T, n) strongest ODA partner, -1 none
+    active: np.ndarray  # (T, n, d) active partnerships
+    world: np.ndarray  # (T, 2, v) world vendor shares of the core and radio networks
+    quality: np.ndarray  # (T, v)
+    reach: np.ndarray
+    free: np.ndarray  # (T, 4, 4) regime pairs exchanging data freely
+    # the world
+    gdp: np.ndarray  # (n,)
+    population: np.ndarray
+    member: np.ndarray
+    third: np.ndarray
+    allies: np.ndarray  # (n,) US allies: align_us >= 0.6, the US itself not
+    ring: np.ndarray  # (n,) third countries of the Open and Connected Ring
+    own: dict  # power -> (n,) booleans: its own market (the EU: the member states)
+    high_risk: np.ndarray  # (v,)
+    origin_index: np.ndarray  # (v,)
+    vendor_names: tuple[str, ...]
+    weights: object
+
+
+_ANCHOR = np.array([0] + [1 if d in ("EUU", "MS", "JPN") else 2 if d == "CHN" else 0 for d in DONORS], np.int8)
+
+
+def compute(r: Recorded) -> dict[str, np.ndarray]:
+    """Every outcome of every recorded step: column name -> (T,) array (see :data:`OUTCOMES`).
+
+    Notes
+    -----
+    O(T x (n x (v + d) + 16)): each family of columns is one or two calls of :mod:`connsim.metrics`
+    on the (T, n) arrays.
+    """
+    gdp, n = r.gdp, r.gdp.shape[0]
+    out: dict[str, np.ndarray] = {"step": r.step, "year": r.year, "us_china_conflict": r.us_china_conflict,
+                                  "eu_toolbox_strength": r.eu_toolbox_strength}
+    count_sh = metrics.regime_shares(r.regime)
+    gdp_sh = metrics.regime_shares(r.regime, gdp)
+    pop_sh = metrics.regime_shares(r.regime, r.population)
+    for prefix, sh in (("regime_share", count_sh), ("regime_gdp_share", gdp_sh), ("regime_pop_share", pop_sh)):
+        for j, reg in enumerate(REGIMES):
+            out[f"{prefix}_{reg}"] = sh[:, j]
+    out["convergence_index"] = metrics.convergence_index(count_sh)
+    out["convergence_index_gdp"] = metrics.convergence_index(gdp_sh)
+    out["largest_bloc_share"] = count_sh.max(axis=1)
+    out["trusted_regimes_share_third"] = np.count_nonzero((r.regime < 2) & r.third, axis=1) / max(int(r.third.sum()), 1)
+    out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(r.regime, gdp, r.free, r.adequacy, r.member)
+    out["largest_compatible_component"] = metrics.largest_compatible_component(r.regime, r.free, r.adequacy, r.member) / n
+    out["adequacy_decisions"] = np.count_nonzero(r.adequacy, axis=1).astype(float)
+    # vendors
+    where = {"world": None, "eu": r.member, "jpn": r.own["JPN"], "third": r.third}
+    hr = {}
+    for layer, arr in (("core", r.hr_core), ("ran", r.hr_ran)):
+        for key, mask in where.items():
+            out[f"hr_{layer}_share_{key}"] = metrics.weighted_share(arr, gdp, mask)
+        hr[layer] = out[f"hr_{layer}_share_world"]
+    out["hr_vendor_share_world"] = 0.5 * (hr["core"] + hr["ran"])
+    out["vendor_hhi_core"] = metrics.hhi(r.world[:, 0])
+    out["vendor_hhi_ran"] = metrics.hhi(r.world[:, 1])
+    for k, name in enumerate(r.vendor_names):
+        key = name.lower()
+        out[f"vendor_share_core_{key}"] = r.world[:, 0, k]
+        out[f"vendor_share_ran_{key}"] = r.world[:, 1, k]
+        out[f"vendor_quality_{key}"] = r.quality[:, k]
+    out["viable_trusted_vendors_mean"], out["viable_trusted_vendors_min"] = metrics.viable_trusted_vendors(
+        r.high_risk, r.quality, r.reach, r.origin_index, n, r.weights
+    )
+    pol_sh = metrics.per_option(r.policy, len(POLICIES)) / n
+    for j, p in enumerate(POLICIES):
+        out[f"policy_share_{p}"] = pol_sh[:, j]
+    restricting = r.policy > 0
+    n_allies, n_eu = int(r.allies.sum()), int(r.member.sum())
+    out["us_allies_restricting"] = np.count_nonzero(restricting & r.allies, axis=1) / n_allies if n_allies else np.full(len(r.step), np.nan)
+    out["eu_restricting"] = np.count_nonzero(restricting & r.member, axis=1) / n_eu if n_eu else np.full(len(r.step), np.nan)
+    # ODA
+    per_donor = np.count_nonzero(r.active, axis=1).astype(float)  # (T, d)
+    for j, d in enumerate(DONORS):
+        out[f"oda_partnerships_{d}"] = per_donor[:, j]
+    anchor = _ANCHOR[r.strongest + 1]
+    out["anchored_eu_jpn"] = np.count_nonzero((anchor == 1) & r.third, axis=1).astype(float)
+    out["anchored_china"] = np.count_nonzero((anchor == 2) & r.third, axis=1).astype(float)
+    out["anchored_eu_jpn_ring"] = np.count_nonzero((anchor == 1) & r.ring, axis=1).astype(float)
+    out.update(_scorecards(r, per_donor, count_sh))
+    return out
+
+
+def _scorecards(r: Recorded, per_donor: np.ndarray, count_sh: np.ndarray) -> dict[str, np.ndarray]:
+    """Each power's strategic-autonomy scorecard at every step (see :data:`OUTCOMES`)."""
+    gdp, out = r.gdp, {}
+    world_gdp = gdp.sum()
+    for p in POWERS:
+        own, reg = r.own[p], REGIMES.index(POWER_REGIME[p])
+        if p == "EUU":
+            partners = r.active[:, :, DONORS.index("EUU")] | r.active[:, :, DONORS.index("MS")]
+            oda = np.count_nonzero(partners, axis=1).astype(float)
+        else:
+            partners = r.active[:, :, DONORS.index(p)]
+            if p == "USA":
+                partners = partners | r.allies
+            oda = per_donor[:, DONORS.index(p)]
+        scope = own | partners
+        secure = r.net_high_risk if p == "CHN" else r.net_trusted  # China trusts its own champions
+        # its own market always counts, plus every state whose regime exchanges freely with it;
+        # adequacy links the EU with its holders, and Japan (which holds one) with the EU
+        free_with = np.take_along_axis(r.free[:, reg, :], r.regime.astype(np.intp), axis=1) | own
+        if p == "EUU":
+            free_with = free_with | r.adequacy
+        elif p == "JPN":
+            free_with = free_with | r.member
+        out[f"scorecard_security_{p}"] = metrics.weighted_share(secure, gdp, scope)
+        out[f"scorecard_cost_usd_bn_{p}"] = (r.premium_paid[:, own] + r.rip_paid[:, own]).sum(axis=1) / 1e9
+        out[f"scorecard_data_access_{p}"] = (free_with * gdp).sum(axis=1) / world_gdp
+        out[f"scorecard_norm_reach_{p}"] = count_sh[:, reg]
+        out[f"scorecard_norm_reach_gdp_{p}"] = ((r.regime == reg) * gdp).sum(axis=1) / world_gdp
+        out[f"scorecard_oda_partners_{p}"] = oda
+    return out

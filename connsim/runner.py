@@ -1,0 +1,181 @@
+"""One run of a scenario, and what it returns.
+
+>>> from connsim import run
+>>> result = run("baseline", seed=0)
+>>> result.model_vars[["year", "convergence_index", "hr_vendor_share_world"]].tail(1)  # doctest: +SKIP
+>>> result.explain("KEN", step=8)  # why Kenya chose what it chose in 2021Q1   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from connsim.names import POLICIES, REGIMES
+from connsim.recorder import AgentRecord
+from connsim.scenario import Scenario, load_scenario
+
+__all__ = ["run", "RunResult", "stop_at", "as_seed"]
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run: its frames, and how to reproduce it.
+
+    ``model_vars``: one row per step (step 0 = the start); ``agent_vars``: one row per step and
+    state (when agents were recorded); ``explain(iso3, step)``: the terms behind a state's
+    choices. ``run(result.scenario, result.seed)`` reproduces the run (``seed`` is always a
+    whole number). ``model`` is the :class:`~connsim.model.WorldModel` after the run only when
+    ``run(..., keep_model=True)``: a result holds frames, so it pickles small and travels to
+    other processes.
+    """
+
+    scenario: Scenario
+    seed: int
+    model_vars: pd.DataFrame
+    agents: AgentRecord | None = None
+    model: Any = None
+
+    @cached_property
+    def agent_vars(self) -> pd.DataFrame:
+        return self._agents().frame()
+
+    def _agents(self) -> AgentRecord:
+        if self.agents is None:
+            raise ValueError("this run did not record agents (record_agents=False)")
+        return self.agents
+
+    def explain(self, iso3: str, step: int | None = None) -> pd.DataFrame:
+        """The utility terms behind a state's choices at ``step`` (default: the last step).
+
+        One row per decision and option; columns are the terms of that decision's utility (of
+        the rule that decided, the model's own or one given by ``rules=``), its total, the logit
+        probability it had, and whether it was the option held after the step. Terms belong to
+        the choice made during the step that ended at ``step``. Only the decisions the state
+        makes are shown: member states pick their 5G policy (their regime is the EU's), third
+        countries both; the powers' own policy and regime are scenario levers.
+        """
+        rec = self._agents()
+        hits = np.nonzero(rec.iso3 == iso3)[0]
+        if hits.size == 0:
+            raise KeyError(f"no state {iso3!r}; states are ISO3 codes such as KEN, DEU, JPN")
+        i = int(hits[0])
+        decides = {d: bool(rec.deciders[d][i]) for d in ("vendor_policy", "regime")}
+        if not any(decides.values()):
+            raise ValueError(f"{iso3} is a power: its 5G policy and data-flow regime are scenario levers, not choices to explain")
+        count = rec.year.shape[0]
+        step = count - 1 if step is None else int(step)
+        if not 0 < step < count:
+            raise ValueError(f"step must be in 1..{count - 1} (step 0 is the starting state, before any choice)")
+        frames = []
+        for name, options in (("vendor_policy", POLICIES), ("regime", REGIMES)):
+            if not decides[name]:
+                continue
+            terms = rec.terms[name]
+            df = pd.DataFrame({k: v[step, i, :] for k, v in terms.items()}, index=pd.Index(options, name="option"))
+            df["utility"] = df[list(terms)].sum(axis=1)
+            z = rec.beta[name] * df["utility"].to_numpy()
+            p = np.exp(z - z.max())
+            df["probability"] = p / p.sum()
+            held = rec.fields[name][step, i]
+            df["held"] = [k == held for k in range(len(options))]
+            df.insert(0, "decision", name)
+            frames.append(df.reset_index())
+        out = pd.concat(frames, ignore_index=True)
+        out.attrs.update(iso3=iso3, step=step, year=float(rec.year[step]),
+                         revised_policy=bool(rec.fields["revised_policy"][step, i]),
+                         revised_regime=bool(rec.fields["revised_regime"][step, i]))
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        """Key outcomes at the start and the end of the run, side by side."""
+        from connsim.report import summary_table
+
+        return summary_table(self.model_vars)
+
+    def __repr__(self) -> str:
+        years = self.model_vars["year"]
+        return (f"<RunResult {self.scenario.name!r} seed {self.seed}: {len(self.model_vars) - 1} steps, "
+                f"{years.iloc[0]:g}-{years.iloc[-1]:g}{', agents recorded' if self.agents is not None else ''}>")
+
+
+def stop_at(scenario: Scenario, until: int) -> Scenario:
+    """The scenario stopped at the start of year ``until``; its events after that never happen."""
+    if until == scenario.end_year + 1:
+        return scenario
+    kept = [e.model_dump() for e in scenario.events if e.year < until]
+    return scenario.replace(end_year=until - 1, events=kept)
+
+
+def as_seed(seed) -> int:
+    """A whole-number seed that reproduces a run, from what a user may pass: a whole number
+    (Python or numpy), None (fresh entropy), a ``numpy.random.SeedSequence`` or a
+    ``numpy.random.Generator`` (one number is drawn from it). Raises TypeError or ValueError."""
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed: got {seed!r}; allowed a whole number from 0, None, a SeedSequence or a Generator")
+    if isinstance(seed, (int, np.integer)):
+        if seed < 0:
+            raise ValueError(f"seed: got {seed}; allowed a whole number from 0")
+        return int(seed)
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63))
+    raise TypeError(f"seed: got {type(seed).__name__}; allowed a whole number from 0, None, a SeedSequence or a Generator")
+
+
+def run(
+    scenario: "str | Path | Scenario | dict" = "baseline",
+    seed=0,
+    *,
+    until: float | None = None,
+    record_agents: bool = True,
+    rules: Mapping[str, Any] | None = None,
+    model_class: type | None = None,
+    keep_model: bool = False,
+    progress: bool = False,
+) -> RunResult:
+    """Run a scenario once. The same (scenario, seed, connsim version) gives identical numbers.
+
+    Parameters
+    ----------
+    scenario : a library name, a TOML path, a dict or a Scenario.
+    seed : a whole number (or None, a SeedSequence, a Generator: see :func:`as_seed`); the
+        result records the whole number that reproduces the run.
+    until : stop at the start of this year instead of the scenario's end (e.g. 2024).
+    record_agents : record every state's choices and terms (``agent_vars``, ``explain``);
+        False keeps only the outcomes (faster, smaller: for ensembles).
+    rules : decision rules replacing the model's own, by name (:data:`connsim.dynamics.RULES`).
+    model_class : a :class:`~connsim.model.WorldModel` subclass to run instead.
+    keep_model : keep the model after the run in ``result.model``.
+    progress : show a progress bar.
+    """
+    from connsim.model import WorldModel
+
+    spec = load_scenario(scenario)
+    if until is not None:
+        if not spec.start_year < until <= spec.end_year + 1:
+            raise ValueError(f"until={until} is outside the scenario's horizon {spec.start_year + 1}..{spec.end_year + 1}")
+        spec = stop_at(spec, int(np.ceil(until)))
+    cls = WorldModel if model_class is None else model_class
+    if not (isinstance(cls, type) and issubclass(cls, WorldModel)):
+        raise TypeError(f"model_class: got {cls!r}; allowed WorldModel or a subclass of it")
+    seed = as_seed(seed)
+    model = cls(spec, rng=seed, record_agents=record_agents, rules=rules)
+    steps = range(model.n_steps)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc=spec.name, unit="step")
+    for _ in steps:
+        model.step()
+    rec = model.recorder
+    return RunResult(model.spec, seed, rec.model_frame(), rec.agent_record() if record_agents else None,
+                     model if keep_model else None)
