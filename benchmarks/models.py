@@ -13,13 +13,12 @@
   quality follows their revenue. Its random numbers are drawn one at a time, so its choices
   differ from connsim's draw by draw, not in law.
 
-* :class:`Kernel`: the same rules as ``WorldModel.step`` with nothing around them: plain
-  arrays and the pure functions of ``connsim.decisions`` and ``connsim.choice`` called in a
-  loop; no Mesa, no ``WorldModel``, no recorder. Its set-up borrows the constants a
-  ``WorldModel`` derives at start-up (calibrated vendor constants, donor tables, priorities),
-  untimed; :meth:`Kernel.run` is the timed part. It computes the *same numbers* as connsim:
-  ``tests/test_benchmarks_smoke.py`` and ``run.py`` check that its states equal a
-  ``WorldModel``'s after the same steps with the same seed. It handles no scripted events.
+* :class:`Kernel`: connsim's own step, :func:`connsim.dynamics.step`, called in a plain loop:
+  no Mesa, no ``WorldModel``, no recorder, no restated copy of any rule. Its set-up is the
+  model's (:func:`connsim.world.start_world`), untimed; :meth:`Kernel.run` is the timed part.
+  It computes the *same numbers* as connsim, events included: ``tests/test_benchmarks_smoke.py``
+  checks that its states equal a ``WorldModel``'s after the same steps with the same seed. The
+  difference between the two is what Mesa's agents and the recorder cost.
 """
 
 from __future__ import annotations
@@ -29,12 +28,15 @@ import copy
 import mesa
 import numpy as np
 
-from connsim.choice import revise_choices, revising
+from connsim import dynamics
 from connsim.decisions import oda, regimes, vendors
-from connsim.model import FULL_STAFFING, _N_UNIFORMS, WorldModel
-from connsim.scenario import DONORS, load_scenario, schedule_at
+from connsim.model import WorldModel
+from connsim.names import DONOR_REGIME, DONORS, REGIMES
+from connsim.scenario import load_scenario, schedule_at
 from connsim.seeds import load_seeds
-from connsim.world import build_world
+from connsim.world import start_world
+
+DONOR_REGIME_INDEX = [REGIMES.index(DONOR_REGIME[d]) for d in DONORS]
 
 __all__ = ["IdiomaticWorld", "Country", "Kernel"]
 
@@ -205,14 +207,14 @@ class Donor(mesa.Agent):
 
     def __init__(self, model: "IdiomaticWorld", j: int, name: str):
         super().__init__(model)
-        src = model.source
+        c = model.source.constants
         self.index, self.name = j, name
-        self.camp = float(src.donor_camp[j])
-        self.programs = src.donor_programs[j]
-        self.conditions = float(src.donor_conditions[j])
-        self.priority = src._priority_base[j]
-        self.ring = bool(src._ring_donor[j])
-        self.india = j in src._pair
+        self.camp = 1.0 if c.western_donor[j] else -1.0
+        self.programs = c.donors.programs[j]
+        self.conditions = float(c.donors.conditionality[j])
+        self.priority = c.donors.priority[j]
+        self.ring = bool(c.donors.ring_donor[j])
+        self.india = j in c.donors.pair
         self.budget = self.staff = self.pace = 0.0
         self.scores: dict[Country, float] = {}
 
@@ -244,8 +246,8 @@ class Vendor(mesa.Agent):
         self.quality_2019 = self.quality
         self.reach = float(model.world.reach[k])
         self.high_risk = bool(model.high_risk[k])
-        self.japanese = bool(model.source.japanese[k])
-        self.revenue_share_2019 = float(model.source.revenue_share_2019[k])
+        self.japanese = bool(model.source.constants.japanese[k])
+        self.revenue_share_2019 = float(model.source.constants.revenue_share_2019[k])
 
     def step(self) -> None:
         m, w = self.model, self.model.w
@@ -269,21 +271,22 @@ class IdiomaticWorld(mesa.Model):
         # the same world and constants as connsim (calibrated vendor constants, donor tables)
         self.source = src = WorldModel(spec, rng=rng if isinstance(rng, int) else 0, record_agents=False)
         self.world = st = copy.deepcopy(src.state)
-        self.high_risk = src.high_risk.copy()
+        c = src.constants
+        self.high_risk = c.high_risk.copy()
         self.trusted = ~self.high_risk
         self.allowed = [
             (a, ~a) for a in (np.array([(policy == 0) | self.trusted, (policy != 2) | self.trusted]) for policy in range(3))
         ]
         self.high_risk_f = self.high_risk.astype(float)
-        self.price = src.price.copy()
-        self.market = src._market
-        self.network_value = src._spend * w.lifecycle_years
-        self.oda_eligible = src.oda_eligible
-        self.ocre = src._ocre
-        self.india_linked = set(np.nonzero(src._india_linked)[0].tolist()) if spec.india_trilateral else set()
-        self.donor_vendor_tie = src.donor_vendor_tie
-        self.donor_side = np.where(src._western_donor, 1.0, -1.0)
-        self.constants = np.stack([src.vendor_constant["core"], src.vendor_constant["ran"]])
+        self.price = c.price.copy()
+        self.market = c.market
+        self.network_value = c.network_value
+        self.oda_eligible = c.donors.eligible
+        self.ocre = c.donors.ring
+        self.india_linked = set(np.nonzero(c.donors.india_linked)[0].tolist()) if spec.india_trilateral else set()
+        self.donor_vendor_tie = c.donor_vendor_tie
+        self.donor_side = np.where(c.western_donor, 1.0, -1.0)
+        self.constants = c.vendor_constant
         self.dt = spec.dt
         self.year = float(spec.start_year)
         self.t = 0
@@ -293,11 +296,11 @@ class IdiomaticWorld(mesa.Model):
         self.protection = vendors.protection(w.pi_core)
         self.renewal = spec.dt / w.lifecycle_years
         self.rip = 1.0 - (1.0 - w.rip_rate) ** spec.dt
-        self.capacity_need = src.capacity_need
+        self.capacity_need = c.capacity_need
         self.disposition = regimes.dispositions(st.freedom, st.rule_of_law01, w)
         self.n_steps = spec.n_steps
         self.countries = [Country(self, i) for i in range(st.n)]
-        self.japan = self.countries[src._rows["JPN"]]
+        self.japan = self.countries[c.japan]
         self.donors = [Donor(self, j, name) for j, name in enumerate(DONORS)]
         self.vendors = [Vendor(self, k) for k in range(len(self.price))]
         trade = st.trade.tocsr()
@@ -324,11 +327,11 @@ class IdiomaticWorld(mesa.Model):
     def set_levers(self) -> None:
         """The scenario's levers at this step's year, and what follows from them."""
         s, w = self.spec, self.w
-        self.levers = lv = {name: s.at(name, self.year) for name in WorldModel._SCHEDULED}  # the scheduled levers
+        self.levers = lv = {name: s.at(name, self.year) for name in dynamics.SCHEDULED}  # the scheduled levers
         self.conflict, self.us_pressure, self.toolbox = lv["us_china_conflict"], lv["us_pressure"], lv["eu_toolbox_strength"]
         self.infoshare = s.cooperation_level
         self.compat = regimes.effective_compatibility(
-            self.source.compat_base, lv["dfft_multilateral_push"], regimes.interoperability(s.cooperation_level), w
+            self.source.constants.compat_base, lv["dfft_multilateral_push"], regimes.interoperability(s.cooperation_level), w
         )
         self.adequacy_gap = (1.0 - self.compat[:, regimes.PROTECT]) * regimes.ADEQUACY_KEPT
         self.grantable = regimes.adequacy_grantable(s.cooperation_level >= 1.0 or lv["dfft_multilateral_push"] >= w.adequacy_dfft_push)
@@ -336,7 +339,7 @@ class IdiomaticWorld(mesa.Model):
     def influence_of(self, c: Country) -> np.ndarray:
         w, lv = self.w, self.levers
         pull = np.zeros(4)
-        for strength, donor_regime in zip(c.strength, self.source.donor_regime):
+        for strength, donor_regime in zip(c.strength, DONOR_REGIME_INDEX):
             pull[donor_regime] += w.kappa_oda_regime * strength
         return pull + np.array([
             w.kappa_brussels * c.trade_eu, w.kappa_jp_regime * lv["dfft_multilateral_push"],
@@ -352,14 +355,14 @@ class IdiomaticWorld(mesa.Model):
 
     def _oda_round(self) -> None:
         s, lv = self.spec, self.levers
-        budget = np.array([self.source.donor_budget_2019[j] * schedule_at(s.oda_budget_scale.get(d, 1.0), self.year) for j, d in enumerate(DONORS)])
+        budget = np.array([self.source.constants.donors.budget_2019[j] * schedule_at(s.oda_budget_scale.get(d, 1.0), self.year) for j, d in enumerate(DONORS)])
         budget[DONORS.index("CHN")] *= lv["digital_silk_road_intensity"]
-        effective, staff = oda.effective_budgets(budget, self.source.donor_staffing, lv["eu_jp_oda_coordination"], self.source._pair, self.w)
+        effective, staff = oda.effective_budgets(budget, self.source.constants.donors.staffing, lv["eu_jp_oda_coordination"], self.source.constants.donors.pair, self.w)
         for d in self.donors:
             d.budget, d.staff = float(effective[d.index]), float(staff[d.index])
-            d.pace = float(self.source.donor_speed[d.index] * min(1.0, staff[d.index] / FULL_STAFFING))
+            d.pace = float(self.source.constants.donors.speed[d.index] * min(1.0, staff[d.index] / oda.FULL_STAFFING))
             d.score()
-        eu, jp = (self.donors[j] for j in self.source._pair)  # coordination: no double targeting
+        eu, jp = (self.donors[j] for j in self.source.constants.donors.pair)  # coordination: no double targeting
         c = lv["eu_jp_oda_coordination"]
         for country in set(eu.scores) & set(jp.scores):
             a, b = eu.scores[country], jp.scores[country]
@@ -392,32 +395,15 @@ class IdiomaticWorld(mesa.Model):
 
 
 class Kernel:
-    """The rules of ``WorldModel.step`` on plain arrays (see the module docstring)."""
+    """connsim's own step, :func:`connsim.dynamics.step`, in a plain loop over the lever table:
+    no Mesa, no ``WorldModel``, no recorder (see the module docstring)."""
 
     def __init__(self, scenario="baseline", seed=0):
-        spec = load_scenario(scenario)
-        if spec.events:
-            raise ValueError("the kernel runs scenarios without scripted events")
-        m = WorldModel(spec, rng=seed, record_agents=False)  # set-up only: constants and the start
-        self.spec, self.w = spec, spec.weights
-        self.state = copy.deepcopy(m.state)
-        self.rng = copy.deepcopy(m.rng)
-        self.const = {
-            name: getattr(m, name)
-            for name in (
-                "high_risk", "price", "quality_2019", "japanese", "compat_base", "capacity_need", "donor_budget_2019",
-                "donor_staffing", "donor_programs", "donor_speed", "donor_conditions", "donor_regime", "donor_camp",
-                "donor_vendor_tie", "_pair", "_western_donor", "oda_eligible", "_priority_base", "_ocre", "_india_linked",
-                "_ring_donor", "_bloc_t", "_bloc", "_bloc_inv", "_bloc_deg", "_bloc_count", "disposition", "policy_deciders",
-                "regime_deciders", "renewal", "_spend", "_market", "vendor_constant", "revenue_share_2019",
-                "revenue_share", "_levers_by_step", "_years", "_rows",
-            )
-        }
-        self.installed = m._installed_layers().copy()  # (layer, vendor, state), as vendors.procure takes it
-        self.allowed_by_policy = np.array(vendors.allowed_vendors(np.arange(3), m.high_risk)).transpose(0, 2, 1)
-        self.edges = (4 * np.repeat(np.arange(m.state.n), np.diff(m.state.trade.indptr)), m.state.trade.indices, m.state.trade.data)
+        self.spec = load_scenario(scenario)
+        self.rng = np.random.default_rng(seed)  # what a WorldModel's rng is for the same seed
+        self.state, self.constants = start_world(load_seeds(), self.spec, self.rng)
+        self.levers = dynamics.lever_table(self.spec)
         self.t = 0
-        self.year = m.year
 
     def run(self, steps: int | None = None) -> "Kernel":
         steps = self.spec.n_steps if steps is None else steps
@@ -426,123 +412,6 @@ class Kernel:
         return self
 
     def step(self) -> None:
-        s, st, w, c = self.spec, self.state, self.w, self.const
-        dt, year = s.dt, self.year
-        lv = c["_levers_by_step"][self.t]
-        u = self.rng.random((_N_UNIFORMS, st.n))
-        if self.t % s.steps_per_year == 0:
-            self._oda(lv, u[5], u[6:].T)
-        st.partnership_active = (year - st.last_accept) < w.partnership_years
-        finance = c["donor_vendor_tie"].T @ ((year - st.last_infra) < w.tied_finance_years).T  # (vendor, state)
-        st.finance = finance.T
-
-        # 5G: threat, policy, procurement, vendors
-        restricting = (st.policy > 0).astype(float)
-        bloc_rate = c["_bloc_t"] @ restricting
-        peers = np.where(
-            c["_bloc_count"] > 0,
-            (c["_bloc"] @ (bloc_rate * c["_bloc_inv"]) - restricting * c["_bloc_deg"]) / np.maximum(c["_bloc_count"], 1),
-            0.0,
-        )
-        western = st.strength[:, c["_western_donor"]].sum(axis=1)
-        chinese = st.strength[:, ~c["_western_donor"]].sum(axis=1)
-        st.threat = vendors.threat_perception(
-            st.threat, st.security_culture, st.align_us, peers, western - chinese, st.member, lv["us_china_conflict"],
-            lv["eu_toolbox_strength"], lv["infoshare"], st.threat[c["_rows"]["JPN"]], dt, w,
-        )
-        hr, price = c["high_risk"], c["price"]
-        share = self.installed[1] @ c["_market"]
-        p_tr = (price[~hr] * share[~hr]).sum() / max(share[~hr].sum(), 1e-9)
-        p_hr = (price[hr] * share[hr]).sum() / max(share[hr].sum(), 1e-9)
-        price_gap = float(p_tr / p_hr - 1.0) if share[hr].sum() > 1e-9 else float(p_tr / price[hr].min() - 1.0)
-        util, _ = vendors.policy_utilities(
-            st.threat, st.hr_core, st.hr_ran, price_gap, st.income, st.trade_cn, st.align_us, st.align_cn,
-            lv["us_china_conflict"], lv["us_pressure"], np.where(st.member, lv["eu_toolbox_strength"], 0.0), st.policy, w,
-        )
-        p_step = 1.0 - (1.0 - s.revision_probability) ** dt
-        revise = c["policy_deciders"] & revising(p_step, u[0]) & (st.policy_locked_until <= year)
-        st.policy = revise_choices(st.policy, revise, util, s.beta_policy, u[1])
-        self._procure(lv, dt, finance)
-
-        # data-flow regimes and adequacy
-        compat = regimes.effective_compatibility(
-            c["compat_base"], lv["dfft_multilateral_push"], regimes.interoperability(lv["cooperation"]), w
-        )
-        slot, cols, weight = self.edges
-        partner_shares = np.bincount(slot + st.regime[cols], weights=weight, minlength=4 * st.n).reshape(-1, 4)
-        influence = np.zeros((st.n, 4))
-        influence[:, regimes.PROTECT] += w.kappa_brussels * st.trade_eu
-        influence[:, regimes.OPEN] += w.kappa_us_regime * st.align_us * lv["us_pressure"]
-        influence[:, regimes.SOVEREIGN] += w.kappa_cn_regime * st.align_cn * min(lv["digital_silk_road_intensity"], 2.0) / 2.0
-        influence[:, regimes.TRUST] += w.kappa_jp_regime * lv["dfft_multilateral_push"]
-        oda_pull = np.zeros((len(DONORS), 4))
-        oda_pull[np.arange(len(DONORS)), c["donor_regime"]] = w.kappa_oda_regime
-        influence += st.strength @ oda_pull
-        util, _ = regimes.regime_utilities(
-            c["disposition"], partner_shares, compat, st.trade_eu, st.adequacy, st.capacity, c["capacity_need"], influence, st.regime, w,
-        )
-        revise = c["regime_deciders"] & revising(p_step, u[2]) & (st.regime_locked_until <= year)
-        st.regime = revise_choices(st.regime, revise, util, s.beta_regime, u[3])
-        grantable = regimes.adequacy_grantable(lv["cooperation"] >= 1.0 or lv["dfft_multilateral_push"] >= w.adequacy_dfft_push)
-        updated = regimes.update_adequacy(st.adequacy, st.regime, st.capacity, st.third, grantable, s.adequacy_openness, dt, u[4], w)
-        st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, updated)
-        st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)
+        u = self.rng.random((dynamics.N_UNIFORMS, self.state.n))
+        dynamics.step(self.state, self.levers[self.t], u, self.constants, self.spec)
         self.t += 1
-        self.year = c["_years"][self.t] if self.t < len(c["_years"]) else float(s.year_of(self.t))
-
-    def _procure(self, lv: dict, dt: float, finance: np.ndarray) -> None:
-        st, w, c = self.state, self.w, self.const
-        hr, price = c["high_risk"], c["price"]
-        allowed = np.take(self.allowed_by_policy, st.policy, axis=-1)  # (layer, vendor, state)
-        renewal, rip = c["renewal"] * dt, 1.0 - (1.0 - w.rip_rate) ** dt
-        constants = np.stack([c["vendor_constant"]["core"], c["vendor_constant"]["ran"]])
-        per_vendor = vendors.vendor_terms(price, st.quality, st.reach, w, constants)[:, 0, :, None]
-        fixed = per_vendor + (w.gamma_finance * finance - (w.gamma_risk * hr.astype(float))[:, None] * st.threat)
-        updated, new, unrestricted, room, ripped = vendors.procure(self.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
-        self.installed = updated
-        st.core, st.ran = updated[0].T, updated[1].T
-        restricted = np.array([st.policy >= 1, st.policy == 2])
-        if restricted.any():
-            half_value = 0.5 * w.lifecycle_years * c["_spend"]
-            premium = room * (price @ (new - unrestricted))
-            cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
-            st.premium_paid += cost[0] + cost[1]
-            st.rip_paid += half_value * (ripped[0] + ripped[1])
-        st.hr_core, st.hr_ran = hr.astype(float) @ updated
-        sold = new @ (room * c["_market"])[..., None]
-        revenue = w.omega_core * sold[0, :, 0] + sold[1, :, 0]
-        revenue_share = revenue / revenue.sum()
-        hard = max(0.0, lv["us_china_conflict"] - w.hard_conflict) / max(1e-9, 1.0 - w.hard_conflict)
-        push = np.where(c["japanese"], lv["japan_vendor_push"], 0.0)
-        st.quality = vendors.vendor_quality(
-            st.quality, c["quality_2019"], revenue_share, c["revenue_share_2019"], np.where(hr, hard, 0.0), push, dt, w
-        )
-        st.reach = np.clip(st.reach + dt * w.push_reach * push, 0.0, 1.0)
-
-    def _oda(self, lv: dict, u_infra: np.ndarray, u_other: np.ndarray) -> None:
-        st, w, s, c = self.state, self.w, self.spec, self.const
-        coordination = lv["eu_jp_oda_coordination"]
-        budget = c["donor_budget_2019"] * lv["oda_scale"]
-        budget[DONORS.index("CHN")] *= lv["digital_silk_road_intensity"]
-        eff_budget, staff = oda.effective_budgets(budget, c["donor_staffing"], coordination, c["_pair"], w)
-        priority = c["_priority_base"] * (1.0 + lv["open_connected_ring"] * np.outer(c["_ring_donor"], c["_ocre"]))
-        alignment = np.clip(0.5 + 0.5 * np.outer(c["donor_camp"], st.align_us - st.align_cn), 0.05, 1.0)
-        scores = oda.targeting_scores(priority, 1.0 - st.capacity, alignment, c["oda_eligible"])
-        scores = oda.remove_double_targeting(scores, c["_pair"], coordination)
-        amounts = oda.make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
-        bonus = np.zeros_like(amounts)
-        if s.india_trilateral:
-            bonus[list(c["_pair"])] += w.india_bonus * c["_india_linked"][None, :]
-        speed = c["donor_speed"] * np.minimum(1.0, staff / FULL_STAFFING)
-        util = oda.offer_utilities(amounts, st.gdp, speed, c["donor_conditions"], st.freedom, alignment, bonus, w)
-        offered = amounts.T > 0
-        infra_offered = offered & (c["donor_programs"][:, 2] > 0)[None, :]
-        infra_busy = (self.year - st.last_infra.max(axis=1)) < w.tied_finance_years
-        infra, other = oda.accept_offers(util, offered, infra_offered, infra_busy, s.beta_oda, u_infra, u_other, w)
-        accepted = infra | other
-        st.last_accept = np.where(accepted, self.year, st.last_accept)
-        st.last_infra = np.where(infra, self.year, st.last_infra)
-        money = amounts.T * c["donor_programs"][:, 0][None, :] * other
-        money = money + 0.5 * amounts.T * c["donor_programs"][:, 1][None, :] * other
-        st.capacity = np.minimum(1.0, st.capacity + oda.capacity_gain(money.sum(axis=1), st.gdp, w))
-        st.strength = oda.partnership_strength(st.strength, accepted, 1.0, w)

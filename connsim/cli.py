@@ -19,21 +19,19 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from connsim.scenario import Scenario, ScenarioError, list_scenarios, load_parent, load_scenario, parameter_table
-from connsim.seeds import SeedError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command imports the library only when a command runs: --help stays quick
+    from connsim.scenario import Scenario
 
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
-#: End-of-run outcomes shown by ``connsim compare`` (key, label), in this order.
+#: End-of-run outcomes plotted by ``connsim compare``, in this order (labels from the registry).
 COMPARE_PLOT = (
-    ("us_allies_restricting", "US allies restricting high-risk vendors"),
-    ("eu_restricting", "EU member states restricting"),
-    ("hr_core_share_third", "high-risk share, third-country core"),
-    ("convergence_index", "norm convergence index"),
-    ("free_flow_gdp_pair_share", "GDP pairs with free data flows"),
-    ("anchored_eu_jpn", "third countries anchored to EU/Japan ODA"),
+    "us_allies_restricting", "eu_restricting", "hr_core_share_third", "convergence_index", "free_flow_gdp_pair_share",
+    "anchored_eu_jpn",
 )
 
 
@@ -169,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     prog = f"connsim {args.command}"
+    from connsim.scenario import ScenarioError
+    from connsim.seeds import SeedError
+
     try:
         return args.func(args)
     except (UserError, ScenarioError, SeedError) as e:
@@ -192,7 +193,9 @@ def _err(text: str) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _load(ref: str) -> Scenario:
+def _load(ref: str) -> "Scenario":
+    from connsim.scenario import load_scenario
+
     return load_scenario(ref)
 
 
@@ -207,7 +210,7 @@ def _check_until(spec: Scenario, until: int | None) -> None:
 
 def _until(spec: Scenario, until: int | None) -> Scenario:
     """The scenario stopped at the start of ``until`` (events after it dropped), or as it is."""
-    from connsim.run import stop_at
+    from connsim.runner import stop_at
 
     return spec if until is None else stop_at(spec, until)
 
@@ -303,6 +306,8 @@ def _fmt_value(v) -> str:
 
 
 def cmd_list(args) -> int:
+    from connsim.scenario import list_scenarios
+
     library = list_scenarios()
     width = max(map(len, library), default=8) + 2
     print("Library scenarios (scenarios/*.toml); run one with 'connsim run NAME':")
@@ -319,6 +324,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from connsim.scenario import ScenarioError
+
     bad = 0
     for ref in args.files:
         try:
@@ -336,6 +343,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_show(args) -> int:
+    from connsim.scenario import load_parent, parameter_table
+
     spec = _load(args.scenario)
     if args.json:
         print(spec.model_dump_json(indent=2))
@@ -384,9 +393,12 @@ def cmd_run(args) -> int:
     out = args.out if args.out is not None else Path("out") / _safe_name(spec.name)
     _check_out(out, args.overwrite)
 
+    import matplotlib
+
+    matplotlib.use("Agg")  # files, no display: the command line's choice (the library leaves the backend alone)
     from connsim.plots import plot_trajectories
     from connsim.report import format_summary
-    from connsim.run import run
+    from connsim.runner import run
 
     result = run(_until(spec, args.until), seed=args.seed, progress=_want_progress(args.progress))
     mv, av = result.model_vars, result.agent_vars
@@ -458,7 +470,10 @@ def plot_comparison(mean, std, names, path, title=""):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharex=True)
-    for ax, (key, label) in zip(axes.flat, COMPARE_PLOT):
+    from connsim.outcomes import label as label_of
+
+    for ax, key in zip(axes.flat, COMPARE_PLOT):
+        label = label_of(key)
         for name in names:
             m, s = mean[mean["scenario"] == name], std[std["scenario"] == name]
             if key not in m:
@@ -478,6 +493,8 @@ def plot_comparison(mean, std, names, path, title=""):
 
 
 def cmd_compare(args) -> int:
+    from connsim.scenario import ScenarioError
+
     specs, problems = [], []
     for ref in args.scenarios:
         try:
@@ -499,8 +516,9 @@ def cmd_compare(args) -> int:
 
     import pandas as pd
 
-    from connsim.report import SUMMARY_ROWS
-    from connsim.run import run
+    from connsim.outcomes import label
+    from connsim.report import SUMMARY
+    from connsim.runner import run
 
     seeds = list(range(args.seeds))
     jobs = [(name, _until(spec, args.until), seed) for name, spec in zip(names, specs) for seed in seeds]
@@ -516,8 +534,8 @@ def cmd_compare(args) -> int:
     numeric = [c for c in runs.columns if c not in ("scenario", "seed", "step", "year")]
     last = runs.groupby(["scenario", "seed"])["step"].transform("max") == runs["step"]
     ends = runs[last].reset_index(drop=True)
-    labels = dict((k, v) for k, v in SUMMARY_ROWS)
-    keys = [k for k, _ in SUMMARY_ROWS if k in runs.columns]
+    keys = [k for k in SUMMARY if k in runs.columns]
+    labels = {k: label(k) for k in keys}
     table = compare_table(ends, names, keys)
     text = _format_compare(table, names, labels, args.seeds, args.until)
     print(text)

@@ -22,13 +22,12 @@ import mesa
 import numpy as np
 
 from connsim import dynamics, networks
-from connsim.decisions import oda
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor, union_view
 from connsim.names import DONORS, KINDS
 from connsim.recorder import Recorder, RecorderCollector
 from connsim.scenario import Scenario, ScenarioError, load_scenario, with_parameters
 from connsim.seeds import load_seeds
-from connsim.world import build_world, derive_constants
+from connsim.world import start_world
 
 __all__ = ["WorldModel"]
 
@@ -71,14 +70,9 @@ class WorldModel(mesa.Model):
         self.spec: Scenario = with_parameters(load_scenario(spec), parameters)
         self.rules = _checked_rules(rules)
         self.seeds = load_seeds()
-        self.state = build_world(self.seeds, self.spec, self.rng)
-        self.constants, installed = derive_constants(self.seeds, self.spec, self.state)
+        self.state, self.constants = start_world(self.seeds, self.spec, self.rng)
         st, c = self.state, self.constants
-        st.installed = installed
-        st.hr_core, st.hr_ran = c.sides[1] @ installed
         self.t, self.year = 0, float(self.spec.start_year)
-        st.partnership_active = (self.year - st.last_accept) < self.spec.weights.partnership_years
-        st.finance = oda.tied_finance(self.year, st.last_infra, c.donor_vendor_tie, self.spec.weights.tied_finance_years).T
         self.levers = dynamics.lever_table(self.spec)
         self.start_levers = dynamics.start_levers(self.spec)
         self.last_record: dynamics.StepRecord | None = None
@@ -92,6 +86,8 @@ class WorldModel(mesa.Model):
         self._vendor_agents = [Vendor(self, k, name) for k, name in enumerate(c.vendor_names)]
         for vendor in self._vendor_agents:
             self.deregister_agent(vendor)  # states only in model.agents: reporters never hit a firm
+        if not self.agents_by_type.get(Vendor, ()):
+            self._agents_by_type.pop(Vendor, None)  # nor an empty Vendor entry in agents_by_type
         self.vendors = mesa.agent.AgentSet(self._vendor_agents, random=self.random)
         self._by_iso3 = {a.iso3: a for a in self.agents}
         self.recorder = Recorder(self, record_agents=record_agents)

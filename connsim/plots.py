@@ -1,17 +1,17 @@
-"""Plots of a run's trajectories (matplotlib, no display needed)."""
+"""Plots of a run's trajectories (matplotlib). Frames in, figures out.
+
+The module leaves matplotlib's backend alone (a notebook keeps its inline plots); the command
+line chooses the non-interactive ``Agg`` backend itself.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from connsim.recorder import POWERS_SCORED  # noqa: E402
-from connsim.seeds import REGIMES  # noqa: E402
+from connsim.names import POWERS, REGIMES
 
 __all__ = ["plot_trajectories"]
 
@@ -36,8 +36,8 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
         ax[1, 0].plot(year, mv[key], label=label)
     ax[1, 0].set(title="High-risk vendors (Huawei, ZTE)", ylim=(0, 1), xlabel="year")
     ax[1, 0].legend(loc="best", fontsize=8)
-    for p in POWERS_SCORED:
-        ax[1, 1].plot(year, mv[f"{p}_norm_reach_gdp"], label=f"{p} norm reach (GDP)")
+    for p in POWERS:
+        ax[1, 1].plot(year, mv[f"scorecard_norm_reach_gdp_{p}"], label=f"{p} norm reach (GDP)")
     ax[1, 1].set(title="Norm reach of each power", ylim=(0, 1), xlabel="year")
     ax[1, 1].legend(loc="best", fontsize=8)
     for a in ax.flat:

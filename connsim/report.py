@@ -1,36 +1,30 @@
-"""Readable summaries of a run: the outcomes that answer the paper's questions, start vs end."""
+"""Readable summaries of a run: the outcomes that answer the paper's questions, start vs end.
+
+Labels and units come from the outcome registry (:mod:`connsim.outcomes`).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from connsim.recorder import POWERS_SCORED, SCORECARD
-from connsim.seeds import REGIMES
+from connsim.names import POWERS, REGIMES
+from connsim.outcomes import label
 
-__all__ = ["summary_table", "scorecard_table", "format_summary"]
+__all__ = ["SUMMARY", "SCORECARD", "summary_table", "scorecard_table", "format_summary"]
 
-SUMMARY_ROWS = (
-    [(f"regime_share_{r}", f"states in {r}") for r in REGIMES]
-    + [(f"regime_gdp_share_{r}", f"world GDP in {r}") for r in REGIMES]
+#: The outcomes a summary shows, in this order (their labels are the registry's).
+SUMMARY = (
+    [f"regime_share_{r}" for r in REGIMES]
+    + [f"regime_gdp_share_{r}" for r in REGIMES]
     + [
-        ("convergence_index", "convergence index (1 - entropy)"),
-        ("free_flow_gdp_pair_share", "GDP pairs with free data flows"),
-        ("largest_compatible_component", "largest free-flow group (share of states)"),
-        ("adequacy_decisions", "EU adequacy decisions"),
-        ("hr_core_share_world", "high-risk share, world core"),
-        ("hr_ran_share_world", "high-risk share, world radio"),
-        ("hr_core_share_eu", "high-risk share, EU core"),
-        ("hr_ran_share_eu", "high-risk share, EU radio"),
-        ("hr_core_share_third", "high-risk share, third-country core"),
-        ("us_allies_restricting", "US allies restricting high-risk vendors"),
-        ("eu_restricting", "EU member states restricting"),
-        ("viable_trusted_vendors_mean", "viable trusted vendors per state"),
-        ("vendor_quality_huawei", "Huawei quality"),
-        ("anchored_eu_jpn", "third countries anchored to EU/Japan ODA"),
-        ("anchored_china", "third countries anchored to Chinese ODA"),
-        ("anchored_eu_jpn_ring", "ring-around-Europe states anchored to EU/Japan"),
+        "convergence_index", "free_flow_gdp_pair_share", "largest_compatible_component", "adequacy_decisions",
+        "hr_core_share_world", "hr_ran_share_world", "hr_core_share_eu", "hr_ran_share_eu", "hr_core_share_third",
+        "us_allies_restricting", "eu_restricting", "viable_trusted_vendors_mean", "vendor_quality_huawei",
+        "anchored_eu_jpn", "anchored_china", "anchored_eu_jpn_ring",
     ]
 )
+#: The measures of a power's strategic-autonomy scorecard (columns ``scorecard_<measure>_<power>``).
+SCORECARD = ("security", "cost_usd_bn", "data_access", "norm_reach", "norm_reach_gdp", "oda_partners")
 
 
 def _when(year: float, start: bool) -> str:
@@ -41,10 +35,10 @@ def _when(year: float, start: bool) -> str:
     return f"{year:.2f}"
 
 
-def summary_table(model_vars: pd.DataFrame) -> pd.DataFrame:
-    """Key outcomes at the first and last recorded step, with the change."""
+def summary_table(model_vars: pd.DataFrame, keys=SUMMARY) -> pd.DataFrame:
+    """Key outcomes at the first and last recorded step, with the change (one row per outcome, by label)."""
     first, last = model_vars.iloc[0], model_vars.iloc[-1]
-    rows = [(label, first[key], last[key]) for key, label in SUMMARY_ROWS if key in model_vars]
+    rows = [(label(key), first[key], last[key]) for key in keys if key in model_vars]
     columns = ["outcome", _when(first["year"], True), _when(last["year"], False)]
     df = pd.DataFrame(rows, columns=columns).set_index("outcome")
     df["change"] = df.iloc[:, 1] - df.iloc[:, 0]
@@ -52,9 +46,9 @@ def summary_table(model_vars: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorecard_table(model_vars: pd.DataFrame, row: int = -1) -> pd.DataFrame:
-    """Each power's strategic-autonomy scorecard at one step (default: the last)."""
+    """Each power's strategic-autonomy scorecard at one step (default: the last): measures x powers."""
     r = model_vars.iloc[row]
-    return pd.DataFrame({p: {k: r[f"{p}_{k}"] for k in SCORECARD} for p in POWERS_SCORED})
+    return pd.DataFrame({p: {k: r[f"scorecard_{k}_{p}"] for k in SCORECARD} for p in POWERS})
 
 
 def format_summary(model_vars: pd.DataFrame, title: str = "") -> str:

@@ -21,7 +21,7 @@ from connsim.names import DONOR_CAMP, DONOR_REGIME, DONORS, KINDS, POLICIES, PRO
 from connsim.scenario import Scenario
 from connsim.seeds import Seeds, load_seeds
 
-__all__ = ["WorldState", "Constants", "build_world", "derive_constants", "DONOR_PRIORITY", "OCRE_REGIONS", "INDIA_LINKED_REGIONS"]
+__all__ = ["WorldState", "Constants", "build_world", "derive_constants", "start_world", "DONOR_PRIORITY", "OCRE_REGIONS", "INDIA_LINKED_REGIONS"]
 
 _CP = {"Western Balkans": 1.0, "Eastern Europe": 1.0, "Central Asia": 1.0, "Indo-Pacific": 1.0, "Africa": 1.0,
        "South Asia": 0.7, "Middle East": 0.6, "Latin America": 0.5}
@@ -502,3 +502,17 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         japan=index_of["JPN"],
     )
     return constants, installed
+
+
+def start_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> tuple[WorldState, Constants]:
+    """The world at the start of a run and its constants: :func:`build_world`, then
+    :func:`derive_constants`, the installed networks after the start's procurement, and the
+    partnerships and tied finance in force at the start year."""
+    st = build_world(seeds, scenario, rng)
+    c, installed = derive_constants(seeds, scenario, st)
+    w, year = scenario.weights, float(scenario.start_year)
+    st.installed = installed
+    st.hr_core, st.hr_ran = c.sides[1] @ installed
+    st.partnership_active = (year - st.last_accept) < w.partnership_years
+    st.finance = oda.tied_finance(year, st.last_infra, c.donor_vendor_tie, w.tied_finance_years).T
+    return st, c

@@ -66,15 +66,24 @@ def test_idiomatic_mesa_model_reaches_connsims_outcomes_on_average(bench):
     assert (gap[:, 3] < 3.0).all(), gap
 
 
-def test_kernel_runs_two_steps_with_valid_choices_and_connsims_numbers(bench):
-    k = bench.Kernel("baseline", seed=4).run(5)
+WITH_EVENTS = {
+    "extends": "baseline", "name": "events",
+    "events": [{"year": 2019.25, "kind": "vendor_policy", "iso3": "KEN", "value": "banned"},
+               {"year": 2019.5, "kind": "conflict_shock", "value": 0.3},
+               {"year": 2019.5, "kind": "regime", "iso3": "BRA", "value": "protect", "hold_years": 0.5}],
+}
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "member_state_fragmentation", WITH_EVENTS], ids=["baseline", "fragmentation", "events"])
+def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
+    k = bench.Kernel(scenario, seed=4).run(5)
     st = k.state
     assert st.n == 193 and k.t == 5
     assert set(np.unique(st.policy)) <= set(range(len(POLICIES)))
     assert set(np.unique(st.regime)) <= set(range(len(REGIMES)))
     assert np.allclose(st.core.sum(axis=1), 1.0) and np.allclose(st.ran.sum(axis=1), 1.0)
     # the kernel computes the same rules as connsim: the same states after the same steps
-    model = connsim.WorldModel("baseline", rng=4, record_agents=False)
+    model = connsim.WorldModel(scenario, rng=4, record_agents=False)
     for _ in range(5):  # two yearly ODA rounds (steps 0 and 4)
         model.step()
     ref = model.state

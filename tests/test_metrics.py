@@ -23,7 +23,6 @@ from connsim.metrics import (
     hhi,
     largest_compatible_component,
     largest_compatible_component_graph,
-    largest_compatible_components,
     regime_shares,
     weighted_share,
 )
@@ -155,7 +154,7 @@ def test_largest_compatible_component_equals_pair_graph_components_on_hub_safe_w
 
 @FAST
 @given(small_worlds(min_n=1, max_n=12))
-def test_largest_compatible_component_fast_union_find_equals_its_graph_reference(world):
+def test_largest_compatible_component_equals_its_graph_reference(world):
     regime, gdp, free, adequacy, eu_member = world
     assert largest_compatible_component(regime, free, adequacy, eu_member) == largest_compatible_component_graph(
         regime, free, adequacy, eu_member
@@ -164,16 +163,24 @@ def test_largest_compatible_component_fast_union_find_equals_its_graph_reference
 
 @FAST
 @given(st.lists(small_worlds(min_n=1, max_n=12), min_size=1, max_size=4), st.integers(1, 12))
-def test_largest_compatible_components_of_many_steps_equal_the_one_step_function(worlds, n):
-    # one world size and one EU membership for all the steps, as in a run
+def test_metrics_of_many_steps_at_once_equal_them_step_by_step(worlds, n):
+    # one world size, one GDP and one EU membership for all the steps, as in a run
     worlds = [w for w in worlds if w[0].shape[0] >= n] or [worlds[0]]
     n = min(n, worlds[0][0].shape[0])
-    eu_member = worlds[0][4][:n]
+    gdp, eu_member = worlds[0][1][:n], worlds[0][4][:n]
     regime = np.stack([w[0][:n] for w in worlds])
     free = np.stack([w[2] for w in worlds])
     adequacy = np.stack([w[3][:n] & ~eu_member for w in worlds])
-    expected = [largest_compatible_component(regime[t], free[t], adequacy[t], eu_member) for t in range(len(worlds))]
-    assert largest_compatible_components(regime, free, adequacy, eu_member).tolist() == expected
+    steps = range(len(worlds))
+    lcc = largest_compatible_component(regime, free, adequacy, eu_member)
+    assert lcc.tolist() == [largest_compatible_component(regime[t], free[t], adequacy[t], eu_member) for t in steps]
+    ff = free_flow_gdp_pair_share(regime, gdp, free, adequacy, eu_member)
+    assert ff == pytest.approx([free_flow_gdp_pair_share(regime[t], gdp, free[t], adequacy[t], eu_member) for t in steps], rel=1e-12, nan_ok=True)
+    k = free.shape[-1]
+    assert regime_shares(regime, gdp, k) == pytest.approx(np.stack([regime_shares(regime[t], gdp, k) for t in steps]), rel=1e-12)
+    assert access_share(0, regime, gdp, free) == pytest.approx([access_share(0, regime[t], gdp, free[t]) for t in steps], rel=1e-12, nan_ok=True)
+    values = regime / 3.0
+    assert np.allclose(weighted_share(values, gdp, adequacy), [weighted_share(values[t], gdp, adequacy[t]) for t in steps], equal_nan=True)
 
 
 @settings(max_examples=50, deadline=None, derandomize=True, database=None)

@@ -229,8 +229,8 @@ CASES = [
 
 def _adequacy(cases, grantable, openness=0.5, dt=0.25):
     held, regime, cap, elig, u = (np.array(c) for c in zip(*cases))
-    return update_adequacy(held.astype(bool), regime.astype(int), cap.astype(float), elig.astype(bool),
-                           grantable, openness, dt, u.astype(float), ADQ_W)
+    return update_adequacy(held.astype(bool), regime.astype(int), capacity=cap.astype(float), eligible=elig.astype(bool),
+                           grantable=grantable, openness=openness, dt=dt, uniforms=u.astype(float), w=ADQ_W)
 
 
 def test_update_adequacy_case_table():

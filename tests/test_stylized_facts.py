@@ -42,9 +42,9 @@ def excluded_state_share(changes: dict, seeds, until: int) -> np.ndarray:
     scenario = BASE.replace(**changes)
     out = []
     for s in seeds:
-        m = connsim.run(scenario, seed=s, until=until, record_agents=False).model
+        m = connsim.run(scenario, seed=s, until=until, record_agents=False, keep_model=True).model
         rows = np.isin(m.state.iso3, WESTERN_EUROPE)
-        huawei = m.vendor_names.index("Huawei")
+        huawei = m.constants.vendor_names.index("Huawei")
         out.append((m.state.core[rows, huawei] * m.state.gdp[rows]).sum() / m.state.gdp[rows].sum())
     return np.array(out)
 
