@@ -126,7 +126,8 @@ def free_flow_gdp_pair_share(
     sq = per_option(reg, k, gdp**2)
     free_mass = np.einsum("tr,trs,ts->t", g, free.astype(float), g) - (sq * np.diagonal(free, axis1=1, axis2=2)).sum(axis=1)
     extra = _adequacy_links(reg, free, adequacy, eu_member, gdp)
-    out = (free_mass + 2.0 * extra) / (gdp.sum() ** 2 - (gdp**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):  # one state: no pairs, nan
+        out = (free_mass + 2.0 * extra) / (gdp.sum() ** 2 - (gdp**2).sum())
     return float(out[0]) if single else out
 
 

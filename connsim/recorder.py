@@ -207,6 +207,15 @@ class RecorderCollector(mesa.DataCollector):
     def model_vars(self, value) -> None:  # Mesa's __init__ sets it; connsim's come from the recorder
         pass
 
+    @property
+    def _collection_steps(self) -> list[int]:
+        """The steps recorded so far (Mesa 3.5's ``batch_run`` reads them)."""
+        return list(range(self._recorder.count))
+
+    @_collection_steps.setter
+    def _collection_steps(self, value) -> None:
+        pass
+
     def collect(self, model) -> None:
         """Nothing to do: :class:`~connsim.model.WorldModel` records every step itself."""
 
