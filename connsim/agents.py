@@ -176,7 +176,7 @@ class Vendor(mesa.Agent):
         c = model.constants
         self.index = index
         self.name = name
-        self.origin = str(model.seeds.vendors["origin_iso3"].iloc[index])
+        self.origin = c.vendor_origin[index]
         self.high_risk = bool(c.high_risk[index])
         self.trusted_vendor = not self.high_risk
 

@@ -12,6 +12,7 @@ every outcome at once, with the functions of :mod:`connsim.metrics`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,7 +112,12 @@ def _expand(o: Outcome, vendor_names: tuple[str, ...]) -> list[tuple[str, Outcom
 
 def columns(vendor_names: tuple[str, ...]) -> list[str]:
     """Every column of ``model_vars``, in order, for a world with these vendors."""
-    return [name for o in OUTCOMES for name, _ in _expand(o, vendor_names)]
+    return list(_columns(tuple(vendor_names)))
+
+
+@functools.lru_cache(maxsize=8)
+def _columns(vendor_names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for o in OUTCOMES for name, _ in _expand(o, vendor_names))
 
 
 def outcome(name: str, vendor_names: tuple[str, ...] = ()) -> Outcome:

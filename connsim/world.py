@@ -52,11 +52,11 @@ equipment in 2019 (Dell'Oro) against about US$87tn of world GDP)."""
 #: constants from them once (market shares, dispositions, ODA eligibility, utility terms), so
 #: after :func:`build_world` their arrays are read-only and cannot be replaced: a change would
 #: silently not reach those constants. To change them, change the seeds or the scenario.
-FIXED = (
+FIXED = frozenset((
     "iso3", "name", "region", "paper_region", "kind", "member", "power", "third", "synthetic",
     "gdp", "population", "income", "gdp_per_capita", "freedom", "rule_of_law01", "align_us", "align_cn",
     "trade_eu", "trade_cn", "security_culture",
-)
+))
 
 
 @dataclass
@@ -337,6 +337,7 @@ class Constants:
 
     # vendors (axis: the seed table's vendors)
     vendor_names: tuple[str, ...]
+    vendor_origin: tuple[str, ...]  # ISO3 of each vendor's home
     high_risk: np.ndarray  # (v,) booleans
     price: np.ndarray  # (v,)
     origin_index: np.ndarray  # (v,) the state row of each vendor's home, -1 if none
@@ -478,6 +479,7 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         vendor_constant, installed, revenue_2019 = (a.copy() for a in _shared_start(_Key((str(seeds.directory), scenario.start_year, w), start)))
     constants = Constants(
         vendor_names=tuple(v["vendor"]),
+        vendor_origin=origin,
         high_risk=high_risk,
         price=price,
         origin_index=np.array([index_of.get(o, -1) for o in origin]),

@@ -16,11 +16,6 @@ from connsim.seeds import POLICIES, REGIMES, load_seeds
 SHORT = dict(until=2021)
 
 
-@pytest.fixture(scope="module")
-def baseline():
-    return connsim.run("baseline", seed=0, keep_model=True)
-
-
 # --- the actors -------------------------------------------------------------------------------
 
 

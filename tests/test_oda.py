@@ -28,7 +28,6 @@ from connsim.decisions.oda import (
 from connsim.weights import Weights
 
 FAST = settings(max_examples=50, deadline=None)
-W = Weights()
 EU, JP, CN = 0, 1, 2
 PAIR = (EU, JP)
 
@@ -38,9 +37,9 @@ BUDGET = np.array([100.0, 50.0, 200.0])
 STAFF = np.array([0.4, 0.8, 0.9])
 
 
-def test_effective_budget_without_coordination_is_budget_times_staffing():
+def test_effective_budget_without_coordination_is_budget_times_staffing(weights):
     for pair, c in ((PAIR, 0.0), (None, 0.0), (None, 1.0)):
-        budget, staff = effective_budgets(BUDGET, STAFF, c, pair, W)
+        budget, staff = effective_budgets(BUDGET, STAFF, c, pair, weights)
         assert budget == pytest.approx(BUDGET * STAFF)
         assert staff == pytest.approx(STAFF)
 
@@ -54,24 +53,24 @@ def test_coordination_hand_case_eu_staffing_rises_toward_japans_and_both_budgets
     assert budget == pytest.approx([100 * 0.5 * 1.125, 50 * 0.8 * 1.125, 200 * 0.9])
 
 
-def test_coordination_lends_staff_whichever_partner_is_better_staffed():
-    _, staff = effective_budgets(BUDGET, np.array([0.9, 0.3, 0.5]), 1.0, PAIR, W)
+def test_coordination_lends_staff_whichever_partner_is_better_staffed(weights):
+    _, staff = effective_budgets(BUDGET, np.array([0.9, 0.3, 0.5]), 1.0, PAIR, weights)
     assert staff == pytest.approx([0.9, 0.6, 0.5])
 
 
-def test_effective_budgets_do_not_modify_their_inputs():
+def test_effective_budgets_do_not_modify_their_inputs(weights):
     s = STAFF.copy()
-    effective_budgets(BUDGET, s, 1.0, PAIR, W)
+    effective_budgets(BUDGET, s, 1.0, PAIR, weights)
     assert (s == STAFF).all()
 
 
 @FAST
 @given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.floats(0, 1))
-def test_coordination_never_lowers_a_budget_and_never_lifts_staffing_past_the_partners(sa, sb, c1, c2):
+def test_coordination_never_lowers_a_budget_and_never_lifts_staffing_past_the_partners(weights, sa, sb, c1, c2):
     lo, hi = sorted((c1, c2))
     staff0 = np.array([sa, sb, 0.5])
-    b_lo, s_lo = effective_budgets(BUDGET, staff0, lo, PAIR, W)
-    b_hi, s_hi = effective_budgets(BUDGET, staff0, hi, PAIR, W)
+    b_lo, s_lo = effective_budgets(BUDGET, staff0, lo, PAIR, weights)
+    b_hi, s_hi = effective_budgets(BUDGET, staff0, hi, PAIR, weights)
     assert (b_hi >= b_lo - 1e-12).all() and (b_lo >= 0).all()
     assert s_hi[EU] <= max(sa, sb) + 1e-12 and s_hi[JP] <= max(sa, sb) + 1e-12
     assert (s_hi >= staff0).all()
@@ -226,10 +225,10 @@ def test_infrastructure_choice_is_logit_against_the_outside_option_hand_case():
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-def test_with_beta_zero_infrastructure_is_still_taken_only_where_offered_and_not_busy():
+def test_with_beta_zero_infrastructure_is_still_taken_only_where_offered_and_not_busy(weights):
     utilities = np.array([[5.0, 1.0], [5.0, 1.0]])
     infra, _ = accept_offers(utilities, np.ones((2, 2), bool), np.array([[False, False], [True, True]]),
-                             np.array([False, True]), 0.0, np.array([0.1, 0.1]), np.full((2, 2), 0.9), W)
+                             np.array([False, True]), 0.0, np.array([0.1, 0.1]), np.full((2, 2), 0.9), weights)
     assert not infra.any()
 
 
@@ -250,8 +249,8 @@ def acceptance_worlds(draw):
 
 @FAST
 @given(acceptance_worlds())
-def test_at_most_one_infrastructure_partner_only_where_offered_and_not_busy(x):
-    infra, other = accept_offers(**x, w=W)
+def test_at_most_one_infrastructure_partner_only_where_offered_and_not_busy(weights, x):
+    infra, other = accept_offers(**x, w=weights)
     assert (infra.sum(axis=1) <= 1).all()
     assert not (infra & ~x["infra_offered"]).any()
     assert not infra[x["infra_busy"]].any()
@@ -281,11 +280,11 @@ def test_capacity_gain_hand_case_alpha_times_amount_per_thousand_of_gdp():
 @FAST
 @given(hnp.arrays(np.float64, 4, elements=st.floats(0, 1e6)), hnp.arrays(np.float64, 4, elements=st.floats(0, 1e6)),
        hnp.arrays(np.float64, 4, elements=st.floats(1.0, 1e7)), st.floats(0, 10))
-def test_capacity_gain_is_non_negative_and_linear_in_money(a, b, gdp, k):
-    ga, gb, gab = capacity_gain(a, gdp, W), capacity_gain(b, gdp, W), capacity_gain(a + b, gdp, W)
+def test_capacity_gain_is_non_negative_and_linear_in_money(weights, a, b, gdp, k):
+    ga, gb, gab = capacity_gain(a, gdp, weights), capacity_gain(b, gdp, weights), capacity_gain(a + b, gdp, weights)
     assert (ga >= 0).all()
     assert gab == pytest.approx(ga + gb, rel=1e-12, abs=1e-300)
-    assert capacity_gain(k * a, gdp, W) == pytest.approx(k * ga, rel=1e-12, abs=1e-300)
+    assert capacity_gain(k * a, gdp, weights) == pytest.approx(k * ga, rel=1e-12, abs=1e-300)
 
 
 def test_partnership_halves_over_one_half_life_without_acceptance():

@@ -32,7 +32,6 @@ from connsim.decisions.regimes import (
 from connsim.weights import Weights
 
 FAST = settings(max_examples=50, deadline=None)
-W = Weights()
 
 # the seeded base compatibility (seeds/regime_compatibility.csv), fixed here as a test input
 BASE = np.array(
@@ -78,14 +77,14 @@ def test_more_freedom_raises_protect_and_lowers_sovereign(f, r, df):
 # --- effective compatibility -------------------------------------------------------------------
 
 
-def test_compatibility_without_push_or_cooperation_is_the_base():
-    c = effective_compatibility(BASE, 0.0, 0.0, W)
+def test_compatibility_without_push_or_cooperation_is_the_base(weights):
+    c = effective_compatibility(BASE, 0.0, 0.0, weights)
     assert c == pytest.approx(BASE, abs=0)
 
 
-def test_compatibility_does_not_modify_its_input():
+def test_compatibility_does_not_modify_its_input(weights):
     base = BASE.copy()
-    effective_compatibility(base, 1.0, 1.0, W)
+    effective_compatibility(base, 1.0, 1.0, weights)
     assert (base == BASE).all()
 
 
@@ -259,17 +258,17 @@ def adequacy_worlds(draw):
 
 @FAST
 @given(adequacy_worlds())
-def test_update_adequacy_never_grants_when_openness_is_zero(x):
-    after = update_adequacy(**x, openness=0.0, w=W)
+def test_update_adequacy_never_grants_when_openness_is_zero(weights, x):
+    after = update_adequacy(**x, openness=0.0, w=weights)
     assert not (after & ~x["adequacy"]).any()
 
 
 @FAST
 @given(adequacy_worlds(), st.floats(0, 4))
-def test_update_adequacy_grants_only_to_qualifying_states_and_keeps_only_under_protect_or_trust(x, openness):
-    after = update_adequacy(**x, openness=openness, w=W)
+def test_update_adequacy_grants_only_to_qualifying_states_and_keeps_only_under_protect_or_trust(weights, x, openness):
+    after = update_adequacy(**x, openness=openness, w=weights)
     new = after & ~x["adequacy"]
-    qualifies = x["eligible"] & x["grantable"][x["regime"]] & (x["capacity"] >= W.adequacy_capacity)
+    qualifies = x["eligible"] & x["grantable"][x["regime"]] & (x["capacity"] >= weights.adequacy_capacity)
     assert (new == (qualifies & (x["uniforms"] < openness * x["dt"]) & ~x["adequacy"])).all()
     assert np.isin(x["regime"][after], [PROTECT, TRUST]).all()
     kept = x["adequacy"] & np.isin(x["regime"], [PROTECT, TRUST])

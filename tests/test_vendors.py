@@ -30,7 +30,6 @@ from connsim.decisions.vendors import (
 from connsim.weights import Weights
 
 FAST = settings(max_examples=50, deadline=None)
-W = Weights()
 # explicit, non-zero coefficients where a rule's direction is pinned, so parameter tuning of the
 # defaults cannot silently flatten a test
 MONO_W = Weights(kappa_swap=1.2, kappa_ret=2.0)
@@ -313,8 +312,8 @@ SH19 = np.array([0.5, 0.5])
 NONE = np.zeros(2)
 
 
-def test_quality_unchanged_at_2019_revenue_share_without_push_or_controls():
-    q = vendor_quality(Q19.copy(), Q19, SH19, SH19, NONE, NONE, 1.0, W)
+def test_quality_unchanged_at_2019_revenue_share_without_push_or_controls(weights):
+    q = vendor_quality(Q19.copy(), Q19, SH19, SH19, NONE, NONE, 1.0, weights)
     assert q == pytest.approx(Q19, abs=1e-15)
 
 
