@@ -23,7 +23,8 @@ logit over the rule's utilities, and ``explain`` shows the rule's terms.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -77,9 +78,25 @@ class Levers:
 
 
 def _schedules(s: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+    """Every scheduled lever at each of ``years``: name -> (years,), and ``oda_scale`` (years, donors)."""
     columns = {name: schedule_at(getattr(s, name), years) for name in SCHEDULED}
-    columns["oda_scale"] = np.array([schedule_at(s.oda_budget_scale.get(d, 1.0), years) for d in DONORS]).T
+    scale: dict[str, Any] = {str(k): v for k, v in s.oda_budget_scale.items()}
+    columns["oda_scale"] = np.array([schedule_at(scale.get(d, 1.0), years) for d in DONORS]).T
     return columns
+
+
+def _levers(s: Scenario, columns: dict[str, np.ndarray], t: int, conflict: float, oda_round: bool = False,
+            events: tuple[Event, ...] = ()) -> Levers:
+    """The levers of row ``t`` of :func:`_schedules`."""
+    return Levers(
+        year=float(columns["year"][t]), us_china_conflict=conflict, us_pressure=float(columns["us_pressure"][t]),
+        eu_toolbox_strength=float(columns["eu_toolbox_strength"][t]), japan_vendor_push=float(columns["japan_vendor_push"][t]),
+        digital_silk_road_intensity=float(columns["digital_silk_road_intensity"][t]),
+        dfft_multilateral_push=float(columns["dfft_multilateral_push"][t]),
+        eu_jp_oda_coordination=float(columns["eu_jp_oda_coordination"][t]),
+        open_connected_ring=float(columns["open_connected_ring"][t]), cooperation=s.cooperation_level,
+        oda_scale=columns["oda_scale"][t], oda_round=oda_round, events=events,
+    )
 
 
 def lever_table(s: Scenario) -> list[Levers]:
@@ -89,8 +106,8 @@ def lever_table(s: Scenario) -> list[Levers]:
     to the conflict from that step on.
     """
     years = np.asarray(s.year_of(np.arange(s.n_steps)), dtype=float)
-    columns = _schedules(s, years)
-    due = [[] for _ in years]
+    columns = {**_schedules(s, years), "year": years}
+    due: list[list[Event]] = [[] for _ in years]
     shock = np.zeros(len(years))
     for ev in sorted(s.events, key=lambda e: e.year):
         at = int(np.searchsorted(years + 1e-9, ev.year))  # first step with year + 1e-9 >= ev.year
@@ -101,27 +118,14 @@ def lever_table(s: Scenario) -> list[Levers]:
         else:
             due[at].append(ev)
     conflict = np.clip(columns["us_china_conflict"] + shock, 0.0, 1.0)
-    return [
-        Levers(
-            year=float(years[t]),
-            **{name: float(columns[name][t]) for name in SCHEDULED if name != "us_china_conflict"},
-            us_china_conflict=float(conflict[t]),
-            cooperation=s.cooperation_level,
-            oda_scale=columns["oda_scale"][t],
-            oda_round=t % s.steps_per_year == 0,
-            events=tuple(due[t]),
-        )
-        for t in range(len(years))
-    ]
+    return [_levers(s, columns, t, float(conflict[t]), t % s.steps_per_year == 0, tuple(due[t])) for t in range(len(years))]
 
 
 def start_levers(s: Scenario) -> Levers:
     """The levers at the start (before any step and any event), as the first record shows them."""
-    columns = _schedules(s, np.array([float(s.start_year)]))
-    return Levers(
-        year=float(s.start_year), **{name: float(columns[name][0]) for name in SCHEDULED},
-        cooperation=s.cooperation_level, oda_scale=columns["oda_scale"][0],
-    )
+    years = np.array([float(s.start_year)])
+    columns = {**_schedules(s, years), "year": years}
+    return _levers(s, columns, 0, float(columns["us_china_conflict"][0]))
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ class Situation:
     levers: Levers
     constants: Constants
     weights: object
-    inputs: Mapping[str, object] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
 Rule = Callable[[Situation], "tuple[np.ndarray, dict[str, np.ndarray]]"]

@@ -10,6 +10,8 @@ comes from GDP sums per regime plus the adequacy holders, not from pairs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -252,7 +254,7 @@ def access_share(regime_of: int, regime: np.ndarray, gdp: np.ndarray, free: np.n
 
 def viable_trusted_vendors(
     high_risk: np.ndarray, quality: np.ndarray, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[Any, Any]:
     """How many trusted vendors are a real option for a state (the rule of
     :func:`connsim.decisions.vendors.viable_trusted_vendors`): the mean over states and the fewest.
     ``quality`` and ``reach`` (v,) or (steps, v); returns two (steps,) arrays (or two floats)."""
