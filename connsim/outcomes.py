@@ -20,7 +20,7 @@ import numpy as np
 from connsim import metrics
 from connsim.names import DONORS, POLICIES, POWER_REGIME, POWERS, REGIMES
 
-__all__ = ["Outcome", "OUTCOMES", "Recorded", "columns", "outcome", "label", "compute", "KINDS"]
+__all__ = ["Outcome", "OUTCOMES", "Recorded", "columns", "outcome", "label", "compute", "markdown", "KINDS"]
 
 #: What an outcome is: a share (0..1), a count, US$ (bn), an index (0..1), a level, or the clock.
 KINDS = ("share", "count", "usd", "index", "level", "time")
@@ -143,6 +143,25 @@ def label(name: str) -> str:
         return outcome(name).label
     except KeyError:
         return name
+
+
+def markdown() -> str:
+    """The registry as a Markdown page (``docs/outcomes.md`` is this, written by ``python -m connsim.outcomes``)."""
+    lines = [
+        "# What a run reports: the columns of `model_vars`",
+        "",
+        "Written from the outcome registry (`connsim/outcomes.py`) by `python -m connsim.outcomes`; a test checks that",
+        "it is current. One row per step (step 0 is the start). A name with a placeholder stands for one column per",
+        f"value: `{{regime}}` one of {', '.join(REGIMES)}; `{{policy}}` one of {', '.join(POLICIES)};",
+        f"`{{donor}}` one of {', '.join(DONORS)}; `{{power}}` one of {', '.join(POWERS)}; `{{layer}}` core or ran (radio);",
+        "`{where}` world, eu, jpn or third; `{vendor}` each vendor of `seeds/vendors.csv`, lower case.",
+        "",
+        "| column | label | unit | kind | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for o in OUTCOMES:
+        lines.append(f"| `{o.name}` | {o.label} | {o.unit} | {o.kind} | {o.description} |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -277,3 +296,11 @@ def _scorecards(r: Recorded, per_donor: np.ndarray, count_sh: np.ndarray) -> dic
         out[f"scorecard_norm_reach_gdp_{p}"] = ((r.regime == reg) * gdp).sum(axis=1) / world_gdp
         out[f"scorecard_oda_partners_{p}"] = oda
     return out
+
+
+if __name__ == "__main__":  # python -m connsim.outcomes: write docs/outcomes.md
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parents[1] / "docs" / "outcomes.md"
+    target.write_text(markdown())
+    print(f"wrote {target}")

@@ -183,3 +183,10 @@ def test_state_set_through_agents_is_checked_against_its_domain(attribute, value
         np.testing.assert_array_equal(a, b)
     kenya.threat, kenya.capacity, kenya.adequacy = 1.5, np.float64(0.25), np.True_  # in the domain: written through
     assert (kenya.threat, kenya.capacity, kenya.adequacy) == (1.5, 0.25, True)
+
+
+def test_the_outcomes_page_of_the_docs_is_the_registry():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "outcomes.md"
+    assert page.read_text() == outcomes.markdown(), "docs/outcomes.md is stale: run python -m connsim.outcomes"
