@@ -17,16 +17,29 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SEEDS_DIR", "SeedError", "Seeds", "load_seeds", "REGIMES", "POLICIES", "PROGRAMS", "POWERS", "KINDS",
-           "SCHEMAS", "FILES"]
+from connsim._data import as_path, package_folder
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+__all__ = ["SEEDS_DIR", "SeedError", "Seeds", "load_seeds", "REGIMES", "POLICIES", "PROGRAMS", "POWERS", "KINDS",
+           "SCHEMAS", "FILES", "seeds_dir"]
+
+
+def seeds_dir() -> Traversable:
+    """The folder of the seed tables: the package data ``connsim._seeds`` (the repository's ``seeds/``).
+
+    A :class:`pathlib.Path` in a wheel, an editable install and a source checkout (see ``connsim/_data.py``).
+    """
+    return package_folder("connsim._seeds", "seeds")
+
+
+#: The seed tables' folder as a path, found once at import (kept for code that joins or globs it).
+SEEDS_DIR = as_path(seeds_dir())
 
 REGIMES = ("protect", "trust", "open", "sovereign")
 POLICIES = ("open", "core_excluded", "banned")
@@ -368,6 +381,7 @@ def _load_cached(resolved: str) -> Seeds:
 
 
 def load_seeds(directory: str | Path | None = None) -> Seeds:
-    """Load and validate the seed tables (default: the repository's ``seeds/``). Cached per resolved directory."""
-    path = SEEDS_DIR if directory is None else Path(directory)
+    """Load and validate the seed tables (default: :func:`seeds_dir`, the shipped ``seeds/``). Cached per resolved
+    directory."""
+    path = as_path(seeds_dir()) if directory is None else Path(directory)
     return _load_cached(str(path.resolve()))

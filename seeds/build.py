@@ -1,16 +1,19 @@
-"""Build the connsim seed tables from the shared reference data.
+"""Build the connsim seed tables from the reference data in ``seeds/reference/``.
 
 Usage::
 
-    python seeds/build.py [--shared PATH] [--out DIR]
+    python seeds/build.py [--reference PATH] [--out DIR]
 
-``--shared`` defaults to ``<repo>/../shared/data`` (``Path(__file__).resolve().parents[2] / "shared" / "data"``);
-``--out`` defaults to this ``seeds/`` folder. The script is deterministic: the same inputs give byte-identical CSVs.
+``--reference`` (alias ``--shared``) defaults to ``seeds/reference/`` beside this file: the project's copy of the
+sourced reference data (from ``../shared/data/``, copied unchanged with its README and SOURCES files), so the seed
+tables rebuild from the repository alone. ``--out`` defaults to this ``seeds/`` folder. The script is
+deterministic: the same inputs give byte-identical CSVs (``python seeds/build.py && git diff --exit-code seeds/``).
+Installed, it runs as ``python -m connsim._seeds.build --out DIR`` (the wheel ships ``reference/`` too).
 
 This file is also the documentation of the method: every sourced figure is given here with its source and every
 estimated figure with its formula. ``seeds/SOURCES.md`` describes the same in prose, and ``seeds/columns.csv``
 (written from ``COLUMNS`` below) holds the provenance of every column. The model loads only the committed CSVs
-(``connsim/seeds.py``); it never reads the shared folder.
+(``connsim/seeds.py``); it never reads ``reference/``.
 
 Imports: numpy, pandas and the standard library only.
 """
@@ -25,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_REFERENCE = HERE / "reference"
 
 POWERS = ("EUU", "JPN", "USA", "CHN")
 REGIMES = ("protect", "trust", "open", "sovereign")
@@ -100,12 +103,12 @@ BLOCS = {
     "sco": (["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"],
             "sectsco.org member states (India and Pakistan full members since Jun 2017)"),
     "csto": (["RUS", "ARM", "BLR", "KAZ", "KGZ", "TJK"], "odkb-csto.org member states (2019)"),
-    "eu27": (None, "shared/data countries_2019.csv eu_member (country_converter EU27 column, post-Brexit)"),
+    "eu27": (None, "seeds/reference countries_2019.csv eu_member (country_converter EU27 column, post-Brexit)"),
     "eea": (["NOR", "ISL", "LIE"], "EEA Agreement: EFTA states party to the EEA (efta.int)"),
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Instruments (shared/data/data_regimes_2019.csv) and the dp_law calibration target.
+# 3. Instruments (seeds/reference/data_regimes_2019.csv) and the dp_law calibration target.
 # ---------------------------------------------------------------------------------------------------------------
 LOCALISATION_2019 = ["CHN", "RUS", "VNM", "IDN", "IND"]  # in force by 2019 (data_regimes_2019.csv rows 1-5)
 NON_UN_ADEQUACY = {"GGY", "IMN", "JEY", "FRO"}
@@ -165,24 +168,24 @@ DONORS = [
     # donor, kind, budget, staffing, capacity, fin_inclusion, infrastructure, speed, conditionality, source
     ("EUU", "Power", 0.4e9, 0.45, 0.45, 0.25, 0.30, 0.4, 0.7,
      "ESTIMATED (EU institutions, Digital4Development): budget an order-of-magnitude assumption, no EU digital-ODA "
-     "budget line in shared/data; staffing 0.45 set low because the paper says digital ODA is not 'properly "
+     "budget line in seeds/reference; staffing 0.45 set low because the paper says digital ODA is not 'properly "
      "budgeted and staffed (which is not the case today at the EU-level)'; shares, speed and conditionality are "
      "judgement (capacity-building emphasis of the paper; EU aid conditionality)"),
     ("JPN", "Power", 1.2e9, 0.80, 0.30, 0.15, 0.55, 0.6, 0.5,
      "ESTIMATED: anchored to Japan's Partnership for Quality Infrastructure USD110bn/5y (2015, mofa.go.jp) and "
-     "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in shared/data "
+     "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in seeds/reference "
      "connectivity_projects_to_2019.csv: USD200bn/5y = USD40bn/y x an assumed 3% digital/ICT share = USD1.2bn; "
      "staffing, shares (infrastructure-heavy PQI), speed and conditionality are judgement"),
     ("USA", "Power", 0.6e9, 0.70, 0.30, 0.40, 0.30, 0.6, 0.6,
-     "ESTIMATED: no US digital-ODA figure in shared/data; order-of-magnitude assumption; fin_inclusion share set "
+     "ESTIMATED: no US digital-ODA figure in seeds/reference; order-of-magnitude assumption; fin_inclusion share set "
      "high for US digital-finance programmes (judgement); staffing, speed, conditionality judgement"),
     ("CHN", "Power", 4.0e9, 0.90, 0.05, 0.15, 0.80, 0.9, 0.1,
-     "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in shared/data; project-level anchors in "
+     "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in seeds/reference; project-level anchors in "
      "connectivity_projects_to_2019.csv (Kenya Konza DC ~USD170m 2019, Pakistan fibre USD44m 2018, Exim-loan "
      "financed); order-of-magnitude assumption with an infrastructure-heavy mix, high speed and low "
      "conditionality (judgement)"),
     ("MS", "MemberStates", None, 0.70, 0.40, 0.30, 0.30, 0.5, 0.7,
-     "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (shared/data, "
+     "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (seeds/reference, "
      "WDI) x 0.0046 (EU collective ODA/GNI 2019, European Commission 16 Apr 2020 on OECD-DAC preliminary data; "
      "GDP as proxy for GNI) x 0.02 (assumed digital share); staffing, shares, speed and conditionality judgement"),
 ]
@@ -190,20 +193,20 @@ DONORS = [
 ODA_PROJECTS = [
     # donor, iso3, program, year, amount_usd, source
     ("CHN", "KEN", "infrastructure", 2019, 170e6,
-     "shared/data connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
+     "seeds/reference connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
      "loan) 2019-04, KSh17.5bn (~USD170m)"),
     ("CHN", "PAK", "infrastructure", 2018, 44e6,
-     "shared/data connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
+     "seeds/reference connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
      "2018-07-13, USD44m"),
     ("CHN", "KHM", "infrastructure", 2019, 50e6,
-     "shared/data connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
+     "seeds/reference connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
      "(no value in source)"),
     ("CHN", "SRB", "infrastructure", 2017, 50e6,
-     "shared/data connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
+     "seeds/reference connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
      "ESTIMATED ~1.12 USD/EUR (2019 average) = ~USD50m"),
 ] + [
     ("CHN", iso, "infrastructure", 2017, 20e6,
-     "shared/data connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
+     "seeds/reference connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
      "Cooperation Initiative, Wuzhen 2017-12-03; program and amount ESTIMATED (USD20m placeholder, no value in "
      "source)")
     for iso in ["EGY", "LAO", "SAU", "THA", "TUR", "ARE"]
@@ -212,7 +215,7 @@ ODA_PROJECTS = [
 # ---------------------------------------------------------------------------------------------------------------
 # 6. Provenance of every column of every file (written to columns.csv).
 # ---------------------------------------------------------------------------------------------------------------
-SH = "shared/data countries_2019.csv"
+SH = "seeds/reference countries_2019.csv"
 COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
     "countries.csv": [
         ("iso3", "ISO 3166-1 alpha-3", f"{SH} (country_converter); EUU added for the EU as a power", "no"),
@@ -251,22 +254,22 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("align_cn", "0..1", "ESTIMATED: clip(0.1 + 0.25 (1-free) + 0.35 (sco or csto) + 0.5 trade_share_chn - "
          "0.25 (nato or us_treaty_ally or five_eyes) - 0.15 quad, 0, 1); CHN = 1; EUU = EU27 GDP-weighted mean",
          "yes"),
-        ("dp_law", "0/1", "instrument (EU27, EEA, GBR, EU adequacy, APEC CBPR, data-localisation law; shared/data "
+        ("dp_law", "0/1", "instrument (EU27, EEA, GBR, EU adequacy, APEC CBPR, data-localisation law; seeds/reference "
          "data_regimes_2019.csv) else ESTIMATED: top remaining states by rule_of_law + free until 58% of the 193 "
          "have one (UNCTAD Global Cyberlaw Tracker Jan 2019, quoted in countries_2019.SOURCES.md)", "partly"),
         ("dp_law_source", "instrument|estimated", "which of the two rules set dp_law", "no"),
         ("dp_capacity", "0..1", "ESTIMATED: clip(0.1 + 0.55 (rule_of_law+2.5)/5 + 0.25 dp_law + 0.1 free, 0, 1); "
          "EUU = EU27 GDP-weighted mean", "yes"),
         ("security_culture", "0..1 (theta0)", "ESTIMATED: clip(0.15 + 0.45 align_us - 0.3 align_cn + 0.15 "
-         "[5G status FRAMEWORK_ONLY or stricter, shared/data 5g_policy_2019.csv], 0, 1); EUU = EU27 GDP-weighted "
+         "[5G status FRAMEWORK_ONLY or stricter, seeds/reference 5g_policy_2019.csv], 0, 1); EUU = EU27 GDP-weighted "
          "mean", "yes"),
         ("hr_ran_share", "share of installed 4G RAN 0..1", "ESTIMATED: regional priors (seeds/build.py HR_RAN_*), "
          "x0.5 if 5G status BAN/BAN_DEFACTO, non-China values x one common factor so the GDP-weighted mean over "
-         "the 192 non-China states = 0.26 (Dell'Oro 2019 RAN ex-China Huawei 23 + ZTE 3, shared/data "
+         "the 192 non-China states = 0.26 (Dell'Oro 2019 RAN ex-China Huawei 23 + ZTE 3, seeds/reference "
          "vendor_shares_2019.csv), clip 0..0.95; CHN 0.85 fixed; EUU = EU27 GDP-weighted mean", "yes"),
         ("hr_core_share", "share of installed core 0..1", "ESTIMATED: 0.8 x hr_ran_share; 0 if 5G status BAN; "
          "x0.5 if RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
-        ("policy_5g_2019", "open|core_excluded|banned", "shared/data 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
+        ("policy_5g_2019", "open|core_excluded|banned", "seeds/reference 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
          "banned; RESTRICTED -> core_excluded; FRAMEWORK_ONLY, NONE -> open); states not listed assumed open",
          "partly"),
         ("policy_5g_source", "text", "the row's source or assumption", "no"),
@@ -274,7 +277,7 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
          "adequacy -> protect, JPN trust, USA and other CBPR -> open, localisation -> sovereign) else ESTIMATED "
          "from dp_law and FH status", "partly"),
         ("regime_source", "text", "'instrument: ...' or 'estimated: ...'", "no"),
-        ("adequacy_2019", "0/1", "shared/data data_regimes_2019.csv: EU adequacy decision in force end-2019",
+        ("adequacy_2019", "0/1", "seeds/reference data_regimes_2019.csv: EU adequacy decision in force end-2019",
          "no"),
         ("imputed", "';'-separated column names", "columns imputed for this row (see SOURCES.md)", "no"),
     ],
@@ -294,8 +297,8 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("origin_iso3", "ISO3", "headquarters country (public record)", "no"),
         ("high_risk", "0/1", "Huawei and ZTE (Chinese vendors at the centre of the 5G security debate in the "
          "paper)", "no"),
-        ("ran_share_2019", "share 0..1", "Dell'Oro 2019 worldwide RAN revenue (shared/data vendor_shares_2019.csv): "
-         "Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
+        ("ran_share_2019", "share 0..1", "Dell'Oro 2019 worldwide RAN revenue (seeds/reference "
+         "vendor_shares_2019.csv): Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
          "to sum 1", "partly"),
         ("core_share_2019", "share 0..1", "proxy: Dell'Oro total telecom equipment (SP) 2019: Huawei 28 Ericsson 14 "
          "Nokia 16 ZTE 10; Samsung 3 NEC 1 Fujitsu 1 ESTIMATED; renormalised to sum 1 over the seven", "partly"),
@@ -323,7 +326,7 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("sovereign", "0..1", "ESTIMATED compatibility with sovereign (as protect)", "yes"),
     ],
     "adequacy.csv": [
-        ("iso3", "ISO3", "shared/data data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
+        ("iso3", "ISO3", "seeds/reference data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
         ("name", "text", "jurisdiction as given in data_regimes_2019.csv", "no"),
         ("decision", "text", "instrument as given in data_regimes_2019.csv", "no"),
         ("year", "year", "first four digits of the date in data_regimes_2019.csv", "no"),
@@ -343,11 +346,11 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("source", "text", "estimation logic per row", "no"),
     ],
     "oda_projects_2019.csv": [
-        ("donor", "EUU|JPN|USA|CHN|MS", "shared/data connectivity_projects_to_2019.csv (actor)", "no"),
-        ("iso3", "ISO3", "shared/data connectivity_projects_to_2019.csv (UN states only)", "no"),
+        ("donor", "EUU|JPN|USA|CHN|MS", "seeds/reference connectivity_projects_to_2019.csv (actor)", "no"),
+        ("iso3", "ISO3", "seeds/reference connectivity_projects_to_2019.csv (UN states only)", "no"),
         ("program", "capacity|fin_inclusion|infrastructure", "classified from the project description", "partly"),
-        ("year", "year", "shared/data connectivity_projects_to_2019.csv (start year)", "no"),
-        ("amount_usd", "USD", "shared/data connectivity_projects_to_2019.csv where given, else ESTIMATED (see "
+        ("year", "year", "seeds/reference connectivity_projects_to_2019.csv (start year)", "no"),
+        ("amount_usd", "USD", "seeds/reference connectivity_projects_to_2019.csv where given, else ESTIMATED (see "
          "source)", "partly"),
         ("source", "text", "project and source per row", "no"),
     ],
@@ -389,14 +392,14 @@ def wmean(values: pd.Series, weights: pd.Series) -> float:
     return float(np.average(values.to_numpy(float), weights=weights.to_numpy(float)))
 
 
-def read_shared(shared: Path) -> dict[str, pd.DataFrame]:
+def read_reference(ref: Path) -> dict[str, pd.DataFrame]:
     kw = dict(keep_default_na=False, na_values=[""])
     return {
-        "countries": pd.read_csv(shared / "countries_2019.csv", **kw),
-        "policy": pd.read_csv(shared / "5g_policy_2019.csv", **kw),
-        "regimes": pd.read_csv(shared / "data_regimes_2019.csv", **kw),
-        "vendors": pd.read_csv(shared / "vendor_shares_2019.csv", **kw),
-        "projects": pd.read_csv(shared / "connectivity_projects_to_2019.csv", **kw),
+        "countries": pd.read_csv(ref / "countries_2019.csv", **kw),
+        "policy": pd.read_csv(ref / "5g_policy_2019.csv", **kw),
+        "regimes": pd.read_csv(ref / "data_regimes_2019.csv", **kw),
+        "vendors": pd.read_csv(ref / "vendor_shares_2019.csv", **kw),
+        "projects": pd.read_csv(ref / "connectivity_projects_to_2019.csv", **kw),
     }
 
 
@@ -540,7 +543,7 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     assert set(status.dropna()) <= set(POLICY_MAP)
     df["policy_5g_2019"] = status.map(POLICY_MAP).fillna("open")
     df["policy_5g_source"] = [
-        f"shared/data 5g_policy_2019.csv ({pol.loc[i, 'confidence']})" if i in pol.index
+        f"seeds/reference 5g_policy_2019.csv ({pol.loc[i, 'confidence']})" if i in pol.index
         else ("assumed: home market of Huawei and ZTE, no restriction" if i == "CHN"
               else "assumed: no known restriction at end-2019")
         for i in iso_list]
@@ -677,7 +680,7 @@ def build_vendors() -> pd.DataFrame:
     v["core_share_2019"] = v["core"] / v["core"].sum()
     src = []
     for r in v.itertuples():
-        ran = ("ran: Dell'Oro 2019 worldwide RAN revenue " f"{r.ran}% (shared/data vendor_shares_2019.csv)"
+        ran = ("ran: Dell'Oro 2019 worldwide RAN revenue " f"{r.ran}% (seeds/reference vendor_shares_2019.csv)"
                if r.vendor in VENDOR_SOURCED_RAN else f"ran: ESTIMATED {r.ran}% (half of the ~2% residual)")
         core = ("core: proxy Dell'Oro 2019 total telecom equipment (SP) " f"{r.core}% (vendor_shares_2019.csv)"
                 if r.vendor in VENDOR_SOURCED_CORE else f"core: ESTIMATED {r.core}%")
@@ -724,8 +727,8 @@ def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[st
     return out
 
 
-def build_all(shared: Path) -> tuple[dict[str, pd.DataFrame], dict]:
-    sh = read_shared(shared)
+def build_all(reference: Path = DEFAULT_REFERENCE) -> tuple[dict[str, pd.DataFrame], dict]:
+    sh = read_reference(reference)
     countries, tp, report = build_countries(sh)
     files = {"countries.csv": countries, "trade_partners.csv": tp, "blocs.csv": report.pop("blocs"),
              "vendors.csv": build_vendors()}
@@ -748,10 +751,11 @@ def write_all(files: dict[str, pd.DataFrame], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared/data folder (read-only input)")
+    ap.add_argument("--reference", "--shared", dest="reference", type=Path, default=DEFAULT_REFERENCE,
+                    help="reference data folder (read-only input; default seeds/reference/)")
     ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: seeds/)")
     a = ap.parse_args(argv)
-    files, report = build_all(a.shared)
+    files, report = build_all(a.reference)
     write_all(files, a.out)
     hr, dp = report["hr"], report["dp_law"]
     print(f"wrote {len(files)} files to {a.out}")
