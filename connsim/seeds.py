@@ -107,6 +107,12 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
         "hr_core_share": Col("float", lo=0.0, hi=0.95), "policy_5g_2019": Col(allowed=POLICIES),
         "policy_5g_source": S(), "regime_2019": Col(allowed=REGIMES), "regime_source": S(),
         "adequacy_2019": BIN, "imputed": Col(required=False),
+        # starting points from data (seeds/build.py section 6; not yet read by the model)
+        "align_us_unga": UNIT, "align_cn_unga": UNIT, "security_culture_unga": UNIT,
+        "hr_ran_share_2019": SHARE, "hr_core_share_2019": SHARE,
+        "hr_share_2019_status": Col(allowed=("sourced", "derived", "estimated")), "hr_share_2019_method": S(),
+        "dp_law_2019": BIN, "dp_law_year": Col("float", required=False, lo=1900, hi=2019),
+        "dp_law_2019_source": S(), "eea": BIN, "telecom_capex_usd_2019": Col("float", lo=0.0),
     }),
     "trade_partners.csv": ("iso3", {"iso3": ISO, "partner": ISO, "weight": Col("float", lo=0.0, hi=1.0)}),
     "blocs.csv": ("iso3", {"bloc": Col(allowed=BLOC_NAMES), "iso3": ISO, "source": S()}),
@@ -299,6 +305,12 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
     if not sorted_ok:
         pos = int(np.flatnonzero((c["iso3"] < c["iso3"].shift(1)).to_numpy())[0])
         raise f.error("rows are not sorted by iso3; allowed: ascending iso3 order", pos, "iso3")
+    law = c["dp_law_2019"].to_numpy() == 1
+    year_given = c["dp_law_year"].notna().to_numpy()
+    if (law != year_given).any():
+        pos = int(np.flatnonzero(law != year_given)[0])
+        raise f.error(f"dp_law_year {'is empty' if law[pos] else 'is given'} but dp_law_2019 is "
+                      f"{int(law[pos])}; allowed a year exactly where dp_law_2019 is 1", pos, "dp_law_year")
     imp = c["imputed"]
     cols = set(SCHEMAS["countries.csv"][1])
     for pos, v in enumerate(imp):

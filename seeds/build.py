@@ -213,7 +213,34 @@ ODA_PROJECTS = [
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
-# 6. Provenance of every column of every file (written to columns.csv).
+# 6. Each state's own starting point (issue 11, data layer). New columns beside the old ones, which stay as they
+#    are (the model still reads the old ones): alignment from UN General Assembly voting, installed high-risk
+#    shares from Strand Consult's country figures, the data-protection law in force at end-2019, the EEA flag and
+#    telecom investment. Method and checks in SOURCES.md ("Starting points from data").
+# ---------------------------------------------------------------------------------------------------------------
+UNGA = "seeds/reference un_voting_alignment_2019.csv"
+RAN = "seeds/reference installed_chinese_ran_2019.csv"
+DPL = "seeds/reference data_protection_laws.csv"
+CAPEX = "seeds/reference telecom_capex_2019.csv"
+# Strand Consult's "31 European countries" (2020 4G RAN study) are not listed in the reference data; taken to be
+# the EU27 + GBR NOR ISL CHE (the EEA plus the UK and Switzerland: 31 states, the count Strand gives).
+EUROPE_31_EXTRA = ["GBR", "NOR", "ISL", "CHE"]
+# Operator rows give a country figure only where they cover every national mobile network operator (MNO). Of the
+# countries with operator rows and no Strand country figure, only Canada's rows do: Bell, Telus and Rogers, its
+# three national MNOs (public record). Their equal-weight mean is the country figure (no subscriber shares in the
+# reference data). MNO_COUNT_2019 (national MNOs with their own network in 2019, from memory) is used only to
+# check that rule and to decide against using partial operator rows (SOURCES.md): never in a table value.
+MNO_COUNT_2019 = {"CAN": 3, "BEL": 3, "DEU": 3, "ESP": 4, "ITA": 4, "GBR": 4, "HUN": 3, "POL": 4, "CZE": 3, "GRC": 3,
+                  "ROU": 4, "DNK": 4, "CHE": 3, "NLD": 3, "AUT": 3}
+OPERATOR_COUNTRIES = {"CAN"}
+HR_RAN_MAX = 1.0           # a country figure may be 100% Chinese (BEL CYP MLT); regional estimates keep HR_CAP
+DP_LAW_END = 2019          # a law counts at end-2019 if year_enacted <= 2019
+EU_DP_LAW_YEAR = 1995      # the EU itself: Directive 95/46/EC (1995), replaced by the GDPR (enacted 2016)
+CAPEX_WORLD_2019 = "world_operator_capex_annual"
+CAPEX_CN_SHARE = ("china_operator_capex_forecast", "world_operator_capex_forecast")  # same period, 2020-2025
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7. Provenance of every column of every file (written to columns.csv).
 # ---------------------------------------------------------------------------------------------------------------
 SH = "seeds/reference countries_2019.csv"
 COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
@@ -280,6 +307,39 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("adequacy_2019", "0/1", "seeds/reference data_regimes_2019.csv: EU adequacy decision in force end-2019",
          "no"),
         ("imputed", "';'-separated column names", "columns imputed for this row (see SOURCES.md)", "no"),
+        ("align_us_unga", "0..1", f"{UNGA}: clip(1 - d_USA / d(USA,CHN), 0, 1), d = distance between 2019 "
+         "Bailey-Strezhnev-Voeten UNGA ideal points (Harvard Dataverse doi:10.7910/DVN/LEJUQZ); d(USA,CHN) = "
+         "3.2058; no tie adjustment; EUU = EU27 GDP-weighted mean", "no"),
+        ("align_cn_unga", "0..1", f"{UNGA}: clip(1 - d_CHN / d(USA,CHN), 0, 1), as align_us_unga; between the "
+         "two powers align_us_unga + align_cn_unga = 1; EUU = EU27 GDP-weighted mean", "no"),
+        ("security_culture_unga", "0..1", "ESTIMATED: the security_culture formula on the voting-based "
+         "alignments, clip(0.15 + 0.45 align_us_unga - 0.3 align_cn_unga + 0.15 [5G status FRAMEWORK_ONLY or "
+         f"stricter], 0, 1); EUU = EU27 GDP-weighted mean", "yes"),
+        ("hr_ran_share_2019", "share of installed 4G RAN 0..1", f"{RAN}: Strand Consult 2020 country figure "
+         "(11 UN states) > equal-weight mean of operator figures covering all national MNOs (CAN) > ESTIMATED "
+         "Europe residual (Strand's European 0.51 less the country figures, population-weighted) > ESTIMATED "
+         "regional prior x one factor (GDP-weighted ex-China mean 0.26, Dell'Oro 2019); CHN 0.85; see "
+         "hr_share_2019_status and hr_share_2019_method per row; EUU = EU27 GDP-weighted mean", "partly"),
+        ("hr_core_share_2019", "share of installed core 0..1", "ESTIMATED: hr_ran_share_2019 x 0.95 (Chinese "
+         "vendors' share of all service-provider telecom equipment / of RAN, Dell'Oro 2019: (28+10)/(32+8), "
+         "seeds/reference vendor_shares_2019.csv; no per-country core source); 0 if 5G status BAN; x0.5 if "
+         "RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
+        ("hr_share_2019_status", "sourced|derived|estimated", "how hr_ran_share_2019 was obtained: sourced = a "
+         "published country figure; derived = computed from published operator figures; estimated = the rest",
+         "no"),
+        ("hr_share_2019_method", "text", "the source or the estimation method of the row's hr_ran_share_2019",
+         "no"),
+        ("dp_law_2019", "0/1", f"{DPL}: 1 if the state's first comprehensive data-protection law covering the "
+         "private sector was enacted by end-2019 (year_enacted <= 2019); states not in the table 0 (not yet "
+         "checked there; most probably none by 2023); EUU 1 (GDPR)", "partly"),
+        ("dp_law_year", "year, empty if no law", f"{DPL} year_enacted where dp_law_2019 = 1; EUU 1995 (Directive "
+         "95/46/EC)", "no"),
+        ("dp_law_2019_source", "text", f"the law and its row in {DPL}, or why the state has none", "no"),
+        ("eea", "0/1", "EEA Agreement: the EFTA states party to the EEA, which apply the GDPR like member states "
+         "(NOR ISL LIE; efta.int, blocs.csv eea)", "no"),
+        ("telecom_capex_usd_2019", "US$ per year, 2019", f"ESTIMATED: {CAPEX} world mobile-operator capex "
+         "US$160bn (GSMA 2019) split by GDP, except CHN = 160bn x 180/1100 (GSMA forecasts for 2020-25: China "
+         "over US$180bn of US$1.1tn; a lower bound); EUU = EU27 sum", "yes"),
     ],
     "trade_partners.csv": [
         ("iso3", "ISO3", "the 193 UN states of countries.csv", "no"),
@@ -392,6 +452,35 @@ def wmean(values: pd.Series, weights: pd.Series) -> float:
     return float(np.average(values.to_numpy(float), weights=weights.to_numpy(float)))
 
 
+def hr_prior(r) -> float:
+    """Regional prior of the high-risk share of installed 4G radio (row ``r`` of the countries frame)."""
+    if r.iso3 in HR_RAN_FIXED:
+        return HR_RAN_FIXED[r.iso3]
+    if r.iso3 in HR_RAN_OVERRIDES:
+        return HR_RAN_OVERRIDES[r.iso3]
+    if r.region in HR_RAN_BY_UN_SUBREGION:
+        return HR_RAN_BY_UN_SUBREGION[r.region]
+    return HR_RAN_BY_PAPER_REGION[r.paper_region]
+
+
+def bisect_scale(mean_at, target: float, hi: float = 10.0) -> float:
+    """The s in [0, hi] with mean_at(s) = target, for a continuous non-decreasing ``mean_at`` (200 halvings)."""
+    lo = 0.0
+    assert mean_at(lo) <= target < mean_at(hi)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mean_at(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def leading_number(x) -> float:
+    """The number a cell starts with: ``"10 (9 per itwire)"`` -> 10.0."""
+    return float(str(x).split()[0])
+
+
 def read_reference(ref: Path) -> dict[str, pd.DataFrame]:
     kw = dict(keep_default_na=False, na_values=[""])
     return {
@@ -400,6 +489,10 @@ def read_reference(ref: Path) -> dict[str, pd.DataFrame]:
         "regimes": pd.read_csv(ref / "data_regimes_2019.csv", **kw),
         "vendors": pd.read_csv(ref / "vendor_shares_2019.csv", **kw),
         "projects": pd.read_csv(ref / "connectivity_projects_to_2019.csv", **kw),
+        "voting": pd.read_csv(ref / "un_voting_alignment_2019.csv", **kw),
+        "ran": pd.read_csv(ref / "installed_chinese_ran_2019.csv", **kw),
+        "dp_laws": pd.read_csv(ref / "data_protection_laws.csv", **kw),
+        "capex": pd.read_csv(ref / "telecom_capex_2019.csv", **kw),
     }
 
 
@@ -423,6 +516,203 @@ def bloc_members(eu_isos: list[str]) -> dict[str, list[str]]:
     for bloc, (isos, _src) in BLOCS.items():
         out[bloc] = sorted(eu_isos) if bloc == "eu27" else list(isos)
     assert len(out["nato"]) == 29 and len(out["eu27"]) == 27
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# starting points from data (section 6)
+# ---------------------------------------------------------------------------------------------------------------
+def unga_alignment(vote: pd.DataFrame, iso_list: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Alignment with the US and with China from 2019 UN General Assembly ideal points.
+
+    ``align_X = clip(1 - d_X / d_USA_CHN, 0, 1)``: the distance d_X of the state's 2019 Bailey-Strezhnev-Voeten
+    ideal point to X's, in units of the US-China distance. The two powers get 1 with themselves and 0 with each
+    other; a state between them has align_us + align_cn = 1 (its position on the China = 0, US = 1 scale and its
+    complement); a state beyond China (more opposed to the US than China is) or beyond the US is less aligned with
+    both. No tie adjustment: alliances enter the model once, as the security-peer network (blocs.csv).
+    """
+    v = vote[vote["year"] == 2019]
+    assert not v.duplicated(["iso3", "measure"]).any(), "one value per state and measure"
+    w = v.pivot(index="iso3", columns="measure", values="value")
+    assert set(w.index) == set(iso_list), "the voting table covers the 193 states"
+    w = w.loc[iso_list]
+    ip = w["bsv_ideal_point_all"]
+    d_us, d_cn = w["bsv_ideal_point_distance_to_USA"], w["bsv_ideal_point_distance_to_CHN"]
+    # check the reference file's derived columns against the ideal points they come from (4-dp rounding)
+    assert np.allclose(d_us, (ip - ip["USA"]).abs(), atol=2e-4)
+    assert np.allclose(d_cn, (ip - ip["CHN"]).abs(), atol=2e-4)
+    assert np.allclose(w["bsv_position_CHN0_USA1"], (ip - ip["CHN"]) / (ip["USA"] - ip["CHN"]), atol=2e-4)
+    span = float(d_us["CHN"])
+    assert span == float(d_cn["USA"]) > 0
+    a_us = np.clip(1 - d_us.to_numpy(float) / span, 0, 1)
+    a_cn = np.clip(1 - d_cn.to_numpy(float) / span, 0, 1)
+    coin = w["us_vote_coincidence_all_contested_unga"]  # State Department, 2019; no row for the US itself
+    ok = coin.notna().to_numpy()
+    rho = float(pd.Series(a_us[ok]).rank().corr(coin[ok].reset_index(drop=True).rank()))
+    assert rho > 0.9, f"voting-based alignment and US vote coincidence disagree (Spearman {rho:.3f})"
+    pos = w["bsv_position_CHN0_USA1"]
+    return a_us, a_cn, dict(span=span, rho_coincidence=rho, beyond_cn=sorted(pos.index[pos < 0]),
+                            beyond_us=sorted(pos.index[pos > 1]))
+
+
+def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataFrame, status: pd.Series,
+                   eu_isos: list[str]) -> tuple[pd.DataFrame, dict]:
+    """High-risk (Huawei + ZTE) shares of installed 4G radio and core per state, with status and method.
+
+    Radio, in order of precedence: (1) sourced: Strand Consult's 2020 country figure; (2) derived: the
+    equal-weight mean of operator figures that cover all national MNOs (Canada); (3) estimated, Europe: the
+    residual r that makes the population-weighted mean over Strand's 31 European countries equal Strand's 0.51,
+    for every one of them without (1); (4) estimated, elsewhere: the regional prior (x0.5 under a 5G ban) times one
+    factor that makes the GDP-weighted mean over the 192 non-China states 0.26 (Dell'Oro 2019 RAN ex-China), the
+    states of (1)-(3) held; CHN 0.85. Core = radio x (Chinese share of all service-provider telecom equipment /
+    their share of RAN, Dell'Oro 2019), 0 under a BAN, halved where RESTRICTED (kept out of the core).
+    """
+    iso = df["iso3"]
+    states = set(iso)
+    pop = pd.Series(df["population"].to_numpy(float), index=iso)
+    gdp = pd.Series(df["gdp_usd"].to_numpy(float), index=iso)
+    country = ran_ref[ran_ref["scope"] == "country"]
+    assert len(country) == 12 and country["iso3"].is_unique, "the 12 Strand Consult 2020 country figures"
+    dropped = sorted(set(country["iso3"]) - states)
+    assert dropped == ["FRO"], dropped  # the Faroe Islands are not a UN state
+    country = country[country["iso3"].isin(states)].set_index("iso3")
+    ops = ran_ref[(ran_ref["scope"] == "operator") & ran_ref["chinese_ran_share"].notna()]
+    europe = ran_ref[(ran_ref["scope"] == "region")
+                     & ran_ref["country"].str.startswith("Europe (31 countries, 102 operators")]
+    assert len(europe) == 1
+    europe_share = float(europe["chinese_ran_share"].iloc[0])
+    europe31 = sorted(eu_isos + EUROPE_31_EXTRA)
+    assert len(europe31) == 31
+
+    ran = pd.Series(np.nan, index=iso)
+    st = pd.Series("", index=iso, dtype=object)
+    how = pd.Series("", index=iso, dtype=object)
+
+    def op_text(i: str) -> str:
+        rows = ops[ops["iso3"] == i]
+        return "; ".join(f"{n.split(';')[0].split(':')[0].strip()} {v:.2f}"
+                         for n, v in zip(rows["note"].fillna(""), rows["chinese_ran_share"]))
+
+    for i, r in country.iterrows():  # (1)
+        ran[i] = float(r["chinese_ran_share"])
+        st[i] = "sourced"
+        bound = " (reported as 'just over 50%': a lower bound)" if "lower bound" in str(r["note"]) else ""
+        how[i] = f"Strand Consult 2020 country figure{bound} ({RAN}, confidence {r['confidence']})"
+    for i in sorted(OPERATOR_COUNTRIES):  # (2)
+        rows = ops[ops["iso3"] == i]
+        assert i not in country.index and len(rows) == MNO_COUNT_2019[i], (i, len(rows))
+        ran[i] = float(rows["chinese_ran_share"].mean())
+        st[i] = "derived"
+        how[i] = (f"equal-weight mean of the operator figures of its {len(rows)} national MNOs ({op_text(i)}; "
+                  f"{RAN}); no subscriber shares in the reference data")
+
+    def residual(fixed: pd.Series) -> float:
+        known = [i for i in europe31 if not np.isnan(fixed[i])]
+        rest = [i for i in europe31 if np.isnan(fixed[i])]
+        r = (europe_share * pop[europe31].sum() - (fixed[known] * pop[known]).sum()) / pop[rest].sum()
+        assert 0 <= r <= 1, r
+        return float(r)
+    r_eu = residual(ran)
+    before_residual = ran.copy()
+    for i in europe31:  # (3)
+        if np.isnan(ran[i]):
+            ran[i] = r_eu
+            st[i] = "estimated"
+            extra = f"; operator rows, not a country figure: {op_text(i)}" if (ops["iso3"] == i).any() else ""
+            how[i] = (f"Europe residual: Strand 2020 share of European subscribers on Chinese 4G RAN "
+                      f"({europe_share:.2f}, 31 countries taken as EU27 + GBR NOR ISL CHE) less the "
+                      f"{len(country)} country figures, population as the subscriber weight{extra}")
+
+    # check of rule (3) against the rule not used (partial operator rows): states with a country figure and
+    # operator rows, their figure left out. Partial rule: known operators + the residual for the other MNOs.
+    check = {}
+    for i in sorted(set(ops["iso3"]) & set(country.index)):
+        loo = before_residual.copy()
+        loo[i] = np.nan
+        r_loo = residual(loo)
+        rows = ops[ops["iso3"] == i]["chinese_ran_share"]
+        n = MNO_COUNT_2019[i]
+        partial = (rows.sum() + (n - len(rows)) * r_loo) / n if len(rows) < n else rows.mean()
+        check[i] = dict(truth=float(country.loc[i, "chinese_ran_share"]), residual=r_loo, operators=float(partial),
+                        n_rows=len(rows), n_mno=n)
+
+    # (4) regional priors, one factor
+    base = np.array([hr_prior(r) for r in df.itertuples()])
+    banned = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy()
+    prior = np.where(banned, base * HR_BAN_FACTOR, base)
+    free_ = ran.isna().to_numpy() & (iso != "CHN").to_numpy()
+    non_cn = (iso != "CHN").to_numpy()
+    fixed_vals = np.nan_to_num(ran.to_numpy(float))
+    w = gdp.to_numpy(float)
+
+    def mean_ex_cn(sc: float) -> float:
+        vals = np.where(free_, np.clip(sc * prior, 0, HR_CAP), fixed_vals)
+        return float(np.average(vals[non_cn], weights=w[non_cn]))
+    scale = bisect_scale(mean_ex_cn, HR_TARGET_EX_CHINA)
+    for k, i in enumerate(iso):
+        if i == "CHN":
+            ran[i], st[i] = HR_RAN_FIXED["CHN"], "estimated"
+            how[i] = f"home market of Huawei and ZTE: {HR_RAN_FIXED['CHN']} (judgement, as hr_ran_share)"
+        elif free_[k]:
+            ran[i], st[i] = min(scale * prior[k], HR_CAP), "estimated"
+            ban = f" x {HR_BAN_FACTOR} (5G ban at end-2019)" if banned[k] else ""
+            how[i] = (f"regional prior {base[k]:.2f}{ban} x {scale:.4f}, the factor that makes the "
+                      "GDP-weighted mean over the 192 non-China states 0.26 (Dell'Oro 2019 RAN ex-China; priors in "
+                      "build.py HR_RAN_*)")
+    assert not ran.isna().any() and (st != "").all()
+
+    vs = vendor_ref.set_index("market")
+    tot = vs.loc["Total telecom equipment (service-provider)"]
+    rn = vs.loc["RAN (2G-5G) worldwide revenue"]
+    ratio = (leading_number(tot["Huawei"]) + leading_number(tot["ZTE"])) / (
+        leading_number(rn["Huawei"]) + leading_number(rn["ZTE"]))
+    core = (ratio * ran).to_numpy()
+    core = np.where(status.eq("BAN").to_numpy(), 0.0, core)
+    core = np.where(status.eq("RESTRICTED").to_numpy(), 0.5 * core, core)
+    out = pd.DataFrame({"hr_ran_share_2019": ran.to_numpy(), "hr_core_share_2019": np.clip(core, 0, 1),
+                        "hr_share_2019_status": st.to_numpy(), "hr_share_2019_method": how.to_numpy()},
+                       index=df.index)
+    return out, dict(europe_residual=r_eu, scale=scale, core_ratio=ratio, check=check,
+                     mean_ex_china=mean_ex_cn(scale), counts=st.value_counts().to_dict())
+
+
+def dp_law_2019(df: pd.DataFrame, laws: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A comprehensive data-protection law in force at end-2019 where one was enacted by then (year_enacted)."""
+    iso = df["iso3"]
+    laws = laws[laws["iso3"].isin(set(iso))]  # drops Taiwan, not a UN state
+    assert laws["iso3"].is_unique
+    t = laws.set_index("iso3")
+    year = iso.map(t["year_enacted"])
+    has = (year <= DP_LAW_END).to_numpy()
+    src = []
+    for i, y, h in zip(iso, year, has):
+        if i not in t.index:
+            src.append(f"not in {DPL} (not yet checked there): assumed no law at end-2019 (its README: most "
+                       "probably none by 2023)")
+            continue
+        r = t.loc[i]
+        ref = f"{DPL}: {r['law_name']} ({r['law_type']}; confidence {r['confidence']})"
+        if h:
+            src.append(f"law enacted {int(y)}; {ref}")
+        elif pd.notna(y):
+            src.append(f"no law at end-2019: first comprehensive law enacted {int(y)}; {ref}")
+        else:
+            src.append(f"no law at end-2019: {ref}")
+    out = pd.DataFrame({"dp_law_2019": has.astype("int64"),
+                        "dp_law_year": pd.array(np.where(has, year, np.nan), dtype="Int64"),
+                        "dp_law_2019_source": src}, index=df.index)
+    return out, dict(n_law=int(has.sum()), n_table=len(t), n_missing=int((~iso.isin(t.index)).sum()))
+
+
+def telecom_capex_2019(df: pd.DataFrame, capex: pd.DataFrame) -> np.ndarray:
+    """Yearly mobile-operator capex per state, US$ (2019): the world total split by GDP, China by its own share."""
+    c = capex.set_index("series")["value"].astype(float)
+    world = c[CAPEX_WORLD_2019] * 1e9
+    cn_share = c[CAPEX_CN_SHARE[0]] / c[CAPEX_CN_SHARE[1]]
+    is_cn = (df["iso3"] == "CHN").to_numpy()
+    gdp = df["gdp_usd"].to_numpy(float)
+    out = np.where(is_cn, world * cn_share, world * (1 - cn_share) * gdp / gdp[~is_cn].sum())
+    assert np.isclose(out.sum(), world)
     return out
 
 
@@ -551,15 +841,7 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     df["security_culture"] = np.clip(0.15 + 0.45 * df["align_us"] - 0.3 * df["align_cn"] + 0.15 * strict, 0, 1)
 
     # --- high-risk vendor installed base ----------------------------------------------------------------------------
-    def prior(r) -> float:
-        if r.iso3 in HR_RAN_FIXED:
-            return HR_RAN_FIXED[r.iso3]
-        if r.iso3 in HR_RAN_OVERRIDES:
-            return HR_RAN_OVERRIDES[r.iso3]
-        if r.region in HR_RAN_BY_UN_SUBREGION:
-            return HR_RAN_BY_UN_SUBREGION[r.region]
-        return HR_RAN_BY_PAPER_REGION[r.paper_region]
-    p = np.array([prior(r) for r in df.itertuples()])
+    p = np.array([hr_prior(r) for r in df.itertuples()])
     banned = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy()
     p = np.where(banned, p * HR_BAN_FACTOR, p)
     non_cn = (df["iso3"] != "CHN").to_numpy()
@@ -616,6 +898,21 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     df["regime_source"] = rsrc
     df["imputed"] = [";".join(imputed[i]) for i in iso_list]
 
+    # --- starting points from data (section 6); the columns above stay as they are ---------------------------------
+    df["align_us_unga"], df["align_cn_unga"], report["unga"] = unga_alignment(sh["voting"], iso_list)
+    df["security_culture_unga"] = np.clip(0.15 + 0.45 * df["align_us_unga"] - 0.3 * df["align_cn_unga"]
+                                          + 0.15 * strict, 0, 1)
+    hr, report["hr_2019"] = hr_shares_2019(df, sh["ran"], sh["vendors"], status, eu_isos)
+    laws, report["dp_law_2019"] = dp_law_2019(df, sh["dp_laws"])
+    df = pd.concat([df, hr, laws], axis=1)
+    df["eea"] = df["iso3"].isin(eea).astype("int64")
+    df["telecom_capex_usd_2019"] = telecom_capex_2019(df, sh["capex"])
+    old_instr = df["dp_law_source"].eq("instrument") & df["dp_law"].eq(1)
+    report["dp_law_2019"]["instrument_without_law"] = sorted(df.loc[old_instr & df["dp_law_2019"].eq(0), "iso3"])
+    report["dp_law_2019"]["agree_with_dp_law"] = int((df["dp_law"] == df["dp_law_2019"]).sum())
+    must = eu | df["iso3"].isin(eea | {"GBR"} | adequacy)  # the GDPR, the EEA, the UK and adequacy need a law
+    assert (df.loc[must, "dp_law_2019"] == 1).all(), sorted(df.loc[must & df["dp_law_2019"].eq(0), "iso3"])
+
     # --- the EU as a power -----------------------------------------------------------------------------------------
     m = df[eu]
     wm = m["gdp_usd"]
@@ -623,7 +920,8 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
            "eu_member": 0, "population": int(m["population"].sum()), "gdp_usd": float(m["gdp_usd"].sum())}
     euu["gdp_per_capita"] = euu["gdp_usd"] / euu["population"]
     for col in ["lat", "lon", "rule_of_law", "fh_political_rights", "fh_civil_liberties", "align_us", "align_cn",
-                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share", "align_us_unga",
+                "align_cn_unga", "security_culture_unga", "hr_ran_share_2019", "hr_core_share_2019"]:
         euu[col] = wmean(m[col], wm)
     euu["fh_status"] = m.groupby("fh_status")["gdp_usd"].sum().sort_values(ascending=False).index[0]
     euu["trade_share_eu27"] = 0.0
@@ -633,7 +931,12 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     euu.update(dp_law=1, dp_law_source="instrument", adequacy_2019=0, policy_5g_2019="open",
                policy_5g_source="assumed: no EU-level restriction at end-2019 (the EU 5G toolbox came in Jan "
                                 "2020, per the paper)",
-               regime_2019="protect", regime_source="instrument: GDPR", imputed="")
+               regime_2019="protect", regime_source="instrument: GDPR", imputed="",
+               hr_share_2019_status="estimated", hr_share_2019_method="EU27 GDP-weighted mean of the members' values",
+               dp_law_2019=1, dp_law_year=EU_DP_LAW_YEAR,
+               dp_law_2019_source="the EU's own law: Directive 95/46/EC (1995), replaced by the GDPR (Regulation "
+                                  "(EU) 2016/679, enacted 2016, applied from 25 May 2018)",
+               eea=0, telecom_capex_usd_2019=float(m["telecom_capex_usd_2019"].sum()))
     df = pd.concat([df, pd.DataFrame([euu])], ignore_index=True)
     df = df.sort_values("iso3").reset_index(drop=True)
 
@@ -645,9 +948,12 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
         df[col] = df[col].round(4)
     for col in ["trade_share_eu27", "trade_share_usa", "trade_share_chn", "trade_share_jpn", "align_us",
-                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share", "align_us_unga",
+                "align_cn_unga", "security_culture_unga", "hr_ran_share_2019", "hr_core_share_2019"]:
         df[col] = df[col].astype(float).round(6)
-    for col in ["eu_member", "population", "dp_law", "adequacy_2019"]:
+    df["telecom_capex_usd_2019"] = df["telecom_capex_usd_2019"].astype(float).round(0)
+    df["dp_law_year"] = df["dp_law_year"].astype("Int64")
+    for col in ["eu_member", "population", "dp_law", "adequacy_2019", "dp_law_2019", "eea"]:
         df[col] = df[col].astype("int64")
     order = [c for c, *_ in COLUMNS["countries.csv"]]
     df = df[order]
@@ -766,6 +1072,23 @@ def main(argv: list[str] | None = None) -> int:
     print("sub-region-median rule would give (per capita):", {i: round(v, 2) for i, v in report["gdp_rule_per_capita"].items()})
     for k in ["gdp_imputed", "rule_of_law_imputed", "fh_political_rights_imputed", "fh_civil_liberties_imputed"]:
         print(k, {i: (r, round(v, 4)) for i, (r, v) in report[k].items()})
+    u, h, d = report["unga"], report["hr_2019"], report["dp_law_2019"]
+    print(f"UNGA alignment: d(USA,CHN) {u['span']}; Spearman with US vote coincidence 2019 "
+          f"{u['rho_coincidence']:.3f}; {len(u['beyond_cn'])} states beyond China {u['beyond_cn']}; beyond the US "
+          f"{u['beyond_us']}")
+    print(f"hr 2019: {h['counts']}; Europe residual {h['europe_residual']:.6f}; regional factor {h['scale']:.6f}; "
+          f"GDP-weighted ex-China RAN {h['mean_ex_china']:.6f}; core/RAN ratio {h['core_ratio']:.4f}")
+    chk = h["check"]
+    for i, c in chk.items():
+        print(f"  check {i}: Strand {c['truth']:.2f}; residual without it {c['residual']:.3f}; operator rule "
+              f"{c['operators']:.3f} ({c['n_rows']} of {c['n_mno']} MNOs)")
+    partial = [c for c in chk.values() if c["n_rows"] < c["n_mno"]]
+    print("  mean abs error over the %d partial cases: residual %.3f, partial-operator rule %.3f" % (
+        len(partial), np.mean([abs(c["residual"] - c["truth"]) for c in partial]),
+        np.mean([abs(c["operators"] - c["truth"]) for c in partial])))
+    print(f"dp_law_2019: {d['n_law']} of 193 states with a law at end-2019 ({d['n_law'] / 193:.4f}); table rows "
+          f"{d['n_table']}, not in the table {d['n_missing']}; the instrument rule of dp_law gave a law to "
+          f"{d['instrument_without_law']}; dp_law and dp_law_2019 agree for {d['agree_with_dp_law']} of the 193 states")
     return 0
 
 

@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from connsim.seeds import (  # noqa: E402
-    FILES, POWERS, REGIMES, SEEDS_DIR, SeedError, Seeds, load_seeds)
+    FILES, POWERS, REGIMES, SCHEMAS, SEEDS_DIR, SeedError, Seeds, load_seeds)
 
 STATES = 193
 
@@ -60,7 +60,10 @@ def test_key_dtypes(seeds):
         assert c[col].dtype == np.int64, col
     for col in ["gdp_usd", "align_us", "hr_ran_share", "trade_share_chn", "rule_of_law"]:
         assert c[col].dtype == np.float64, col
-    assert not c.drop(columns=["imputed"]).isna().any().any()
+    optional = [col for col, spec in SCHEMAS["countries.csv"][1].items() if not spec.required]
+    assert set(optional) == {"imputed", "dp_law_year"}
+    assert not c.drop(columns=optional).isna().any().any()
+    assert c["dp_law_year"].dtype == np.float64
 
 
 def test_every_column_of_every_file_has_provenance(seeds):
@@ -254,6 +257,33 @@ def test_inconsistent_kind_and_duplicate(tmp_path):
     _edit(d2, "adequacy.csv", lambda df: pd.concat([df, df.iloc[[0]]], ignore_index=True))
     with pytest.raises(SeedError, match=r"adequacy\.csv, row 9 \(AND\), column 'iso3': duplicate"):
         load_seeds(d2)
+
+
+@pytest.mark.parametrize("iso3, year, match", [
+    ("USA", "1974", r"row \d+ \(USA\), column 'dp_law_year': dp_law_year is given but dp_law_2019 is 0"),
+    ("DEU", "", r"row \d+ \(DEU\), column 'dp_law_year': dp_law_year is empty but dp_law_2019 is 1"),
+])
+def test_dp_law_year_only_with_a_law(tmp_path, iso3, year, match):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[df["iso3"] == iso3, "dp_law_year"] = year
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=match):
+        load_seeds(d)
+
+
+def test_dp_law_year_cannot_be_after_2019(tmp_path):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[df["iso3"] == "DEU", "dp_law_year"] = "2021"
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=r"\(DEU\), column 'dp_law_year': value 2021 is out of range; "
+                                        r"allowed 1900..2019"):
+        load_seeds(d)
 
 
 def test_vendor_shares_must_sum_to_one(tmp_path):
