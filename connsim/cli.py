@@ -313,11 +313,13 @@ def cmd_list(args) -> int:
     print("Library scenarios (scenarios/*.toml); run one with 'connsim run NAME':")
     for name, desc in library.items():
         print(f"  {name:<{width}}{desc}")
-    from connsim.scenario import SCENARIOS_DIR
+    from connsim.scenario import library_dir
 
-    scripts = sorted(p.name for p in SCENARIOS_DIR.glob("*.py"))
+    folder = library_dir()  # installed with the package: a wheel ships the scripts too
+    scripts = sorted(p.name for p in folder.iterdir() if p.name.endswith(".py") and not p.name.startswith("_"))
     if scripts:
-        print("\nScenario scripts (the Python API for what TOML cannot say; run with 'python scenarios/NAME.py'):")
+        print("\nScenario scripts (the Python API for what TOML cannot say; run one with 'python DIR/NAME.py'),\n"
+              f"DIR = {folder}:")
         for s in scripts:
             print(f"  {s}")
     return EXIT_OK

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -29,16 +30,27 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from connsim._data import as_path, package_folder
 from connsim.names import COOPERATION_LEVELS, DONORS, EVENT_KINDS, POLICIES, REGIMES
 from connsim.seeds import SeedError, load_seeds
 from connsim.weights import Weights
 
 __all__ = [
     "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table", "load_parent",
-    "SCENARIOS_DIR", "DONORS", "LEVERS", "with_parameters",
+    "SCENARIOS_DIR", "DONORS", "LEVERS", "library_dir", "with_parameters",
 ]
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+
+def library_dir() -> Traversable:
+    """The folder of the scenario library: the package data ``connsim._scenarios`` (the repository's ``scenarios/``).
+
+    A :class:`pathlib.Path` in a wheel, an editable install and a source checkout (see ``connsim/_data.py``).
+    """
+    return package_folder("connsim._scenarios", "scenarios")
+
+
+#: The library's folder as a path, found once at import (kept for code that joins or globs it).
+SCENARIOS_DIR = as_path(library_dir())
 #: Tables that merge key by key under ``extends`` and :meth:`Scenario.replace`.
 MERGED_TABLES = ("weights", "oda_budget_scale", "oda_staffing")
 
@@ -433,15 +445,18 @@ def _describe_unsafe(error: dict, data: Any) -> str:
 
 
 def list_scenarios(directory: str | Path | None = None) -> dict[str, str]:
-    """Library scenarios in ``directory`` (default ``scenarios/``): name -> first line of description."""
+    """Library scenarios in ``directory`` (default :func:`library_dir`): name -> first line of description."""
     out = {}
-    for path in sorted(Path(directory or SCENARIOS_DIR).glob("*.toml")):
+    folder = Path(directory) if directory else library_dir()
+    if not folder.is_dir():
+        return out
+    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
         try:
             with path.open("rb") as f:
                 desc = str(tomllib.load(f).get("description", ""))
         except (OSError, ValueError, RecursionError):
             desc = "(unreadable)"
-        out[path.stem] = desc.strip().splitlines()[0] if desc.strip() else ""
+        out[path.name.removesuffix(".toml")] = desc.strip().splitlines()[0] if desc.strip() else ""
     return out
 
 
@@ -460,7 +475,7 @@ def _resolve(ref: str | Path, relative_to: Path | None) -> Path:
         if _is_file(candidate):
             return candidate.resolve()
         return _missing(ref, f"no scenario file {candidate}; allowed the path of a .toml file or a library name (connsim list)")
-    candidate = SCENARIOS_DIR / f"{ref}.toml"
+    candidate = as_path(library_dir()) / f"{ref}.toml"
     if _is_file(candidate):
         return candidate.resolve()
     library = list(list_scenarios())

@@ -17,18 +17,30 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from connsim._data import as_path, package_folder
 from connsim.names import BLOC_NAMES, DONORS, KINDS, PAPER_REGIONS, POLICIES, POWERS, PROGRAMS, REGIMES
 
 __all__ = ["SEEDS_DIR", "SeedError", "Seeds", "load_seeds", "REGIMES", "POLICIES", "PROGRAMS", "POWERS", "KINDS",
-           "SCHEMAS", "FILES"]
+           "SCHEMAS", "FILES", "seeds_dir"]
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+
+def seeds_dir() -> Traversable:
+    """The folder of the seed tables: the package data ``connsim._seeds`` (the repository's ``seeds/``).
+
+    A :class:`pathlib.Path` in a wheel, an editable install and a source checkout (see ``connsim/_data.py``).
+    """
+    return package_folder("connsim._seeds", "seeds")
+
+
+#: The seed tables' folder as a path, found once at import (kept for code that joins or globs it).
+SEEDS_DIR = as_path(seeds_dir())
 
 
 
@@ -87,6 +99,12 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
         "hr_core_share": Col("float", lo=0.0, hi=0.95), "policy_5g_2019": Col(allowed=POLICIES),
         "policy_5g_source": S(), "regime_2019": Col(allowed=REGIMES), "regime_source": S(),
         "adequacy_2019": BIN, "imputed": Col(required=False),
+        # starting points from data (seeds/build.py section 6; not yet read by the model)
+        "align_us_unga": UNIT, "align_cn_unga": UNIT, "security_culture_unga": UNIT,
+        "hr_ran_share_2019": SHARE, "hr_core_share_2019": SHARE,
+        "hr_share_2019_status": Col(allowed=("sourced", "derived", "estimated")), "hr_share_2019_method": S(),
+        "dp_law_2019": BIN, "dp_law_year": Col("float", required=False, lo=1900, hi=2019),
+        "dp_law_2019_source": S(), "eea": BIN, "telecom_capex_usd_2019": Col("float", lo=0.0),
     }),
     "trade_partners.csv": ("iso3", {"iso3": ISO, "partner": ISO, "weight": Col("float", lo=0.0, hi=1.0)}),
     "blocs.csv": ("iso3", {"bloc": Col(allowed=BLOC_NAMES), "iso3": ISO, "source": S()}),
@@ -279,6 +297,12 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
     if not sorted_ok:
         pos = int(np.flatnonzero((c["iso3"] < c["iso3"].shift(1)).to_numpy())[0])
         raise f.error("rows are not sorted by iso3; allowed: ascending iso3 order", pos, "iso3")
+    law = c["dp_law_2019"].to_numpy() == 1
+    year_given = c["dp_law_year"].notna().to_numpy()
+    if (law != year_given).any():
+        pos = int(np.flatnonzero(law != year_given)[0])
+        raise f.error(f"dp_law_year {'is empty' if law[pos] else 'is given'} but dp_law_2019 is "
+                      f"{int(law[pos])}; allowed a year exactly where dp_law_2019 is 1", pos, "dp_law_year")
     imp = c["imputed"]
     cols = set(SCHEMAS["countries.csv"][1])
     for pos, v in enumerate(imp):
@@ -361,6 +385,7 @@ def _load_cached(resolved: str) -> Seeds:
 
 
 def load_seeds(directory: str | Path | None = None) -> Seeds:
-    """Load and validate the seed tables (default: the repository's ``seeds/``). Cached per resolved directory."""
-    path = SEEDS_DIR if directory is None else Path(directory)
+    """Load and validate the seed tables (default: :func:`seeds_dir`, the shipped ``seeds/``). Cached per resolved
+    directory."""
+    path = as_path(seeds_dir()) if directory is None else Path(directory)
     return _load_cached(str(path.resolve()))

@@ -1,16 +1,19 @@
-"""Build the connsim seed tables from the shared reference data.
+"""Build the connsim seed tables from the reference data in ``seeds/reference/``.
 
 Usage::
 
-    python seeds/build.py [--shared PATH] [--out DIR]
+    python seeds/build.py [--reference PATH] [--out DIR]
 
-``--shared`` defaults to ``<repo>/../shared/data`` (``Path(__file__).resolve().parents[2] / "shared" / "data"``);
-``--out`` defaults to this ``seeds/`` folder. The script is deterministic: the same inputs give byte-identical CSVs.
+``--reference`` (alias ``--shared``) defaults to ``seeds/reference/`` beside this file: the project's copy of the
+sourced reference data (from ``../shared/data/``, copied unchanged with its README and SOURCES files), so the seed
+tables rebuild from the repository alone. ``--out`` defaults to this ``seeds/`` folder. The script is
+deterministic: the same inputs give byte-identical CSVs (``python seeds/build.py && git diff --exit-code seeds/``).
+Installed, it runs as ``python -m connsim._seeds.build --out DIR`` (the wheel ships ``reference/`` too).
 
 This file is also the documentation of the method: every sourced figure is given here with its source and every
 estimated figure with its formula. ``seeds/SOURCES.md`` describes the same in prose, and ``seeds/columns.csv``
 (written from ``COLUMNS`` below) holds the provenance of every column. The model loads only the committed CSVs
-(``connsim/seeds.py``); it never reads the shared folder.
+(``connsim/seeds.py``); it never reads ``reference/``.
 
 Imports: numpy, pandas and the standard library only.
 """
@@ -25,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_REFERENCE = HERE / "reference"
 
 POWERS = ("EUU", "JPN", "USA", "CHN")
 REGIMES = ("protect", "trust", "open", "sovereign")
@@ -100,12 +103,12 @@ BLOCS = {
     "sco": (["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"],
             "sectsco.org member states (India and Pakistan full members since Jun 2017)"),
     "csto": (["RUS", "ARM", "BLR", "KAZ", "KGZ", "TJK"], "odkb-csto.org member states (2019)"),
-    "eu27": (None, "shared/data countries_2019.csv eu_member (country_converter EU27 column, post-Brexit)"),
+    "eu27": (None, "seeds/reference countries_2019.csv eu_member (country_converter EU27 column, post-Brexit)"),
     "eea": (["NOR", "ISL", "LIE"], "EEA Agreement: EFTA states party to the EEA (efta.int)"),
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Instruments (shared/data/data_regimes_2019.csv) and the dp_law calibration target.
+# 3. Instruments (seeds/reference/data_regimes_2019.csv) and the dp_law calibration target.
 # ---------------------------------------------------------------------------------------------------------------
 LOCALISATION_2019 = ["CHN", "RUS", "VNM", "IDN", "IND"]  # in force by 2019 (data_regimes_2019.csv rows 1-5)
 NON_UN_ADEQUACY = {"GGY", "IMN", "JEY", "FRO"}
@@ -165,24 +168,24 @@ DONORS = [
     # donor, kind, budget, staffing, capacity, fin_inclusion, infrastructure, speed, conditionality, source
     ("EUU", "Power", 0.4e9, 0.45, 0.45, 0.25, 0.30, 0.4, 0.7,
      "ESTIMATED (EU institutions, Digital4Development): budget an order-of-magnitude assumption, no EU digital-ODA "
-     "budget line in shared/data; staffing 0.45 set low because the paper says digital ODA is not 'properly "
+     "budget line in seeds/reference; staffing 0.45 set low because the paper says digital ODA is not 'properly "
      "budgeted and staffed (which is not the case today at the EU-level)'; shares, speed and conditionality are "
      "judgement (capacity-building emphasis of the paper; EU aid conditionality)"),
     ("JPN", "Power", 1.2e9, 0.80, 0.30, 0.15, 0.55, 0.6, 0.5,
      "ESTIMATED: anchored to Japan's Partnership for Quality Infrastructure USD110bn/5y (2015, mofa.go.jp) and "
-     "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in shared/data "
+     "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in seeds/reference "
      "connectivity_projects_to_2019.csv: USD200bn/5y = USD40bn/y x an assumed 3% digital/ICT share = USD1.2bn; "
      "staffing, shares (infrastructure-heavy PQI), speed and conditionality are judgement"),
     ("USA", "Power", 0.6e9, 0.70, 0.30, 0.40, 0.30, 0.6, 0.6,
-     "ESTIMATED: no US digital-ODA figure in shared/data; order-of-magnitude assumption; fin_inclusion share set "
+     "ESTIMATED: no US digital-ODA figure in seeds/reference; order-of-magnitude assumption; fin_inclusion share set "
      "high for US digital-finance programmes (judgement); staffing, speed, conditionality judgement"),
     ("CHN", "Power", 4.0e9, 0.90, 0.05, 0.15, 0.80, 0.9, 0.1,
-     "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in shared/data; project-level anchors in "
+     "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in seeds/reference; project-level anchors in "
      "connectivity_projects_to_2019.csv (Kenya Konza DC ~USD170m 2019, Pakistan fibre USD44m 2018, Exim-loan "
      "financed); order-of-magnitude assumption with an infrastructure-heavy mix, high speed and low "
      "conditionality (judgement)"),
     ("MS", "MemberStates", None, 0.70, 0.40, 0.30, 0.30, 0.5, 0.7,
-     "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (shared/data, "
+     "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (seeds/reference, "
      "WDI) x 0.0046 (EU collective ODA/GNI 2019, European Commission 16 Apr 2020 on OECD-DAC preliminary data; "
      "GDP as proxy for GNI) x 0.02 (assumed digital share); staffing, shares, speed and conditionality judgement"),
 ]
@@ -190,29 +193,56 @@ DONORS = [
 ODA_PROJECTS = [
     # donor, iso3, program, year, amount_usd, source
     ("CHN", "KEN", "infrastructure", 2019, 170e6,
-     "shared/data connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
+     "seeds/reference connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
      "loan) 2019-04, KSh17.5bn (~USD170m)"),
     ("CHN", "PAK", "infrastructure", 2018, 44e6,
-     "shared/data connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
+     "seeds/reference connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
      "2018-07-13, USD44m"),
     ("CHN", "KHM", "infrastructure", 2019, 50e6,
-     "shared/data connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
+     "seeds/reference connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
      "(no value in source)"),
     ("CHN", "SRB", "infrastructure", 2017, 50e6,
-     "shared/data connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
+     "seeds/reference connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
      "ESTIMATED ~1.12 USD/EUR (2019 average) = ~USD50m"),
 ] + [
     ("CHN", iso, "infrastructure", 2017, 20e6,
-     "shared/data connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
+     "seeds/reference connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
      "Cooperation Initiative, Wuzhen 2017-12-03; program and amount ESTIMATED (USD20m placeholder, no value in "
      "source)")
     for iso in ["EGY", "LAO", "SAU", "THA", "TUR", "ARE"]
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
-# 6. Provenance of every column of every file (written to columns.csv).
+# 6. Each state's own starting point (issue 11, data layer). New columns beside the old ones, which stay as they
+#    are (the model still reads the old ones): alignment from UN General Assembly voting, installed high-risk
+#    shares from Strand Consult's country figures, the data-protection law in force at end-2019, the EEA flag and
+#    telecom investment. Method and checks in SOURCES.md ("Starting points from data").
 # ---------------------------------------------------------------------------------------------------------------
-SH = "shared/data countries_2019.csv"
+UNGA = "seeds/reference un_voting_alignment_2019.csv"
+RAN = "seeds/reference installed_chinese_ran_2019.csv"
+DPL = "seeds/reference data_protection_laws.csv"
+CAPEX = "seeds/reference telecom_capex_2019.csv"
+# Strand Consult's "31 European countries" (2020 4G RAN study) are not listed in the reference data; taken to be
+# the EU27 + GBR NOR ISL CHE (the EEA plus the UK and Switzerland: 31 states, the count Strand gives).
+EUROPE_31_EXTRA = ["GBR", "NOR", "ISL", "CHE"]
+# Operator rows give a country figure only where they cover every national mobile network operator (MNO). Of the
+# countries with operator rows and no Strand country figure, only Canada's rows do: Bell, Telus and Rogers, its
+# three national MNOs (public record). Their equal-weight mean is the country figure (no subscriber shares in the
+# reference data). MNO_COUNT_2019 (national MNOs with their own network in 2019, from memory) is used only to
+# check that rule and to decide against using partial operator rows (SOURCES.md): never in a table value.
+MNO_COUNT_2019 = {"CAN": 3, "BEL": 3, "DEU": 3, "ESP": 4, "ITA": 4, "GBR": 4, "HUN": 3, "POL": 4, "CZE": 3, "GRC": 3,
+                  "ROU": 4, "DNK": 4, "CHE": 3, "NLD": 3, "AUT": 3}
+OPERATOR_COUNTRIES = {"CAN"}
+HR_RAN_MAX = 1.0           # a country figure may be 100% Chinese (BEL CYP MLT); regional estimates keep HR_CAP
+DP_LAW_END = 2019          # a law counts at end-2019 if year_enacted <= 2019
+EU_DP_LAW_YEAR = 1995      # the EU itself: Directive 95/46/EC (1995), replaced by the GDPR (enacted 2016)
+CAPEX_WORLD_2019 = "world_operator_capex_annual"
+CAPEX_CN_SHARE = ("china_operator_capex_forecast", "world_operator_capex_forecast")  # same period, 2020-2025
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7. Provenance of every column of every file (written to columns.csv).
+# ---------------------------------------------------------------------------------------------------------------
+SH = "seeds/reference countries_2019.csv"
 COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
     "countries.csv": [
         ("iso3", "ISO 3166-1 alpha-3", f"{SH} (country_converter); EUU added for the EU as a power", "no"),
@@ -251,22 +281,22 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("align_cn", "0..1", "ESTIMATED: clip(0.1 + 0.25 (1-free) + 0.35 (sco or csto) + 0.5 trade_share_chn - "
          "0.25 (nato or us_treaty_ally or five_eyes) - 0.15 quad, 0, 1); CHN = 1; EUU = EU27 GDP-weighted mean",
          "yes"),
-        ("dp_law", "0/1", "instrument (EU27, EEA, GBR, EU adequacy, APEC CBPR, data-localisation law; shared/data "
+        ("dp_law", "0/1", "instrument (EU27, EEA, GBR, EU adequacy, APEC CBPR, data-localisation law; seeds/reference "
          "data_regimes_2019.csv) else ESTIMATED: top remaining states by rule_of_law + free until 58% of the 193 "
          "have one (UNCTAD Global Cyberlaw Tracker Jan 2019, quoted in countries_2019.SOURCES.md)", "partly"),
         ("dp_law_source", "instrument|estimated", "which of the two rules set dp_law", "no"),
         ("dp_capacity", "0..1", "ESTIMATED: clip(0.1 + 0.55 (rule_of_law+2.5)/5 + 0.25 dp_law + 0.1 free, 0, 1); "
          "EUU = EU27 GDP-weighted mean", "yes"),
         ("security_culture", "0..1 (theta0)", "ESTIMATED: clip(0.15 + 0.45 align_us - 0.3 align_cn + 0.15 "
-         "[5G status FRAMEWORK_ONLY or stricter, shared/data 5g_policy_2019.csv], 0, 1); EUU = EU27 GDP-weighted "
+         "[5G status FRAMEWORK_ONLY or stricter, seeds/reference 5g_policy_2019.csv], 0, 1); EUU = EU27 GDP-weighted "
          "mean", "yes"),
         ("hr_ran_share", "share of installed 4G RAN 0..1", "ESTIMATED: regional priors (seeds/build.py HR_RAN_*), "
          "x0.5 if 5G status BAN/BAN_DEFACTO, non-China values x one common factor so the GDP-weighted mean over "
-         "the 192 non-China states = 0.26 (Dell'Oro 2019 RAN ex-China Huawei 23 + ZTE 3, shared/data "
+         "the 192 non-China states = 0.26 (Dell'Oro 2019 RAN ex-China Huawei 23 + ZTE 3, seeds/reference "
          "vendor_shares_2019.csv), clip 0..0.95; CHN 0.85 fixed; EUU = EU27 GDP-weighted mean", "yes"),
         ("hr_core_share", "share of installed core 0..1", "ESTIMATED: 0.8 x hr_ran_share; 0 if 5G status BAN; "
          "x0.5 if RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
-        ("policy_5g_2019", "open|core_excluded|banned", "shared/data 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
+        ("policy_5g_2019", "open|core_excluded|banned", "seeds/reference 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
          "banned; RESTRICTED -> core_excluded; FRAMEWORK_ONLY, NONE -> open); states not listed assumed open",
          "partly"),
         ("policy_5g_source", "text", "the row's source or assumption", "no"),
@@ -274,9 +304,42 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
          "adequacy -> protect, JPN trust, USA and other CBPR -> open, localisation -> sovereign) else ESTIMATED "
          "from dp_law and FH status", "partly"),
         ("regime_source", "text", "'instrument: ...' or 'estimated: ...'", "no"),
-        ("adequacy_2019", "0/1", "shared/data data_regimes_2019.csv: EU adequacy decision in force end-2019",
+        ("adequacy_2019", "0/1", "seeds/reference data_regimes_2019.csv: EU adequacy decision in force end-2019",
          "no"),
         ("imputed", "';'-separated column names", "columns imputed for this row (see SOURCES.md)", "no"),
+        ("align_us_unga", "0..1", f"{UNGA}: clip(1 - d_USA / d(USA,CHN), 0, 1), d = distance between 2019 "
+         "Bailey-Strezhnev-Voeten UNGA ideal points (Harvard Dataverse doi:10.7910/DVN/LEJUQZ); d(USA,CHN) = "
+         "3.2058; no tie adjustment; EUU = EU27 GDP-weighted mean", "no"),
+        ("align_cn_unga", "0..1", f"{UNGA}: clip(1 - d_CHN / d(USA,CHN), 0, 1), as align_us_unga; between the "
+         "two powers align_us_unga + align_cn_unga = 1; EUU = EU27 GDP-weighted mean", "no"),
+        ("security_culture_unga", "0..1", "ESTIMATED: the security_culture formula on the voting-based "
+         "alignments, clip(0.15 + 0.45 align_us_unga - 0.3 align_cn_unga + 0.15 [5G status FRAMEWORK_ONLY or "
+         f"stricter], 0, 1); EUU = EU27 GDP-weighted mean", "yes"),
+        ("hr_ran_share_2019", "share of installed 4G RAN 0..1", f"{RAN}: Strand Consult 2020 country figure "
+         "(11 UN states) > equal-weight mean of operator figures covering all national MNOs (CAN) > ESTIMATED "
+         "Europe residual (Strand's European 0.51 less the country figures, population-weighted) > ESTIMATED "
+         "regional prior x one factor (GDP-weighted ex-China mean 0.26, Dell'Oro 2019); CHN 0.85; see "
+         "hr_share_2019_status and hr_share_2019_method per row; EUU = EU27 GDP-weighted mean", "partly"),
+        ("hr_core_share_2019", "share of installed core 0..1", "ESTIMATED: hr_ran_share_2019 x 0.95 (Chinese "
+         "vendors' share of all service-provider telecom equipment / of RAN, Dell'Oro 2019: (28+10)/(32+8), "
+         "seeds/reference vendor_shares_2019.csv; no per-country core source); 0 if 5G status BAN; x0.5 if "
+         "RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
+        ("hr_share_2019_status", "sourced|derived|estimated", "how hr_ran_share_2019 was obtained: sourced = a "
+         "published country figure; derived = computed from published operator figures; estimated = the rest",
+         "no"),
+        ("hr_share_2019_method", "text", "the source or the estimation method of the row's hr_ran_share_2019",
+         "no"),
+        ("dp_law_2019", "0/1", f"{DPL}: 1 if the state's first comprehensive data-protection law covering the "
+         "private sector was enacted by end-2019 (year_enacted <= 2019); states not in the table 0 (not yet "
+         "checked there; most probably none by 2023); EUU 1 (GDPR)", "partly"),
+        ("dp_law_year", "year, empty if no law", f"{DPL} year_enacted where dp_law_2019 = 1; EUU 1995 (Directive "
+         "95/46/EC)", "no"),
+        ("dp_law_2019_source", "text", f"the law and its row in {DPL}, or why the state has none", "no"),
+        ("eea", "0/1", "EEA Agreement: the EFTA states party to the EEA, which apply the GDPR like member states "
+         "(NOR ISL LIE; efta.int, blocs.csv eea)", "no"),
+        ("telecom_capex_usd_2019", "US$ per year, 2019", f"ESTIMATED: {CAPEX} world mobile-operator capex "
+         "US$160bn (GSMA 2019) split by GDP, except CHN = 160bn x 180/1100 (GSMA forecasts for 2020-25: China "
+         "over US$180bn of US$1.1tn; a lower bound); EUU = EU27 sum", "yes"),
     ],
     "trade_partners.csv": [
         ("iso3", "ISO3", "the 193 UN states of countries.csv", "no"),
@@ -294,8 +357,8 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("origin_iso3", "ISO3", "headquarters country (public record)", "no"),
         ("high_risk", "0/1", "Huawei and ZTE (Chinese vendors at the centre of the 5G security debate in the "
          "paper)", "no"),
-        ("ran_share_2019", "share 0..1", "Dell'Oro 2019 worldwide RAN revenue (shared/data vendor_shares_2019.csv): "
-         "Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
+        ("ran_share_2019", "share 0..1", "Dell'Oro 2019 worldwide RAN revenue (seeds/reference "
+         "vendor_shares_2019.csv): Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
          "to sum 1", "partly"),
         ("core_share_2019", "share 0..1", "proxy: Dell'Oro total telecom equipment (SP) 2019: Huawei 28 Ericsson 14 "
          "Nokia 16 ZTE 10; Samsung 3 NEC 1 Fujitsu 1 ESTIMATED; renormalised to sum 1 over the seven", "partly"),
@@ -323,7 +386,7 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("sovereign", "0..1", "ESTIMATED compatibility with sovereign (as protect)", "yes"),
     ],
     "adequacy.csv": [
-        ("iso3", "ISO3", "shared/data data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
+        ("iso3", "ISO3", "seeds/reference data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
         ("name", "text", "jurisdiction as given in data_regimes_2019.csv", "no"),
         ("decision", "text", "instrument as given in data_regimes_2019.csv", "no"),
         ("year", "year", "first four digits of the date in data_regimes_2019.csv", "no"),
@@ -343,11 +406,11 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("source", "text", "estimation logic per row", "no"),
     ],
     "oda_projects_2019.csv": [
-        ("donor", "EUU|JPN|USA|CHN|MS", "shared/data connectivity_projects_to_2019.csv (actor)", "no"),
-        ("iso3", "ISO3", "shared/data connectivity_projects_to_2019.csv (UN states only)", "no"),
+        ("donor", "EUU|JPN|USA|CHN|MS", "seeds/reference connectivity_projects_to_2019.csv (actor)", "no"),
+        ("iso3", "ISO3", "seeds/reference connectivity_projects_to_2019.csv (UN states only)", "no"),
         ("program", "capacity|fin_inclusion|infrastructure", "classified from the project description", "partly"),
-        ("year", "year", "shared/data connectivity_projects_to_2019.csv (start year)", "no"),
-        ("amount_usd", "USD", "shared/data connectivity_projects_to_2019.csv where given, else ESTIMATED (see "
+        ("year", "year", "seeds/reference connectivity_projects_to_2019.csv (start year)", "no"),
+        ("amount_usd", "USD", "seeds/reference connectivity_projects_to_2019.csv where given, else ESTIMATED (see "
          "source)", "partly"),
         ("source", "text", "project and source per row", "no"),
     ],
@@ -389,14 +452,47 @@ def wmean(values: pd.Series, weights: pd.Series) -> float:
     return float(np.average(values.to_numpy(float), weights=weights.to_numpy(float)))
 
 
-def read_shared(shared: Path) -> dict[str, pd.DataFrame]:
+def hr_prior(r) -> float:
+    """Regional prior of the high-risk share of installed 4G radio (row ``r`` of the countries frame)."""
+    if r.iso3 in HR_RAN_FIXED:
+        return HR_RAN_FIXED[r.iso3]
+    if r.iso3 in HR_RAN_OVERRIDES:
+        return HR_RAN_OVERRIDES[r.iso3]
+    if r.region in HR_RAN_BY_UN_SUBREGION:
+        return HR_RAN_BY_UN_SUBREGION[r.region]
+    return HR_RAN_BY_PAPER_REGION[r.paper_region]
+
+
+def bisect_scale(mean_at, target: float, hi: float = 10.0) -> float:
+    """The s in [0, hi] with mean_at(s) = target, for a continuous non-decreasing ``mean_at`` (200 halvings)."""
+    lo = 0.0
+    assert mean_at(lo) <= target < mean_at(hi)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mean_at(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def leading_number(x) -> float:
+    """The number a cell starts with: ``"10 (9 per itwire)"`` -> 10.0."""
+    return float(str(x).split()[0])
+
+
+def read_reference(ref: Path) -> dict[str, pd.DataFrame]:
     kw = dict(keep_default_na=False, na_values=[""])
     return {
-        "countries": pd.read_csv(shared / "countries_2019.csv", **kw),
-        "policy": pd.read_csv(shared / "5g_policy_2019.csv", **kw),
-        "regimes": pd.read_csv(shared / "data_regimes_2019.csv", **kw),
-        "vendors": pd.read_csv(shared / "vendor_shares_2019.csv", **kw),
-        "projects": pd.read_csv(shared / "connectivity_projects_to_2019.csv", **kw),
+        "countries": pd.read_csv(ref / "countries_2019.csv", **kw),
+        "policy": pd.read_csv(ref / "5g_policy_2019.csv", **kw),
+        "regimes": pd.read_csv(ref / "data_regimes_2019.csv", **kw),
+        "vendors": pd.read_csv(ref / "vendor_shares_2019.csv", **kw),
+        "projects": pd.read_csv(ref / "connectivity_projects_to_2019.csv", **kw),
+        "voting": pd.read_csv(ref / "un_voting_alignment_2019.csv", **kw),
+        "ran": pd.read_csv(ref / "installed_chinese_ran_2019.csv", **kw),
+        "dp_laws": pd.read_csv(ref / "data_protection_laws.csv", **kw),
+        "capex": pd.read_csv(ref / "telecom_capex_2019.csv", **kw),
     }
 
 
@@ -420,6 +516,203 @@ def bloc_members(eu_isos: list[str]) -> dict[str, list[str]]:
     for bloc, (isos, _src) in BLOCS.items():
         out[bloc] = sorted(eu_isos) if bloc == "eu27" else list(isos)
     assert len(out["nato"]) == 29 and len(out["eu27"]) == 27
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# starting points from data (section 6)
+# ---------------------------------------------------------------------------------------------------------------
+def unga_alignment(vote: pd.DataFrame, iso_list: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Alignment with the US and with China from 2019 UN General Assembly ideal points.
+
+    ``align_X = clip(1 - d_X / d_USA_CHN, 0, 1)``: the distance d_X of the state's 2019 Bailey-Strezhnev-Voeten
+    ideal point to X's, in units of the US-China distance. The two powers get 1 with themselves and 0 with each
+    other; a state between them has align_us + align_cn = 1 (its position on the China = 0, US = 1 scale and its
+    complement); a state beyond China (more opposed to the US than China is) or beyond the US is less aligned with
+    both. No tie adjustment: alliances enter the model once, as the security-peer network (blocs.csv).
+    """
+    v = vote[vote["year"] == 2019]
+    assert not v.duplicated(["iso3", "measure"]).any(), "one value per state and measure"
+    w = v.pivot(index="iso3", columns="measure", values="value")
+    assert set(w.index) == set(iso_list), "the voting table covers the 193 states"
+    w = w.loc[iso_list]
+    ip = w["bsv_ideal_point_all"]
+    d_us, d_cn = w["bsv_ideal_point_distance_to_USA"], w["bsv_ideal_point_distance_to_CHN"]
+    # check the reference file's derived columns against the ideal points they come from (4-dp rounding)
+    assert np.allclose(d_us, (ip - ip["USA"]).abs(), atol=2e-4)
+    assert np.allclose(d_cn, (ip - ip["CHN"]).abs(), atol=2e-4)
+    assert np.allclose(w["bsv_position_CHN0_USA1"], (ip - ip["CHN"]) / (ip["USA"] - ip["CHN"]), atol=2e-4)
+    span = float(d_us["CHN"])
+    assert span == float(d_cn["USA"]) > 0
+    a_us = np.clip(1 - d_us.to_numpy(float) / span, 0, 1)
+    a_cn = np.clip(1 - d_cn.to_numpy(float) / span, 0, 1)
+    coin = w["us_vote_coincidence_all_contested_unga"]  # State Department, 2019; no row for the US itself
+    ok = coin.notna().to_numpy()
+    rho = float(pd.Series(a_us[ok]).rank().corr(coin[ok].reset_index(drop=True).rank()))
+    assert rho > 0.9, f"voting-based alignment and US vote coincidence disagree (Spearman {rho:.3f})"
+    pos = w["bsv_position_CHN0_USA1"]
+    return a_us, a_cn, dict(span=span, rho_coincidence=rho, beyond_cn=sorted(pos.index[pos < 0]),
+                            beyond_us=sorted(pos.index[pos > 1]))
+
+
+def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataFrame, status: pd.Series,
+                   eu_isos: list[str]) -> tuple[pd.DataFrame, dict]:
+    """High-risk (Huawei + ZTE) shares of installed 4G radio and core per state, with status and method.
+
+    Radio, in order of precedence: (1) sourced: Strand Consult's 2020 country figure; (2) derived: the
+    equal-weight mean of operator figures that cover all national MNOs (Canada); (3) estimated, Europe: the
+    residual r that makes the population-weighted mean over Strand's 31 European countries equal Strand's 0.51,
+    for every one of them without (1); (4) estimated, elsewhere: the regional prior (x0.5 under a 5G ban) times one
+    factor that makes the GDP-weighted mean over the 192 non-China states 0.26 (Dell'Oro 2019 RAN ex-China), the
+    states of (1)-(3) held; CHN 0.85. Core = radio x (Chinese share of all service-provider telecom equipment /
+    their share of RAN, Dell'Oro 2019), 0 under a BAN, halved where RESTRICTED (kept out of the core).
+    """
+    iso = df["iso3"]
+    states = set(iso)
+    pop = pd.Series(df["population"].to_numpy(float), index=iso)
+    gdp = pd.Series(df["gdp_usd"].to_numpy(float), index=iso)
+    country = ran_ref[ran_ref["scope"] == "country"]
+    assert len(country) == 12 and country["iso3"].is_unique, "the 12 Strand Consult 2020 country figures"
+    dropped = sorted(set(country["iso3"]) - states)
+    assert dropped == ["FRO"], dropped  # the Faroe Islands are not a UN state
+    country = country[country["iso3"].isin(states)].set_index("iso3")
+    ops = ran_ref[(ran_ref["scope"] == "operator") & ran_ref["chinese_ran_share"].notna()]
+    europe = ran_ref[(ran_ref["scope"] == "region")
+                     & ran_ref["country"].str.startswith("Europe (31 countries, 102 operators")]
+    assert len(europe) == 1
+    europe_share = float(europe["chinese_ran_share"].iloc[0])
+    europe31 = sorted(eu_isos + EUROPE_31_EXTRA)
+    assert len(europe31) == 31
+
+    ran = pd.Series(np.nan, index=iso)
+    st = pd.Series("", index=iso, dtype=object)
+    how = pd.Series("", index=iso, dtype=object)
+
+    def op_text(i: str) -> str:
+        rows = ops[ops["iso3"] == i]
+        return "; ".join(f"{n.split(';')[0].split(':')[0].strip()} {v:.2f}"
+                         for n, v in zip(rows["note"].fillna(""), rows["chinese_ran_share"]))
+
+    for i, r in country.iterrows():  # (1)
+        ran[i] = float(r["chinese_ran_share"])
+        st[i] = "sourced"
+        bound = " (reported as 'just over 50%': a lower bound)" if "lower bound" in str(r["note"]) else ""
+        how[i] = f"Strand Consult 2020 country figure{bound} ({RAN}, confidence {r['confidence']})"
+    for i in sorted(OPERATOR_COUNTRIES):  # (2)
+        rows = ops[ops["iso3"] == i]
+        assert i not in country.index and len(rows) == MNO_COUNT_2019[i], (i, len(rows))
+        ran[i] = float(rows["chinese_ran_share"].mean())
+        st[i] = "derived"
+        how[i] = (f"equal-weight mean of the operator figures of its {len(rows)} national MNOs ({op_text(i)}; "
+                  f"{RAN}); no subscriber shares in the reference data")
+
+    def residual(fixed: pd.Series) -> float:
+        known = [i for i in europe31 if not np.isnan(fixed[i])]
+        rest = [i for i in europe31 if np.isnan(fixed[i])]
+        r = (europe_share * pop[europe31].sum() - (fixed[known] * pop[known]).sum()) / pop[rest].sum()
+        assert 0 <= r <= 1, r
+        return float(r)
+    r_eu = residual(ran)
+    before_residual = ran.copy()
+    for i in europe31:  # (3)
+        if np.isnan(ran[i]):
+            ran[i] = r_eu
+            st[i] = "estimated"
+            extra = f"; operator rows, not a country figure: {op_text(i)}" if (ops["iso3"] == i).any() else ""
+            how[i] = (f"Europe residual: Strand 2020 share of European subscribers on Chinese 4G RAN "
+                      f"({europe_share:.2f}, 31 countries taken as EU27 + GBR NOR ISL CHE) less the "
+                      f"{len(country)} country figures, population as the subscriber weight{extra}")
+
+    # check of rule (3) against the rule not used (partial operator rows): states with a country figure and
+    # operator rows, their figure left out. Partial rule: known operators + the residual for the other MNOs.
+    check = {}
+    for i in sorted(set(ops["iso3"]) & set(country.index)):
+        loo = before_residual.copy()
+        loo[i] = np.nan
+        r_loo = residual(loo)
+        rows = ops[ops["iso3"] == i]["chinese_ran_share"]
+        n = MNO_COUNT_2019[i]
+        partial = (rows.sum() + (n - len(rows)) * r_loo) / n if len(rows) < n else rows.mean()
+        check[i] = dict(truth=float(country.loc[i, "chinese_ran_share"]), residual=r_loo, operators=float(partial),
+                        n_rows=len(rows), n_mno=n)
+
+    # (4) regional priors, one factor
+    base = np.array([hr_prior(r) for r in df.itertuples()])
+    banned = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy()
+    prior = np.where(banned, base * HR_BAN_FACTOR, base)
+    free_ = ran.isna().to_numpy() & (iso != "CHN").to_numpy()
+    non_cn = (iso != "CHN").to_numpy()
+    fixed_vals = np.nan_to_num(ran.to_numpy(float))
+    w = gdp.to_numpy(float)
+
+    def mean_ex_cn(sc: float) -> float:
+        vals = np.where(free_, np.clip(sc * prior, 0, HR_CAP), fixed_vals)
+        return float(np.average(vals[non_cn], weights=w[non_cn]))
+    scale = bisect_scale(mean_ex_cn, HR_TARGET_EX_CHINA)
+    for k, i in enumerate(iso):
+        if i == "CHN":
+            ran[i], st[i] = HR_RAN_FIXED["CHN"], "estimated"
+            how[i] = f"home market of Huawei and ZTE: {HR_RAN_FIXED['CHN']} (judgement, as hr_ran_share)"
+        elif free_[k]:
+            ran[i], st[i] = min(scale * prior[k], HR_CAP), "estimated"
+            ban = f" x {HR_BAN_FACTOR} (5G ban at end-2019)" if banned[k] else ""
+            how[i] = (f"regional prior {base[k]:.2f}{ban} x {scale:.4f}, the factor that makes the "
+                      "GDP-weighted mean over the 192 non-China states 0.26 (Dell'Oro 2019 RAN ex-China; priors in "
+                      "build.py HR_RAN_*)")
+    assert not ran.isna().any() and (st != "").all()
+
+    vs = vendor_ref.set_index("market")
+    tot = vs.loc["Total telecom equipment (service-provider)"]
+    rn = vs.loc["RAN (2G-5G) worldwide revenue"]
+    ratio = (leading_number(tot["Huawei"]) + leading_number(tot["ZTE"])) / (
+        leading_number(rn["Huawei"]) + leading_number(rn["ZTE"]))
+    core = (ratio * ran).to_numpy()
+    core = np.where(status.eq("BAN").to_numpy(), 0.0, core)
+    core = np.where(status.eq("RESTRICTED").to_numpy(), 0.5 * core, core)
+    out = pd.DataFrame({"hr_ran_share_2019": ran.to_numpy(), "hr_core_share_2019": np.clip(core, 0, 1),
+                        "hr_share_2019_status": st.to_numpy(), "hr_share_2019_method": how.to_numpy()},
+                       index=df.index)
+    return out, dict(europe_residual=r_eu, scale=scale, core_ratio=ratio, check=check,
+                     mean_ex_china=mean_ex_cn(scale), counts=st.value_counts().to_dict())
+
+
+def dp_law_2019(df: pd.DataFrame, laws: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A comprehensive data-protection law in force at end-2019 where one was enacted by then (year_enacted)."""
+    iso = df["iso3"]
+    laws = laws[laws["iso3"].isin(set(iso))]  # drops Taiwan, not a UN state
+    assert laws["iso3"].is_unique
+    t = laws.set_index("iso3")
+    year = iso.map(t["year_enacted"])
+    has = (year <= DP_LAW_END).to_numpy()
+    src = []
+    for i, y, h in zip(iso, year, has):
+        if i not in t.index:
+            src.append(f"not in {DPL} (not yet checked there): assumed no law at end-2019 (its README: most "
+                       "probably none by 2023)")
+            continue
+        r = t.loc[i]
+        ref = f"{DPL}: {r['law_name']} ({r['law_type']}; confidence {r['confidence']})"
+        if h:
+            src.append(f"law enacted {int(y)}; {ref}")
+        elif pd.notna(y):
+            src.append(f"no law at end-2019: first comprehensive law enacted {int(y)}; {ref}")
+        else:
+            src.append(f"no law at end-2019: {ref}")
+    out = pd.DataFrame({"dp_law_2019": has.astype("int64"),
+                        "dp_law_year": pd.array(np.where(has, year, np.nan), dtype="Int64"),
+                        "dp_law_2019_source": src}, index=df.index)
+    return out, dict(n_law=int(has.sum()), n_table=len(t), n_missing=int((~iso.isin(t.index)).sum()))
+
+
+def telecom_capex_2019(df: pd.DataFrame, capex: pd.DataFrame) -> np.ndarray:
+    """Yearly mobile-operator capex per state, US$ (2019): the world total split by GDP, China by its own share."""
+    c = capex.set_index("series")["value"].astype(float)
+    world = c[CAPEX_WORLD_2019] * 1e9
+    cn_share = c[CAPEX_CN_SHARE[0]] / c[CAPEX_CN_SHARE[1]]
+    is_cn = (df["iso3"] == "CHN").to_numpy()
+    gdp = df["gdp_usd"].to_numpy(float)
+    out = np.where(is_cn, world * cn_share, world * (1 - cn_share) * gdp / gdp[~is_cn].sum())
+    assert np.isclose(out.sum(), world)
     return out
 
 
@@ -540,7 +833,7 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     assert set(status.dropna()) <= set(POLICY_MAP)
     df["policy_5g_2019"] = status.map(POLICY_MAP).fillna("open")
     df["policy_5g_source"] = [
-        f"shared/data 5g_policy_2019.csv ({pol.loc[i, 'confidence']})" if i in pol.index
+        f"seeds/reference 5g_policy_2019.csv ({pol.loc[i, 'confidence']})" if i in pol.index
         else ("assumed: home market of Huawei and ZTE, no restriction" if i == "CHN"
               else "assumed: no known restriction at end-2019")
         for i in iso_list]
@@ -548,15 +841,7 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     df["security_culture"] = np.clip(0.15 + 0.45 * df["align_us"] - 0.3 * df["align_cn"] + 0.15 * strict, 0, 1)
 
     # --- high-risk vendor installed base ----------------------------------------------------------------------------
-    def prior(r) -> float:
-        if r.iso3 in HR_RAN_FIXED:
-            return HR_RAN_FIXED[r.iso3]
-        if r.iso3 in HR_RAN_OVERRIDES:
-            return HR_RAN_OVERRIDES[r.iso3]
-        if r.region in HR_RAN_BY_UN_SUBREGION:
-            return HR_RAN_BY_UN_SUBREGION[r.region]
-        return HR_RAN_BY_PAPER_REGION[r.paper_region]
-    p = np.array([prior(r) for r in df.itertuples()])
+    p = np.array([hr_prior(r) for r in df.itertuples()])
     banned = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy()
     p = np.where(banned, p * HR_BAN_FACTOR, p)
     non_cn = (df["iso3"] != "CHN").to_numpy()
@@ -613,6 +898,21 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     df["regime_source"] = rsrc
     df["imputed"] = [";".join(imputed[i]) for i in iso_list]
 
+    # --- starting points from data (section 6); the columns above stay as they are ---------------------------------
+    df["align_us_unga"], df["align_cn_unga"], report["unga"] = unga_alignment(sh["voting"], iso_list)
+    df["security_culture_unga"] = np.clip(0.15 + 0.45 * df["align_us_unga"] - 0.3 * df["align_cn_unga"]
+                                          + 0.15 * strict, 0, 1)
+    hr, report["hr_2019"] = hr_shares_2019(df, sh["ran"], sh["vendors"], status, eu_isos)
+    laws, report["dp_law_2019"] = dp_law_2019(df, sh["dp_laws"])
+    df = pd.concat([df, hr, laws], axis=1)
+    df["eea"] = df["iso3"].isin(eea).astype("int64")
+    df["telecom_capex_usd_2019"] = telecom_capex_2019(df, sh["capex"])
+    old_instr = df["dp_law_source"].eq("instrument") & df["dp_law"].eq(1)
+    report["dp_law_2019"]["instrument_without_law"] = sorted(df.loc[old_instr & df["dp_law_2019"].eq(0), "iso3"])
+    report["dp_law_2019"]["agree_with_dp_law"] = int((df["dp_law"] == df["dp_law_2019"]).sum())
+    must = eu | df["iso3"].isin(eea | {"GBR"} | adequacy)  # the GDPR, the EEA, the UK and adequacy need a law
+    assert (df.loc[must, "dp_law_2019"] == 1).all(), sorted(df.loc[must & df["dp_law_2019"].eq(0), "iso3"])
+
     # --- the EU as a power -----------------------------------------------------------------------------------------
     m = df[eu]
     wm = m["gdp_usd"]
@@ -620,7 +920,8 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
            "eu_member": 0, "population": int(m["population"].sum()), "gdp_usd": float(m["gdp_usd"].sum())}
     euu["gdp_per_capita"] = euu["gdp_usd"] / euu["population"]
     for col in ["lat", "lon", "rule_of_law", "fh_political_rights", "fh_civil_liberties", "align_us", "align_cn",
-                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share", "align_us_unga",
+                "align_cn_unga", "security_culture_unga", "hr_ran_share_2019", "hr_core_share_2019"]:
         euu[col] = wmean(m[col], wm)
     euu["fh_status"] = m.groupby("fh_status")["gdp_usd"].sum().sort_values(ascending=False).index[0]
     euu["trade_share_eu27"] = 0.0
@@ -630,7 +931,12 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     euu.update(dp_law=1, dp_law_source="instrument", adequacy_2019=0, policy_5g_2019="open",
                policy_5g_source="assumed: no EU-level restriction at end-2019 (the EU 5G toolbox came in Jan "
                                 "2020, per the paper)",
-               regime_2019="protect", regime_source="instrument: GDPR", imputed="")
+               regime_2019="protect", regime_source="instrument: GDPR", imputed="",
+               hr_share_2019_status="estimated", hr_share_2019_method="EU27 GDP-weighted mean of the members' values",
+               dp_law_2019=1, dp_law_year=EU_DP_LAW_YEAR,
+               dp_law_2019_source="the EU's own law: Directive 95/46/EC (1995), replaced by the GDPR (Regulation "
+                                  "(EU) 2016/679, enacted 2016, applied from 25 May 2018)",
+               eea=0, telecom_capex_usd_2019=float(m["telecom_capex_usd_2019"].sum()))
     df = pd.concat([df, pd.DataFrame([euu])], ignore_index=True)
     df = df.sort_values("iso3").reset_index(drop=True)
 
@@ -642,9 +948,12 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
         df[col] = df[col].round(4)
     for col in ["trade_share_eu27", "trade_share_usa", "trade_share_chn", "trade_share_jpn", "align_us",
-                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share", "align_us_unga",
+                "align_cn_unga", "security_culture_unga", "hr_ran_share_2019", "hr_core_share_2019"]:
         df[col] = df[col].astype(float).round(6)
-    for col in ["eu_member", "population", "dp_law", "adequacy_2019"]:
+    df["telecom_capex_usd_2019"] = df["telecom_capex_usd_2019"].astype(float).round(0)
+    df["dp_law_year"] = df["dp_law_year"].astype("Int64")
+    for col in ["eu_member", "population", "dp_law", "adequacy_2019", "dp_law_2019", "eea"]:
         df[col] = df[col].astype("int64")
     order = [c for c, *_ in COLUMNS["countries.csv"]]
     df = df[order]
@@ -677,7 +986,7 @@ def build_vendors() -> pd.DataFrame:
     v["core_share_2019"] = v["core"] / v["core"].sum()
     src = []
     for r in v.itertuples():
-        ran = ("ran: Dell'Oro 2019 worldwide RAN revenue " f"{r.ran}% (shared/data vendor_shares_2019.csv)"
+        ran = ("ran: Dell'Oro 2019 worldwide RAN revenue " f"{r.ran}% (seeds/reference vendor_shares_2019.csv)"
                if r.vendor in VENDOR_SOURCED_RAN else f"ran: ESTIMATED {r.ran}% (half of the ~2% residual)")
         core = ("core: proxy Dell'Oro 2019 total telecom equipment (SP) " f"{r.core}% (vendor_shares_2019.csv)"
                 if r.vendor in VENDOR_SOURCED_CORE else f"core: ESTIMATED {r.core}%")
@@ -724,8 +1033,8 @@ def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[st
     return out
 
 
-def build_all(shared: Path) -> tuple[dict[str, pd.DataFrame], dict]:
-    sh = read_shared(shared)
+def build_all(reference: Path = DEFAULT_REFERENCE) -> tuple[dict[str, pd.DataFrame], dict]:
+    sh = read_reference(reference)
     countries, tp, report = build_countries(sh)
     files = {"countries.csv": countries, "trade_partners.csv": tp, "blocs.csv": report.pop("blocs"),
              "vendors.csv": build_vendors()}
@@ -748,10 +1057,11 @@ def write_all(files: dict[str, pd.DataFrame], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared/data folder (read-only input)")
+    ap.add_argument("--reference", "--shared", dest="reference", type=Path, default=DEFAULT_REFERENCE,
+                    help="reference data folder (read-only input; default seeds/reference/)")
     ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: seeds/)")
     a = ap.parse_args(argv)
-    files, report = build_all(a.shared)
+    files, report = build_all(a.reference)
     write_all(files, a.out)
     hr, dp = report["hr"], report["dp_law"]
     print(f"wrote {len(files)} files to {a.out}")
@@ -762,6 +1072,23 @@ def main(argv: list[str] | None = None) -> int:
     print("sub-region-median rule would give (per capita):", {i: round(v, 2) for i, v in report["gdp_rule_per_capita"].items()})
     for k in ["gdp_imputed", "rule_of_law_imputed", "fh_political_rights_imputed", "fh_civil_liberties_imputed"]:
         print(k, {i: (r, round(v, 4)) for i, (r, v) in report[k].items()})
+    u, h, d = report["unga"], report["hr_2019"], report["dp_law_2019"]
+    print(f"UNGA alignment: d(USA,CHN) {u['span']}; Spearman with US vote coincidence 2019 "
+          f"{u['rho_coincidence']:.3f}; {len(u['beyond_cn'])} states beyond China {u['beyond_cn']}; beyond the US "
+          f"{u['beyond_us']}")
+    print(f"hr 2019: {h['counts']}; Europe residual {h['europe_residual']:.6f}; regional factor {h['scale']:.6f}; "
+          f"GDP-weighted ex-China RAN {h['mean_ex_china']:.6f}; core/RAN ratio {h['core_ratio']:.4f}")
+    chk = h["check"]
+    for i, c in chk.items():
+        print(f"  check {i}: Strand {c['truth']:.2f}; residual without it {c['residual']:.3f}; operator rule "
+              f"{c['operators']:.3f} ({c['n_rows']} of {c['n_mno']} MNOs)")
+    partial = [c for c in chk.values() if c["n_rows"] < c["n_mno"]]
+    print("  mean abs error over the %d partial cases: residual %.3f, partial-operator rule %.3f" % (
+        len(partial), np.mean([abs(c["residual"] - c["truth"]) for c in partial]),
+        np.mean([abs(c["operators"] - c["truth"]) for c in partial])))
+    print(f"dp_law_2019: {d['n_law']} of 193 states with a law at end-2019 ({d['n_law'] / 193:.4f}); table rows "
+          f"{d['n_table']}, not in the table {d['n_missing']}; the instrument rule of dp_law gave a law to "
+          f"{d['instrument_without_law']}; dp_law and dp_law_2019 agree for {d['agree_with_dp_law']} of the 193 states")
     return 0
 
 

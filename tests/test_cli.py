@@ -21,7 +21,7 @@ from connsim import cli
 from connsim.scenario import SCENARIOS_DIR, list_scenarios
 
 LIBRARY = list(list_scenarios())
-SCRIPTS = sorted(SCENARIOS_DIR.glob("*.py"))
+SCRIPTS = sorted(p for p in SCENARIOS_DIR.glob("*.py") if not p.name.startswith("_"))  # not __init__.py
 
 
 def connsim(*args, cwd, timeout=120) -> subprocess.CompletedProcess:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from connsim.seeds import (  # noqa: E402
-    FILES, POWERS, REGIMES, SEEDS_DIR, SeedError, Seeds, load_seeds)
+    FILES, POWERS, REGIMES, SCHEMAS, SEEDS_DIR, SeedError, Seeds, load_seeds)
 
 STATES = 193
 
@@ -59,7 +60,10 @@ def test_key_dtypes(seeds):
         assert c[col].dtype == np.int64, col
     for col in ["gdp_usd", "align_us", "hr_ran_share", "trade_share_chn", "rule_of_law"]:
         assert c[col].dtype == np.float64, col
-    assert not c.drop(columns=["imputed"]).isna().any().any()
+    optional = [col for col, spec in SCHEMAS["countries.csv"][1].items() if not spec.required]
+    assert set(optional) == {"imputed", "dp_law_year"}
+    assert not c.drop(columns=optional).isna().any().any()
+    assert c["dp_law_year"].dtype == np.float64
 
 
 def test_every_column_of_every_file_has_provenance(seeds):
@@ -255,6 +259,33 @@ def test_inconsistent_kind_and_duplicate(tmp_path):
         load_seeds(d2)
 
 
+@pytest.mark.parametrize("iso3, year, match", [
+    ("USA", "1974", r"row \d+ \(USA\), column 'dp_law_year': dp_law_year is given but dp_law_2019 is 0"),
+    ("DEU", "", r"row \d+ \(DEU\), column 'dp_law_year': dp_law_year is empty but dp_law_2019 is 1"),
+])
+def test_dp_law_year_only_with_a_law(tmp_path, iso3, year, match):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[df["iso3"] == iso3, "dp_law_year"] = year
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=match):
+        load_seeds(d)
+
+
+def test_dp_law_year_cannot_be_after_2019(tmp_path):
+    d = _copy(tmp_path)
+
+    def bad(df):
+        df.loc[df["iso3"] == "DEU", "dp_law_year"] = "2021"
+        return df
+    _edit(d, "countries.csv", bad)
+    with pytest.raises(SeedError, match=r"\(DEU\), column 'dp_law_year': value 2021 is out of range; "
+                                        r"allowed 1900..2019"):
+        load_seeds(d)
+
+
 def test_vendor_shares_must_sum_to_one(tmp_path):
     d = _copy(tmp_path)
 
@@ -276,10 +307,40 @@ def _load_build():
 
 def test_build_regenerates_committed_csvs(tmp_path):
     build = _load_build()
-    if not (build.DEFAULT_SHARED / "countries_2019.csv").is_file():
-        pytest.skip(f"shared reference data not found at {build.DEFAULT_SHARED}")
-    files, _ = build.build_all(build.DEFAULT_SHARED)
+    assert build.DEFAULT_REFERENCE == SEEDS_DIR / "reference"
+    files, _ = build.build_all()
     build.write_all(files, tmp_path)
     for name in files:
         assert (tmp_path / name).read_bytes() == (SEEDS_DIR / name).read_bytes(), name
     assert re.search(r"EUU,European Union", (tmp_path / "countries.csv").read_text())
+
+
+def test_build_needs_only_the_seeds_folder(tmp_path):
+    """seeds/ alone (build.py + reference/), copied away from the checkout, rebuilds the committed tables."""
+    alone = tmp_path / "alone" / "seeds"
+    shutil.copytree(SEEDS_DIR, alone, ignore=shutil.ignore_patterns("*.csv", "__pycache__", "reference"))
+    shutil.copytree(SEEDS_DIR / "reference", alone / "reference")
+    assert not list(alone.glob("*.csv"))
+    proc = subprocess.run([sys.executable, str(alone / "build.py")], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    built = sorted(p.name for p in alone.glob("*.csv"))
+    assert built == sorted(FILES)
+    for name in built:
+        assert (alone / name).read_bytes() == (SEEDS_DIR / name).read_bytes(), name
+
+
+def test_reference_data_is_the_shared_copy_unchanged():
+    """seeds/reference/ holds every file of the sourced reference folder, README and SOURCES included."""
+    ref = SEEDS_DIR / "reference"
+    names = {p.name for p in ref.iterdir()}
+    assert {"README.md", "countries_2019.SOURCES.md", "countries_2019.csv", "5g_policy_2019.csv",
+            "data_regimes_2019.csv", "vendor_shares_2019.csv", "connectivity_projects_to_2019.csv",
+            "un_voting_alignment_2019.csv", "installed_chinese_ran_2019.csv", "data_protection_laws.csv",
+            "data_protection_law_counts.csv", "adequacy_and_transfer_frameworks.csv",
+            "telecom_capex_2019.csv"} <= names
+    shared = ROOT.parent / "shared" / "data"
+    if not shared.is_dir():  # the original sits beside the checkout on the project's machine only
+        pytest.skip(f"no original at {shared} to compare with")
+    for p in sorted(shared.iterdir()):
+        assert (ref / p.name).read_bytes() == p.read_bytes(), p.name
