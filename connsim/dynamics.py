@@ -6,39 +6,44 @@ A step (a quarter by default):
 2. once a year, digital-ODA donors make offers and recipients accept (``decisions.oda``);
 3. threat perception moves; revising states pick their 5G security policy; renewed core and
    radio capacity is bought; vendors' quality follows their revenue (``decisions.vendors``);
-4. revising third countries pick their data-flow regime; the EU grants adequacy
-   (``decisions.regimes``).
+4. revising third countries decide whether to have a data-protection law (``decisions.laws``) and
+   its orientation (``decisions.regimes``); once a year the EU decides on adequacy for its
+   candidates (``decisions.adequacy``).
 
 :func:`step` knows nothing of Mesa: it reads the levers of the step (:class:`Levers`), a block
 of uniform random numbers and the run's :class:`~connsim.world.Constants`, updates
 :class:`~connsim.world.WorldState` in place, and returns a :class:`StepRecord` of what the
 recorder and ``explain`` need. ``WorldModel.step`` calls it; so does the benchmarks' kernel.
 
-Two decisions take a **rule**: a function from a :class:`Situation` to ``(utilities, terms)``,
+Each decision takes a **rule**: a function from a :class:`Situation` to ``(utilities, terms)``,
 the (n, options) utility of every option and its named terms. :data:`RULES` holds the model's
-own; ``connsim.run(..., rules={"regime": my_rule})`` replaces one. Revising states then pick by
-logit over the rule's utilities, and ``explain`` shows the rule's terms.
+own (``vendor_policy``, ``law``, ``regime``, ``adequacy``); ``connsim.run(..., rules={"regime":
+my_rule})`` replaces one. The deciders then pick by logit over the rule's utilities, and
+``explain`` shows the rule's terms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from connsim.choice import revise_choices, revising
-from connsim.decisions import oda, regimes, vendors
-from connsim.names import DONORS, POLICIES, REGIMES
+from connsim.decisions import adequacy, laws, oda, regimes, vendors
+from connsim.names import ADEQUACY_OPTIONS, DONORS, LAW_OPTIONS, POLICIES, REGIMES
 from connsim.scenario import Event, Scenario, schedule_at
 from connsim.world import Constants, WorldState
 
-__all__ = ["Levers", "Situation", "StepRecord", "RULES", "N_UNIFORMS", "lever_table", "start_levers", "step", "apply_events"]
+__all__ = ["Levers", "Situation", "StepRecord", "RULES", "OPTIONS", "N_UNIFORMS", "lever_table", "start_levers", "step", "apply_events"]
 
-#: Uniform random numbers drawn per state and step, whatever happens: policy revision and choice,
-#: regime revision and choice, adequacy, the infrastructure offer, one per donor for the other offers.
-N_UNIFORMS = 6 + len(DONORS)
+#: Uniform random numbers drawn per state and step, whatever happens (rows of the step's block): policy
+#: revision and choice, law revision and choice, orientation revision and choice, the EU's adequacy
+#: decision, the infrastructure offer, then one per donor for the other parts of offers.
+U_POLICY, U_LAW, U_REGIME, U_ADEQUACY, U_INFRA, U_OTHER = 0, 2, 4, 6, 7, 8
+N_UNIFORMS = U_OTHER + len(DONORS)
 
 #: Levers that a scenario may schedule over time (a number or ``{year: value}``).
 SCHEDULED = (
@@ -148,42 +153,66 @@ def policy_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The model's own 5G security-policy rule: :func:`connsim.decisions.vendors.policy_utilities`."""
     st, lv = s.state, s.levers
     return vendors.policy_utilities(
-        st.threat, st.hr_core, st.hr_ran, price_gap=s.inputs["price_gap"], income=st.income, trade_chn=st.trade_cn,
+        st.threat, st.hr_core, st.hr_ran, premium=s.inputs["premium"], income=st.income, trade_chn=st.trade_cn,
         align_us=st.align_us, align_cn=st.align_cn, conflict=lv.us_china_conflict, us_pressure=lv.us_pressure,
         toolbox_pull=np.where(st.member, lv.eu_toolbox_strength, 0.0), current=st.policy, w=s.weights,
     )
 
 
+def law_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The model's own data-protection law rule: :func:`connsim.decisions.laws.law_utilities`."""
+    st, c = s.state, s.constants
+    return laws.law_utilities(
+        s.inputs["partner_shares"], st.regime, st.has_law, flow=s.inputs["flow"], trade_eu=st.trade_eu,
+        capacity=st.capacity, capacity_need=c.capacity_need, rule_of_law01=st.rule_of_law01, w=s.weights,
+    )
+
+
 def regime_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The model's own data-flow regime rule: :func:`connsim.decisions.regimes.regime_utilities`."""
+    """The model's own orientation rule: :func:`connsim.decisions.regimes.regime_utilities`."""
     st, c = s.state, s.constants
     return regimes.regime_utilities(
-        c.disposition, s.inputs["partner_shares"], compatibility=s.inputs["compatibility"], eu_trade=st.trade_eu,
+        c.disposition, s.inputs["partner_shares"], flow=s.inputs["flow"], eu_trade=st.trade_eu,
         adequacy=st.adequacy, capacity=st.capacity, capacity_need=c.capacity_need, influence=s.inputs["influence"],
         current=st.regime, w=s.weights,
     )
 
 
-#: The decision rules a run may replace: name -> rule (see the module docstring).
-RULES: Mapping[str, Rule] = {"vendor_policy": policy_rule, "regime": regime_rule}
+def adequacy_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The EU's own adequacy rule: :func:`connsim.decisions.adequacy.adequacy_utilities`."""
+    st, lv = s.state, s.levers
+    return adequacy.adequacy_utilities(
+        st.regime, st.capacity, st.trade_eu, st.gdp, eu_gdp=float(st.gdp[st.member].sum()), flow=s.inputs["flow"],
+        cooperation_beyond=regimes.interoperability(lv.cooperation), openness=s.inputs["openness"], w=s.weights,
+    )
+
+
+#: The decision rules a run may replace: name -> rule (see the module docstring). In the order of the step.
+RULES: Mapping[str, Rule] = MappingProxyType(
+    {"vendor_policy": policy_rule, "law": law_rule, "regime": regime_rule, "adequacy": adequacy_rule}
+)
+#: Each decision's options (the last axis of its utilities).
+OPTIONS = MappingProxyType({"vendor_policy": POLICIES, "law": LAW_OPTIONS, "regime": REGIMES, "adequacy": ADEQUACY_OPTIONS})
 
 
 @dataclass
 class StepRecord:
-    """What a step leaves for the recorder: each decision's utility terms (name -> (n, options))
-    and who revised it, the compatibility of regimes in force, and the ODA offers of the step."""
+    """What a step leaves for the recorder: each decision's utility terms (decision -> term name ->
+    (n, options); the EU's adequacy decision only in the yearly step where it assesses), who revised
+    each decision (decision -> (n,) booleans: for adequacy, the candidates assessed), the
+    compatibility of positions and their free-flow intensity, and the step's ODA offers."""
 
-    policy_terms: dict[str, np.ndarray]
-    regime_terms: dict[str, np.ndarray]
-    revised_policy: np.ndarray
-    revised_regime: np.ndarray
+    terms: dict[str, dict[str, np.ndarray]]
+    revised: dict[str, np.ndarray]
     compatibility: np.ndarray
+    flow: np.ndarray
     offers: np.ndarray | None = None
 
 
 def apply_events(st: WorldState, events: tuple[Event, ...], year: float) -> None:
-    """Impose the events of a step: a 5G policy, a regime or an adequacy decision on a state,
-    held until ``year + hold_years`` (to the end of the run if no hold is given)."""
+    """Impose the events of a step: a 5G policy, a regime (a law with that orientation) or an
+    adequacy decision on a state, held until ``year + hold_years`` (to the end of the run if no
+    hold is given)."""
     for ev in events:
         i = int(np.nonzero(st.iso3 == ev.iso3)[0][0])
         until = np.inf if ev.hold_years is None else year + ev.hold_years
@@ -192,6 +221,8 @@ def apply_events(st: WorldState, events: tuple[Event, ...], year: float) -> None
             st.policy_locked_until[i] = until
         elif ev.kind == "regime":
             st.regime[i] = REGIMES.index(ev.value)
+            if not st.has_law[i]:
+                st.has_law[i], st.law_year[i] = True, year
             st.regime_locked_until[i] = until
         elif ev.kind == "adequacy":
             st.adequacy[i] = bool(ev.value)
@@ -218,6 +249,8 @@ def step(
     """
     rules = {**RULES, **(rules or {})}
     w, dt, year = s.weights, s.dt, lv.year
+    terms: dict[str, dict[str, np.ndarray]] = {}
+    revised: dict[str, np.ndarray] = {}
     apply_events(st, lv.events, year)
     offers = None
     if lv.oda_round:
@@ -226,7 +259,7 @@ def step(
             last_accept=st.last_accept, last_infra=st.last_infra, year=year, budget_scale=lv.oda_scale,
             digital_silk_road=lv.digital_silk_road_intensity, coordination=lv.eu_jp_oda_coordination,
             ring_focus=lv.open_connected_ring, india_trilateral=s.india_trilateral, beta=s.beta_oda,
-            uniforms_infra=u[5], uniforms_other=u[6:].T, w=w,
+            uniforms_infra=u[U_INFRA], uniforms_other=u[U_OTHER:].T, w=w,
         )
         offers = r.offers
         st.last_accept, st.last_infra, st.capacity, st.strength = r.last_accept, r.last_infra, r.capacity, r.strength
@@ -237,47 +270,54 @@ def step(
     p_step = 1.0 - (1.0 - s.revision_probability) ** dt
 
     # --- 5G: threat, security policy, procurement, vendors
-    japan_threat = st.threat[c.japan]
-    peers = vendors.security_peers(st.policy > 0, c.blocs)
     st.threat = vendors.threat_perception(
-        st.threat, security_culture=st.security_culture, align_us=st.align_us, peer_restricting=peers,
-        oda_pull=western_minus_chinese, member_state=st.member, conflict=lv.us_china_conflict,
-        toolbox=lv.eu_toolbox_strength, infoshare=lv.infoshare, japan_threat=japan_threat, dt=dt, w=w,
+        st.threat, security_culture=st.security_culture, peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
+        oda_pull=western_minus_chinese, member_state=st.member, toolbox=lv.eu_toolbox_strength,
+        infoshare=lv.infoshare, japan_threat=st.threat[c.japan], dt=dt, w=w,
     )
-    gap = vendors.price_gap(st.installed[1], c.market, c.price, c.high_risk)
-    util, policy_terms = rules["vendor_policy"](Situation(st, lv, c, w, {"price_gap": gap}))
-    revise_policy = c.policy_deciders & revising(p_step, u[0]) & (st.policy_locked_until <= year)
-    st.policy = revise_choices(st.policy, revise_policy, util, s.beta_policy, u[1])
-    _procure(st, lv, c, finance, dt, w)
+    per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
+    fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.high_risk.astype(float)[:, None] * st.threat)
+    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, c.allowed, c.price)
+    util, terms["vendor_policy"] = rules["vendor_policy"](Situation(st, lv, c, w, {"premium": premium}))
+    revised["vendor_policy"] = c.policy_deciders & revising(p_step, u[U_POLICY]) & (st.policy_locked_until <= year)
+    st.policy = revise_choices(st.policy, revised["vendor_policy"], util, s.beta_policy, u[U_POLICY + 1])
+    _procure(st, lv, c, fixed, dt, w)
 
-    # --- data-flow regimes and adequacy
+    # --- data-protection laws, their orientation, and the EU's adequacy decisions
     compatibility = regimes.effective_compatibility(
         c.compat_base, lv.dfft_multilateral_push, regimes.interoperability(lv.cooperation), w
     )
+    flow = regimes.flow_intensity(compatibility, w)
+    shares = regimes.partner_shares(st.trade, st.position)
     influence = regimes.regime_influence(
-        st.trade_eu, st.align_us, st.align_cn, oda_regime_pull, us_pressure=lv.us_pressure,
+        st.trade_eu, st.align_us, st.align_cn, c.japan_tie, oda_regime_pull, us_pressure=lv.us_pressure,
         digital_silk_road=lv.digital_silk_road_intensity, dfft_push=lv.dfft_multilateral_push, w=w,
     )
-    inputs = {"partner_shares": regimes.partner_shares(st.trade, st.regime), "compatibility": compatibility, "influence": influence}
-    util, regime_terms = rules["regime"](Situation(st, lv, c, w, inputs))
-    revise_regime = c.regime_deciders & revising(p_step, u[2]) & (st.regime_locked_until <= year)
-    st.regime = revise_choices(st.regime, revise_regime, util, s.beta_regime, u[3])
-    grantable = regimes.adequacy_grantable(lv.cooperation >= 1.0 or lv.dfft_multilateral_push >= w.adequacy_dfft_push)
-    updated = regimes.update_adequacy(
-        st.adequacy, st.regime, capacity=st.capacity, eligible=st.third, grantable=grantable,
-        openness=s.adequacy_openness, dt=dt, uniforms=u[4], w=w,
-    )
-    st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, updated)
+    inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "openness": s.adequacy_openness}
+    free = st.regime_locked_until <= year
+    util, terms["law"] = rules["law"](Situation(st, lv, c, w, inputs))
+    revised["law"] = c.regime_deciders & revising(p_step, u[U_LAW]) & free
+    has_law = revise_choices(st.has_law.astype(np.int8), revised["law"], util, s.beta_regime, u[U_LAW + 1]) == 1
+    st.law_year = np.where(has_law & ~st.has_law, year, np.where(has_law, st.law_year, np.nan))
+    st.has_law = has_law
+    util, terms["regime"] = rules["regime"](Situation(st, lv, c, w, inputs))
+    revised["regime"] = c.regime_deciders & revising(p_step, u[U_REGIME]) & free
+    st.regime = revise_choices(st.regime, revised["regime"], util, s.beta_regime, u[U_REGIME + 1])
+    held = adequacy.kept(st.adequacy, st.has_law, st.regime)
+    if lv.oda_round:  # the EU assesses its candidates once a year
+        util, terms["adequacy"] = rules["adequacy"](Situation(st, lv, c, w, inputs))
+        revised["adequacy"] = adequacy.candidates(c.regime_deciders, st.has_law, held)
+        held = held | adequacy.grant(revised["adequacy"], util, u[U_ADEQUACY])
+    st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, held)
     st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)
-    return StepRecord(policy_terms, regime_terms, revise_policy, revise_regime, compatibility, offers)
+    return StepRecord(terms, revised, compatibility, flow, offers)
 
 
-def _procure(st: WorldState, lv: Levers, c: Constants, finance: np.ndarray, dt: float, w) -> None:
+def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, dt: float, w) -> None:
     """Renew core and radio capacity, pay for autonomy, and move vendors' quality and reach
-    (:func:`connsim.decisions.vendors.procure` on vendor-major (layer, vendor, state) arrays)."""
+    (:func:`connsim.decisions.vendors.procure` on vendor-major (layer, vendor, state) arrays;
+    ``fixed``: the procurement utility without lock-in)."""
     allowed = np.take(c.allowed, st.policy, axis=-1)
-    per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
-    fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.high_risk.astype(float)[:, None] * st.threat)
     renewal, rip = dt / w.lifecycle_years, 1.0 - (1.0 - w.rip_rate) ** dt
     updated, new, unrestricted, room, ripped = vendors.procure(st.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
     st.installed = updated

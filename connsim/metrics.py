@@ -89,52 +89,53 @@ def free_pairs(compatibility: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray(compatibility) >= threshold
 
 
-def _adequacy_links(regime, free, adequacy, eu_member, gdp):
-    """Per step, the GDP of each regime held by EU members (steps, k), and each adequacy
-    holder's mass of EU GDP it reaches only through adequacy: (steps,)."""
-    k = free.shape[-1]
-    eu_by_regime = per_option(regime[:, eu_member], k, gdp[eu_member])  # (steps, k)
-    # for a holder in regime r: EU GDP in the regimes r does not already exchange freely with
-    apart = np.matmul((~free).astype(float), eu_by_regime[:, :, None])[:, :, 0]  # (steps, k)
-    holders = adequacy & ~eu_member
-    reached = np.take_along_axis(apart, regime.astype(np.intp), axis=1)  # (steps, n)
+def _adequacy_links(position, flow, adequacy, gdpr_area, gdp):
+    """Per step, each adequacy holder's mass of GDPR-area GDP it reaches through adequacy beyond
+    what its position already exchanges freely: (steps,)."""
+    k = flow.shape[-1]
+    eu_by_position = per_option(position[:, gdpr_area], k, gdp[gdpr_area])  # (steps, k)
+    # for a holder in position r: the GDPR area's GDP times how far r does not already flow freely with it
+    apart = np.matmul(1.0 - flow, eu_by_position[:, :, None])[:, :, 0]  # (steps, k)
+    holders = adequacy & ~gdpr_area
+    reached = np.take_along_axis(apart, position.astype(np.intp), axis=1)  # (steps, n)
     return (np.where(holders, reached, 0.0) * gdp).sum(axis=1)
 
 
 def free_flow_gdp_pair_share(
-    regime: np.ndarray, gdp: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
+    position: np.ndarray, gdp: np.ndarray, flow: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
 ) -> np.ndarray | float:
-    """Share of world GDP pairs (i != j, weighted g_i * g_j) that can exchange personal data freely.
+    """Share of world GDP pairs (i != j, weighted g_i * g_j) that exchange personal data freely,
+    weighted by how freely they do.
 
     Parameters
     ----------
-    regime : (n,) or (steps, n) regime indices.
+    position : (n,) or (steps, n) position indices (a law's orientation, or none).
     gdp : (n,) GDP.
-    free : (k, k) or (steps, k, k) booleans: regime pairs exchanging data freely.
+    flow : (k, k) or (steps, k, k): how freely positions exchange data, 0..1 (booleans work too).
     adequacy : (n,) or (steps, n) booleans: holds an EU adequacy decision.
-    eu_member : (n,) booleans.
+    gdpr_area : (n,) booleans: EU member states and the EEA.
 
     Notes
     -----
-    Pairs are free when their regimes are (``free``), or when one holds an EU adequacy decision
-    and the other is an EU member state. O(steps x n): GDP sums per regime, and for each
-    adequacy holder the EU GDP it reaches only through adequacy.
+    A pair flows as freely as its positions do (``flow``), and fully when one holds an EU adequacy
+    decision and the other applies the GDPR. O(steps x n): GDP sums per position, and for each
+    adequacy holder the GDPR-area GDP it reaches through adequacy alone.
     """
-    reg, single = _steps(regime)
+    reg, single = _steps(position)
     adequacy = np.broadcast_to(adequacy, reg.shape)
-    free = np.broadcast_to(free, (reg.shape[0],) + np.shape(free)[-2:])
-    k = free.shape[-1]
+    flow = np.broadcast_to(np.asarray(flow, dtype=float), (reg.shape[0],) + np.shape(flow)[-2:])
+    k = flow.shape[-1]
     g = per_option(reg, k, gdp)
     sq = per_option(reg, k, gdp**2)
-    free_mass = np.einsum("tr,trs,ts->t", g, free.astype(float), g) - (sq * np.diagonal(free, axis1=1, axis2=2)).sum(axis=1)
-    extra = _adequacy_links(reg, free, adequacy, eu_member, gdp)
+    free_mass = np.einsum("tr,trs,ts->t", g, flow, g) - (sq * np.diagonal(flow, axis1=1, axis2=2)).sum(axis=1)
+    extra = _adequacy_links(reg, flow, adequacy, gdpr_area, gdp)
     with np.errstate(invalid="ignore", divide="ignore"):  # one state: no pairs, nan
         out = (free_mass + 2.0 * extra) / (gdp.sum() ** 2 - (gdp**2).sum())
     return float(out[0]) if single else out
 
 
 def largest_compatible_component(
-    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
+    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
 ) -> np.ndarray | int:
     """Number of states in the largest group linked by free data flows.
 
@@ -143,7 +144,7 @@ def largest_compatible_component(
     regime : (n,) or (steps, n) regime indices.
     free : (k, k) or (steps, k, k) booleans.
     adequacy : (n,) or (steps, n) booleans.
-    eu_member : (n,) booleans.
+    gdpr_area : (n,) booleans.
 
     Returns
     -------
@@ -174,12 +175,12 @@ def largest_compatible_component(
     hubs = np.zeros((steps, k + 1, k + 1), dtype=bool)
     upper = np.triu(np.ones((k, k), dtype=bool), 1) & free & held[:, :, None] & held[:, None, :]
     hubs[:, :k, :k] = upper | upper.transpose(0, 2, 1)
-    holders = adequacy & ~eu_member
+    holders = adequacy & ~gdpr_area
     sizes = np.zeros((steps, k + 1), dtype=np.int64)
     sizes[:, :k] = np.where(linked, count, 0)
-    if eu_member.any():
+    if gdpr_area.any():
         # states per step and regime that hold adequacy or are EU members (exact integers)
-        touching = per_option(reg, k, (holders | eu_member).astype(float)).astype(np.int64)
+        touching = per_option(reg, k, (holders | gdpr_area).astype(float)).astype(np.int64)
         touching[~holders.any(axis=1)] = 0
         joins = (touching > 0) & linked
         hubs[:, k, :k] = hubs[:, :k, k] = joins
@@ -193,7 +194,7 @@ def largest_compatible_component(
 
 
 def largest_compatible_component_graph(
-    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, eu_member: np.ndarray
+    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
 ) -> int:
     """Reference for :func:`largest_compatible_component` of one step, on the explicit hub graph
     (scipy's connected components); kept for tests and teaching."""
@@ -210,9 +211,9 @@ def largest_compatible_component_graph(
     a, b = np.nonzero(np.triu(free, 1) & held[:, None] & held[None, :])
     rows.append(n + a)
     cols.append(n + b)
-    holders = adequacy & ~eu_member
-    if holders.any() and eu_member.any():
-        touching = np.nonzero(holders | eu_member)[0]
+    holders = adequacy & ~gdpr_area
+    if holders.any() and gdpr_area.any():
+        touching = np.nonzero(holders | gdpr_area)[0]
         rows.append(touching)
         cols.append(np.full(touching.shape, n + k))
     r_, c_ = np.concatenate(rows), np.concatenate(cols)
@@ -242,12 +243,12 @@ def hhi(shares: np.ndarray) -> np.ndarray | float:
     return float(out) if out.ndim == 0 else out
 
 
-def access_share(regime_of: int, regime: np.ndarray, gdp: np.ndarray, free: np.ndarray) -> np.ndarray | float:
-    """Share of world GDP whose regime exchanges data freely with ``regime_of``.
-    ``regime`` (n,) or (steps, n); ``free`` (k, k) or (steps, k, k)."""
-    reg, single = _steps(regime)
-    free = np.broadcast_to(free, (reg.shape[0],) + np.shape(free)[-2:])
-    with_it = np.take_along_axis(free[:, regime_of, :], reg.astype(np.intp), axis=1)
+def access_share(regime_of: int, position: np.ndarray, gdp: np.ndarray, flow: np.ndarray) -> np.ndarray | float:
+    """Share of world GDP whose position exchanges data freely with ``regime_of``, weighted by how
+    freely. ``position`` (n,) or (steps, n); ``flow`` (k, k) or (steps, k, k), 0..1 or booleans."""
+    reg, single = _steps(position)
+    flow = np.broadcast_to(np.asarray(flow, dtype=float), (reg.shape[0],) + np.shape(flow)[-2:])
+    with_it = np.take_along_axis(flow[:, regime_of, :], reg.astype(np.intp), axis=1)
     out = (with_it * gdp).sum(axis=1) / gdp.sum()
     return float(out[0]) if single else out
 

@@ -22,6 +22,7 @@ import mesa
 import numpy as np
 
 from connsim import dynamics, networks
+from connsim.decisions import regimes
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor, union_view
 from connsim.names import DONORS, KINDS
 from connsim.recorder import Recorder, RecorderCollector
@@ -74,8 +75,12 @@ class WorldModel(mesa.Model):
         st, c = self.state, self.constants
         self.t, self.year = 0, float(self.spec.start_year)
         self.levers = dynamics.lever_table(self.spec)
-        self.start_levers = dynamics.start_levers(self.spec)
+        self.start_levers = lv = dynamics.start_levers(self.spec)
         self.last_record: dynamics.StepRecord | None = None
+        self.compatibility_at_start = regimes.effective_compatibility(
+            c.compat_base, lv.dfft_multilateral_push, regimes.interoperability(lv.cooperation), self.spec.weights
+        )
+        self.flow_at_start = regimes.flow_intensity(self.compatibility_at_start, self.spec.weights)
 
         # --- Mesa agents: thin views on the arrays; the vendors in an agent set of their own
         self.union = Power(self, -1, "EUU", "European Union", "Europe", "Power")
@@ -122,8 +127,13 @@ class WorldModel(mesa.Model):
     # --- views for users -----------------------------------------------------------------------
     @property
     def compatibility(self) -> np.ndarray:
-        """The (4, 4) compatibility of regimes in force (after the DFFT push and EU-Japan cooperation)."""
-        return self.constants.compat_base if self.last_record is None else self.last_record.compatibility
+        """The (5, 5) compatibility of positions in force (after the DFFT push and EU-Japan cooperation)."""
+        return self.compatibility_at_start if self.last_record is None else self.last_record.compatibility
+
+    @property
+    def flow(self) -> np.ndarray:
+        """The (5, 5) free-flow intensity between positions in force, 0..1."""
+        return self.flow_at_start if self.last_record is None else self.last_record.flow
 
     donors = DONORS  # the donors of digital ODA: the axis of ``state.strength``
 
@@ -152,7 +162,7 @@ class WorldModel(mesa.Model):
 
     def data_flow_graph(self):
         """States that can exchange personal data freely (networkx; quadratic in a bloc's size)."""
-        return networks.data_flow_graph(self.state, self.compatibility, self.spec.weights.free_flow_threshold)
+        return networks.data_flow_graph(self.state, self.flow)
 
     def oda_graph(self):
         """Digital-ODA partnerships (networkx): donor -> recipient, with strength and infrastructure."""

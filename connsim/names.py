@@ -8,7 +8,8 @@ the partnership with donor ``DONORS[j]``, and so on.
 from __future__ import annotations
 
 __all__ = [
-    "POWERS", "DONORS", "KINDS", "PAPER_REGIONS", "POLICIES", "REGIMES", "PROGRAMS", "BLOC_NAMES",
+    "POWERS", "DONORS", "KINDS", "PAPER_REGIONS", "POLICIES", "REGIMES", "POSITIONS", "NO_LAW", "LAW_OPTIONS",
+    "ADEQUACY_OPTIONS", "PROGRAMS", "BLOC_NAMES", "US_ALLY_BLOCS",
     "COOPERATION_LEVELS", "EVENT_KINDS", "LAYERS", "POWER_REGIME", "DONOR_REGIME", "DONOR_CAMP",
 ]
 
@@ -28,10 +29,21 @@ PAPER_REGIONS = (
 POLICIES = ("open", "core_excluded", "banned")
 #: Data-flow regimes: GDPR-like, Data Free Flow with Trust, commercial free flow, state control.
 REGIMES = ("protect", "trust", "open", "sovereign")
+#: A state's data-flow position: the orientation of its data-protection law, or no law at all
+#: (``none``: a state without a law has no orientation in force). Axis of the compatibility matrix.
+POSITIONS = REGIMES + ("none",)
+NO_LAW = len(REGIMES)  # the position of a state without a law
+#: The law decision's options.
+LAW_OPTIONS = ("no_law", "law")
+#: The EU's adequacy decision about a candidate: its options.
+ADEQUACY_OPTIONS = ("withhold", "grant")
 #: Digital-ODA programmes.
 PROGRAMS = ("capacity", "fin_inclusion", "infrastructure")
 #: Security blocs of the seed data (the security-peer network).
 BLOC_NAMES = ("nato", "five_eyes", "us_treaty_ally", "us_mnna", "quad", "sco", "csto", "eu27", "eea")
+#: The blocs whose members count as allies of the US: NATO, its treaty allies, the Five Eyes, its Major
+#: Non-NATO Allies (blocs.csv); the US itself is not its own ally.
+US_ALLY_BLOCS = ("nato", "us_treaty_ally", "five_eyes", "us_mnna")
 #: Depth of EU-Japan cooperation (as a number: 0, 0.5, 1).
 COOPERATION_LEVELS = ("none", "bilateral", "beyond_bilateral")
 #: What a timed event of a scenario may do.

@@ -44,26 +44,26 @@ def security_graph(st: WorldState):
     return g
 
 
-def data_flow_graph(st: WorldState, compatibility: np.ndarray, free_flow_threshold: float):
-    """Data-flow compatibility (networkx): states that can exchange personal data freely
-    (compatible regimes or an adequacy decision). Quadratic in the size of a bloc: for
-    outcomes use :mod:`connsim.metrics`, which never builds it."""
-    free = compatibility >= free_flow_threshold
+def data_flow_graph(st: WorldState, flow: np.ndarray):
+    """Data-flow compatibility (networkx): states that exchange personal data freely at least
+    half-way (their positions' free-flow intensity, ``flow`` (5, 5), on the edge as ``flow``), or
+    through an EU adequacy decision with a state of the GDPR area. Quadratic in the size of a
+    position's group: for outcomes use :mod:`connsim.metrics`, which never builds it."""
     g = nx.Graph()
     g.add_nodes_from(st.iso3)
-    by_regime = [np.nonzero(st.regime == r)[0] for r in range(4)]
-    for r in range(4):
-        for q in range(r, 4):
-            if not free[r, q]:
+    position = st.position
+    by_position = [np.nonzero(position == r)[0] for r in range(flow.shape[0])]
+    for r in range(flow.shape[0]):
+        for q in range(r, flow.shape[0]):
+            if flow[r, q] < 0.5:
                 continue
-            a_idx, b_idx = by_regime[r], by_regime[q]
-            for x in a_idx:
-                for y in b_idx:
+            for x in by_position[r]:
+                for y in by_position[q]:
                     if x < y or (r != q and x != y):
-                        g.add_edge(st.iso3[x], st.iso3[y], via="regime")
+                        g.add_edge(st.iso3[x], st.iso3[y], via="position", flow=float(flow[r, q]))
     for x in np.nonzero(st.adequacy)[0]:
-        for y in np.nonzero(st.member)[0]:
-            g.add_edge(st.iso3[x], st.iso3[y], via="adequacy")
+        for y in np.nonzero(st.gdpr_area)[0]:
+            g.add_edge(st.iso3[x], st.iso3[y], via="adequacy", flow=1.0)
     return g
 
 

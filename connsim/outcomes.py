@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from connsim import metrics
-from connsim.names import DONORS, POLICIES, POWER_REGIME, POWERS, REGIMES
+from connsim.names import DONORS, NO_LAW, POLICIES, POSITIONS, POWER_REGIME, POWERS, REGIMES
 
 __all__ = ["Outcome", "OUTCOMES", "Recorded", "columns", "outcome", "label", "compute", "markdown", "KINDS"]
 
@@ -45,17 +45,23 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("year", "year", "year (2019.25 = 2019Q2)", "time"),
     Outcome("us_china_conflict", "US-China conflict intensity", "0..1", "level", "the lever during the step that ended here"),
     Outcome("eu_toolbox_strength", "EU 5G toolbox strength", "0..1", "level", "the lever during the step that ended here"),
-    Outcome("regime_share_{regime}", "states in {regime}", "share of states", "share"),
-    Outcome("regime_gdp_share_{regime}", "world GDP in {regime}", "share of world GDP", "share"),
-    Outcome("regime_pop_share_{regime}", "world population in {regime}", "share of world population", "share"),
+    Outcome("law_count", "states with a data-protection law", "states", "count",
+            "states with a comprehensive data-protection law in force (UNCTAD's and Greenleaf's count)"),
+    Outcome("law_share", "share of states with a data-protection law", "share of states", "share"),
+    Outcome("regime_share_{regime}", "states with a {regime} law", "share of states", "share",
+            "states whose data-protection law is oriented {regime} (with law_share's complement, states without a law, they sum to 1)"),
+    Outcome("regime_gdp_share_{regime}", "world GDP under a {regime} law", "share of world GDP", "share"),
+    Outcome("regime_pop_share_{regime}", "world population under a {regime} law", "share of world population", "share"),
     Outcome("convergence_index", "convergence index (1 - entropy)", "index, 0..1", "index",
-            "1 - normalised entropy of the regime shares of states: 1 when all share one regime"),
+            "1 - normalised entropy of the orientations of the states with a law: 1 when all share one"),
     Outcome("convergence_index_gdp", "convergence index, GDP-weighted", "index, 0..1", "index"),
-    Outcome("largest_bloc_share", "largest regime bloc", "share of states", "share"),
-    Outcome("trusted_regimes_share_third", "third countries in protect or trust", "share of third countries", "share"),
+    Outcome("largest_bloc_share", "largest regime bloc", "share of states", "share",
+            "the share of all states under the most common orientation"),
+    Outcome("trusted_regimes_share_third", "third countries with a protect or trust law", "share of third countries", "share"),
     Outcome("free_flow_gdp_pair_share", "GDP pairs with free data flows", "share of world GDP pairs", "share",
-            "pairs of states weighted by GDP x GDP whose regimes exchange data freely or that an adequacy decision links"),
-    Outcome("largest_compatible_component", "largest free-flow group", "share of states", "share"),
+            "pairs of states weighted by GDP x GDP and by how freely their positions exchange data (1 where an adequacy decision links them)"),
+    Outcome("largest_compatible_component", "largest free-flow group", "share of states", "share",
+            "the largest group of states linked by free flow at least half-way (or by adequacy)"),
     Outcome("adequacy_decisions", "EU adequacy decisions", "states holding one", "count"),
     Outcome("hr_{layer}_share_{where}", "high-risk share, {where} {layer}", "share of the network (GDP-weighted)", "share",
             "Huawei's and ZTE's share of the installed network"),
@@ -70,7 +76,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("viable_trusted_vendors_min", "viable trusted vendors, fewest of any state", "vendors", "count"),
     Outcome("policy_share_{policy}", "states with 5G policy {policy}", "share of states", "share"),
     Outcome("us_allies_restricting", "US allies restricting high-risk vendors", "share of US allies", "share",
-            "states aligned with the US (align_us >= 0.6) with a policy above open"),
+            "members of NATO, the US treaty allies, the Five Eyes and the Major Non-NATO Allies with a policy above open"),
     Outcome("eu_restricting", "EU member states restricting", "share of member states", "share"),
     Outcome("oda_partnerships_{donor}", "active ODA partnerships of {donor}", "partner states", "count"),
     Outcome("anchored_eu_jpn", "third countries anchored to EU/Japan ODA", "third countries", "count",
@@ -84,9 +90,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("scorecard_cost_usd_bn_{power}", "{power}: cost of autonomy paid", "US$ bn, cumulative", "usd",
             "rip-and-replace and trusted-vendor premium paid in the power's own market"),
     Outcome("scorecard_data_access_{power}", "{power}: data-flow access", "share of world GDP", "share",
-            "world GDP that exchanges personal data freely with the power"),
+            "world GDP that exchanges personal data freely with the power, weighted by how freely"),
     Outcome("scorecard_norm_reach_{power}", "{power}: norm reach", "share of states", "share",
-            "states in the power's regime"),
+            "states whose law is oriented to the power's regime"),
     Outcome("scorecard_norm_reach_gdp_{power}", "{power}: norm reach (GDP)", "share of world GDP", "share"),
     Outcome("scorecard_oda_partners_{power}", "{power}: ODA partnerships held", "partner states", "count"),
 )
@@ -106,7 +112,7 @@ def _expand(o: Outcome, vendor_names: tuple[str, ...]) -> list[tuple[str, Outcom
     for c in combos:
         name = o.name.format(**{k: (v.lower() if k == "vendor" else v) for k, v in c.items()})
         shown = {k: (_WHERE.get(v, v) if k == "where" else _LAYER.get(v, v) if k == "layer" else v) for k, v in c.items()}
-        out.append((name, Outcome(name, o.label.format(**shown), o.unit, o.kind, o.description)))
+        out.append((name, Outcome(name, o.label.format(**shown), o.unit, o.kind, o.description.format(**shown))))
     return out
 
 
@@ -173,7 +179,7 @@ class Recorded:
     year: np.ndarray
     us_china_conflict: np.ndarray
     eu_toolbox_strength: np.ndarray
-    regime: np.ndarray  # (T, n)
+    position: np.ndarray  # (T, n) a law's orientation, or NO_LAW
     policy: np.ndarray
     adequacy: np.ndarray
     hr_core: np.ndarray
@@ -187,13 +193,14 @@ class Recorded:
     world: np.ndarray  # (T, 2, v) world vendor shares of the core and radio networks
     quality: np.ndarray  # (T, v)
     reach: np.ndarray
-    free: np.ndarray  # (T, 4, 4) regime pairs exchanging data freely
+    flow: np.ndarray  # (T, 5, 5) how freely positions exchange data, 0..1
     # the world
     gdp: np.ndarray  # (n,)
     population: np.ndarray
     member: np.ndarray
+    gdpr_area: np.ndarray  # member states and the EEA
     third: np.ndarray
-    allies: np.ndarray  # (n,) US allies: align_us >= 0.6, the US itself not
+    allies: np.ndarray  # (n,) US allies (names.US_ALLY_BLOCS), the US itself not
     ring: np.ndarray  # (n,) third countries of the Open and Connected Ring
     own: dict  # power -> (n,) booleans: its own market (the EU: the member states)
     high_risk: np.ndarray  # (v,)
@@ -216,18 +223,23 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     gdp, n = r.gdp, r.gdp.shape[0]
     out: dict[str, np.ndarray] = {"step": r.step, "year": r.year, "us_china_conflict": r.us_china_conflict,
                                   "eu_toolbox_strength": r.eu_toolbox_strength}
-    count_sh = metrics.regime_shares(r.regime)
-    gdp_sh = metrics.regime_shares(r.regime, gdp)
-    pop_sh = metrics.regime_shares(r.regime, r.population)
+    k = len(POSITIONS)
+    count_sh = metrics.regime_shares(r.position, None, k)  # (T, 5): the four orientations, then no law
+    gdp_sh = metrics.regime_shares(r.position, gdp, k)
+    pop_sh = metrics.regime_shares(r.position, r.population, k)
+    with_law = r.position != NO_LAW
+    out["law_count"] = np.count_nonzero(with_law, axis=1).astype(float)
+    out["law_share"] = out["law_count"] / n
     for prefix, sh in (("regime_share", count_sh), ("regime_gdp_share", gdp_sh), ("regime_pop_share", pop_sh)):
         for j, reg in enumerate(REGIMES):
             out[f"{prefix}_{reg}"] = sh[:, j]
-    out["convergence_index"] = metrics.convergence_index(count_sh)
-    out["convergence_index_gdp"] = metrics.convergence_index(gdp_sh)
-    out["largest_bloc_share"] = count_sh.max(axis=1)
-    out["trusted_regimes_share_third"] = np.count_nonzero((r.regime < 2) & r.third, axis=1) / max(int(r.third.sum()), 1)
-    out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(r.regime, gdp, r.free, r.adequacy, r.member)
-    out["largest_compatible_component"] = metrics.largest_compatible_component(r.regime, r.free, r.adequacy, r.member) / n
+    out["convergence_index"] = metrics.convergence_index(_among_laws(count_sh))
+    out["convergence_index_gdp"] = metrics.convergence_index(_among_laws(gdp_sh))
+    out["largest_bloc_share"] = count_sh[:, :NO_LAW].max(axis=1)
+    out["trusted_regimes_share_third"] = np.count_nonzero((r.position < 2) & r.third, axis=1) / max(int(r.third.sum()), 1)
+    out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(r.position, gdp, r.flow, r.adequacy, r.gdpr_area)
+    out["largest_compatible_component"] = metrics.largest_compatible_component(
+        r.position, r.flow >= 0.5, r.adequacy, r.gdpr_area) / n
     out["adequacy_decisions"] = np.count_nonzero(r.adequacy, axis=1).astype(float)
     # vendors
     where = {"world": None, "eu": r.member, "jpn": r.own["JPN"], "third": r.third}
@@ -266,6 +278,13 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     return out
 
 
+def _among_laws(shares: np.ndarray) -> np.ndarray:
+    """Orientation shares among the states with a law: (T, 4) from (T, 5) position shares."""
+    laws = shares[:, :NO_LAW]
+    total = laws.sum(axis=1, keepdims=True)
+    return np.divide(laws, total, out=np.zeros_like(laws), where=total > 0)
+
+
 def _scorecards(r: Recorded, per_donor: np.ndarray, count_sh: np.ndarray) -> dict[str, np.ndarray]:
     """Each power's strategic-autonomy scorecard at every step (see :data:`OUTCOMES`)."""
     gdp, out = r.gdp, {}
@@ -282,18 +301,19 @@ def _scorecards(r: Recorded, per_donor: np.ndarray, count_sh: np.ndarray) -> dic
             oda = per_donor[:, DONORS.index(p)]
         scope = own | partners
         secure = r.net_high_risk if p == "CHN" else r.net_trusted  # China trusts its own champions
-        # its own market always counts, plus every state whose regime exchanges freely with it;
-        # adequacy links the EU with its holders, and Japan (which holds one) with the EU
-        free_with = np.take_along_axis(r.free[:, reg, :], r.regime.astype(np.intp), axis=1) | own
+        # its own market always counts fully, every other state as freely as its position exchanges
+        # data with the power's; adequacy links the EU with its holders, and Japan (which holds one)
+        # with the GDPR area
+        free_with = np.maximum(np.take_along_axis(r.flow[:, reg, :], r.position.astype(np.intp), axis=1), own)
         if p == "EUU":
-            free_with = free_with | r.adequacy
+            free_with = np.maximum(free_with, r.adequacy)
         elif p == "JPN":
-            free_with = free_with | r.member
+            free_with = np.maximum(free_with, r.gdpr_area)
         out[f"scorecard_security_{p}"] = metrics.weighted_share(secure, gdp, scope)
         out[f"scorecard_cost_usd_bn_{p}"] = (r.premium_paid[:, own] + r.rip_paid[:, own]).sum(axis=1) / 1e9
         out[f"scorecard_data_access_{p}"] = (free_with * gdp).sum(axis=1) / world_gdp
         out[f"scorecard_norm_reach_{p}"] = count_sh[:, reg]
-        out[f"scorecard_norm_reach_gdp_{p}"] = ((r.regime == reg) * gdp).sum(axis=1) / world_gdp
+        out[f"scorecard_norm_reach_gdp_{p}"] = ((r.position == reg) * gdp).sum(axis=1) / world_gdp
         out[f"scorecard_oda_partners_{p}"] = oda
     return out
 

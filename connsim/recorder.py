@@ -18,16 +18,25 @@ import pandas as pd
 
 from connsim import outcomes
 from connsim.metrics import strongest_partner
-from connsim.names import DONORS, KINDS, POLICIES, POWERS, REGIMES
+from connsim.names import ADEQUACY_OPTIONS, DONORS, KINDS, LAW_OPTIONS, POLICIES, POWERS, REGIMES
+
+#: Each decision: its options, the short name of its utility columns in ``agent_vars``, and the
+#: name of its ``revised`` field (for adequacy: the candidates the EU assessed).
+DECISIONS = {
+    "vendor_policy": (POLICIES, "policy", "revised_policy"),
+    "law": (LAW_OPTIONS, "law", "revised_law"),
+    "regime": (REGIMES, "regime", "revised_regime"),
+    "adequacy": (ADEQUACY_OPTIONS, "adequacy", "assessed_adequacy"),
+}
 
 __all__ = ["Recorder", "AgentRecord", "RecorderCollector"]
 
 #: Per-state fields of ``agent_vars`` and their dtypes (all but the utilities).
 AGENT_FIELDS = {
-    "vendor_policy": np.int8, "regime": np.int8, "threat": np.float32, "capacity": np.float32,
+    "vendor_policy": np.int8, "has_law": np.bool_, "regime": np.int8, "threat": np.float32, "capacity": np.float32,
     "hr_core_share": np.float32, "hr_ran_share": np.float32, "adequacy": np.bool_,
-    "revised_policy": np.bool_, "revised_regime": np.bool_, "oda_partners": np.int8, "oda_main_partner": np.int8,
-    "premium_paid_usd": np.float32, "rip_paid_usd": np.float32,
+    "revised_policy": np.bool_, "revised_law": np.bool_, "revised_regime": np.bool_, "assessed_adequacy": np.bool_,
+    "oda_partners": np.int8, "oda_main_partner": np.int8, "premium_paid_usd": np.float32, "rip_paid_usd": np.float32,
 }
 
 
@@ -68,11 +77,11 @@ class AgentRecord:
                 data[k] = np.array(("",) + DONORS, dtype=object)[flat + 1]
             else:
                 data[k] = flat
-        for decision, options in (("vendor_policy", POLICIES), ("regime", REGIMES)):
+        for decision, (options, short, _) in DECISIONS.items():
             u = self.utilities(decision)
-            short = "policy" if decision == "vendor_policy" else decision
             for j, o in enumerate(options):
-                data[f"u_{short}_{o}"] = u[:, :, j].ravel()
+                if decision != "adequacy" or o == "grant":  # the EU's log-odds of a grant (withholding is 0)
+                    data[f"u_{short}_{o}"] = u[:, :, j].ravel()
         return pd.DataFrame(data)
 
 
@@ -90,16 +99,18 @@ class Recorder:
         self.columns = outcomes.columns(c.vendor_names)
         self.steps = {
             "scalars": np.empty((rows, 4)),  # step, year, us_china_conflict, eu_toolbox_strength
-            "regime": np.empty((rows, n), np.int8), "policy": np.empty((rows, n), np.int8),
+            "position": np.empty((rows, n), np.int8), "regime": np.empty((rows, n), np.int8),
+            "policy": np.empty((rows, n), np.int8),
             "adequacy": np.empty((rows, n), np.bool_), "hr_core": np.empty((rows, n)), "hr_ran": np.empty((rows, n)),
             "premium_paid": np.empty((rows, n)), "rip_paid": np.empty((rows, n)),
             "net_trusted": np.empty((rows, n)), "net_high_risk": np.empty((rows, n)),
             "strongest": np.empty((rows, n), np.int8), "active": np.empty((rows, n, d), np.bool_),
             "world": np.empty((rows, 2, v)), "quality": np.empty((rows, v)), "reach": np.empty((rows, v)),
-            "free": np.empty((rows, 4, 4), np.bool_),
+            "flow": np.empty((rows, 5, 5)),
         }
         if record_agents:
-            self.agent_only = {k: np.empty((rows, n), AGENT_FIELDS[k]) for k in ("threat", "capacity", "revised_policy", "revised_regime")}
+            self.agent_only = {k: np.zeros((rows, n), AGENT_FIELDS[k]) for k in (
+                "has_law", "threat", "capacity", *(field for _, _, field in DECISIONS.values()))}
             self.terms: dict[str, dict[str, np.ndarray]] = {}  # allocated at the first step, from the rules' term names
         self._model_frame: tuple[int, pd.DataFrame] | None = None
 
@@ -109,7 +120,7 @@ class Recorder:
         m, st, c, i, s = self.model, self.model.state, self.model.constants, self.count, self.steps
         lv = levers if levers is not None else m.start_levers
         s["scalars"][i] = (m.t, m.year, lv.us_china_conflict, lv.eu_toolbox_strength)
-        for key, value in (("regime", st.regime), ("policy", st.policy), ("adequacy", st.adequacy), ("hr_core", st.hr_core),
+        for key, value in (("position", st.position), ("regime", st.regime), ("policy", st.policy), ("adequacy", st.adequacy), ("hr_core", st.hr_core),
                            ("hr_ran", st.hr_ran), ("premium_paid", st.premium_paid), ("rip_paid", st.rip_paid),
                            ("active", st.partnership_active), ("quality", st.quality), ("reach", st.reach)):
             s[key][i] = value
@@ -118,22 +129,23 @@ class Recorder:
         s["net_high_risk"][i] = 0.5 * (sides[0, 1] + sides[1, 1])
         s["strongest"][i] = strongest_partner(st.strength)
         s["world"][i] = st.installed @ c.market  # world vendor shares of both layers
-        compatibility = c.compat_base if record is None else record.compatibility
-        s["free"][i] = compatibility >= m.spec.weights.free_flow_threshold
+        s["flow"][i] = m.flow_at_start if record is None else record.flow
         if self.record_agents:
             a = self.agent_only
-            a["threat"][i], a["capacity"][i] = st.threat, st.capacity
-            a["revised_policy"][i] = False if record is None else record.revised_policy
-            a["revised_regime"][i] = False if record is None else record.revised_regime
+            a["has_law"][i], a["threat"][i], a["capacity"][i] = st.has_law, st.threat, st.capacity
             if record is not None:
-                for decision, terms in (("vendor_policy", record.policy_terms), ("regime", record.regime_terms)):
-                    self._store_terms(decision, terms, i)
+                for decision, (_, _, field) in DECISIONS.items():
+                    if decision in record.revised:
+                        a[field][i] = record.revised[decision]
+                    if decision in record.terms:
+                        self._store_terms(decision, record.terms[decision], i)
         self.count += 1
 
     def _store_terms(self, decision: str, terms: dict[str, np.ndarray], i: int) -> None:
         held = self.terms.get(decision)
         if held is None:  # the first step: allocate for the rule's terms; the start has none (zeros)
             held = self.terms[decision] = {k: np.zeros((self.rows,) + np.shape(v), np.float32) for k, v in terms.items()}
+            self.terms = {d: self.terms[d] for d in DECISIONS if d in self.terms}  # in the order of the step
         if held.keys() != terms.keys():
             raise ValueError(f"the {decision} rule returned the terms {sorted(terms)} at step {i}, "
                              f"not the {sorted(held)} it returned at the first step; a rule's terms must not change")
@@ -145,14 +157,13 @@ class Recorder:
         """The recorded arrays up to ``count`` and the world they describe."""
         m, st, c, T = self.model, self.model.state, self.model.constants, self.count
         s = {k: a[:T] for k, a in self.steps.items()}
-        allies = st.align_us >= 0.6
-        allies[st.iso3 == "USA"] = False
         return outcomes.Recorded(
             step=s["scalars"][:, 0].astype(int), year=s["scalars"][:, 1], us_china_conflict=s["scalars"][:, 2],
             eu_toolbox_strength=s["scalars"][:, 3], **{k: s[k] for k in (
-                "regime", "policy", "adequacy", "hr_core", "hr_ran", "premium_paid", "rip_paid", "net_trusted",
-                "net_high_risk", "strongest", "active", "world", "quality", "reach", "free")},
-            gdp=st.gdp, population=st.population, member=st.member, third=st.third, allies=allies,
+                "position", "policy", "adequacy", "hr_core", "hr_ran", "premium_paid", "rip_paid", "net_trusted",
+                "net_high_risk", "strongest", "active", "world", "quality", "reach", "flow")},
+            gdp=st.gdp, population=st.population, member=st.member, gdpr_area=st.gdpr_area, third=st.third,
+            allies=st.us_ally,
             ring=st.third & c.donors.ring, own={p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS},
             high_risk=c.high_risk, origin_index=c.origin_index, vendor_names=c.vendor_names, weights=m.spec.weights,
         )
@@ -169,23 +180,29 @@ class Recorder:
         if not self.record_agents:
             raise ValueError("this run did not record agents (record_agents=False)")
         m, st, T, s = self.model, self.model.state, self.count, self.steps
-        fields = {
-            "vendor_policy": s["policy"][:T].copy(), "regime": s["regime"][:T].copy(),
-            "threat": self.agent_only["threat"][:T].copy(), "capacity": self.agent_only["capacity"][:T].copy(),
+        a = self.agent_only
+        from_steps = {"vendor_policy": "policy", "regime": "regime", "adequacy": "adequacy"}
+        fields = {}
+        for k, dtype in AGENT_FIELDS.items():
+            if k in a:
+                fields[k] = a[k][:T].copy()
+            elif k in from_steps:
+                fields[k] = s[from_steps[k]][:T].copy()
+        fields.update({
             "hr_core_share": s["hr_core"][:T].astype(np.float32), "hr_ran_share": s["hr_ran"][:T].astype(np.float32),
-            "adequacy": s["adequacy"][:T].copy(),
-            "revised_policy": self.agent_only["revised_policy"][:T].copy(), "revised_regime": self.agent_only["revised_regime"][:T].copy(),
             "oda_partners": s["active"][:T].sum(axis=2).astype(np.int8), "oda_main_partner": s["strongest"][:T].copy(),
             "premium_paid_usd": s["premium_paid"][:T].astype(np.float32), "rip_paid_usd": s["rip_paid"][:T].astype(np.float32),
-        }
-        options = {"vendor_policy": len(POLICIES), "regime": len(REGIMES)}
-        terms = {d: {k: a[:T].copy() for k, a in self.terms.get(d, {}).items()} or {"none": np.zeros((T, self.n, options[d]), np.float32)}
-                 for d in options}
-        spec = m.spec
+        })
+        fields = {k: fields[k] for k in AGENT_FIELDS}
+        terms = {d: {k: arr[:T].copy() for k, arr in self.terms.get(d, {}).items()}
+                 or {"none": np.zeros((T, self.n, len(options)), np.float32)} for d, (options, _, _) in DECISIONS.items()}
+        spec, c = m.spec, m.constants
         return AgentRecord(
             iso3=np.asarray(st.iso3, dtype=object).copy(), kind=np.asarray(st.kind).copy(), year=s["scalars"][:T, 1].copy(),
-            fields=fields, terms=terms, beta={"vendor_policy": spec.beta_policy, "regime": spec.beta_regime},
-            deciders={"vendor_policy": m.constants.policy_deciders.copy(), "regime": m.constants.regime_deciders.copy()},
+            fields=fields, terms=terms,
+            beta={"vendor_policy": spec.beta_policy, "law": spec.beta_regime, "regime": spec.beta_regime, "adequacy": 1.0},
+            deciders={"vendor_policy": c.policy_deciders.copy(), "law": c.regime_deciders.copy(),
+                      "regime": c.regime_deciders.copy(), "adequacy": c.regime_deciders.copy()},
         )
 
 

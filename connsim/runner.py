@@ -16,8 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from connsim.names import POLICIES, REGIMES
-from connsim.recorder import AgentRecord
+from connsim.recorder import DECISIONS, AgentRecord
 from connsim.scenario import Scenario, load_scenario
 
 __all__ = ["run", "RunResult", "stop_at", "as_seed"]
@@ -57,40 +56,84 @@ class RunResult:
         the rule that decided, the model's own or one given by ``rules=``), its total, the logit
         probability it had, and whether it was the option held after the step. Terms belong to
         the choice made during the step that ended at ``step``. Only the decisions the state
-        makes are shown: member states pick their 5G policy (their regime is the EU's), third
-        countries both; the powers' own policy and regime are scenario levers.
+        makes are shown: member states pick their 5G policy (their law and its orientation are the
+        EU's), third countries their policy, whether to have a data-protection law and its
+        orientation; the EU's adequacy decision about the state is shown for the years it was a
+        candidate. ``explain("EUU", step)``: the EU's adequacy decision on each candidate it
+        assessed in the year up to ``step`` (see :meth:`explain_adequacy`). The powers' own policy
+        and regime are scenario levers.
         """
         rec = self._agents()
-        hits = np.nonzero(rec.iso3 == iso3)[0]
-        if hits.size == 0:
-            raise KeyError(f"no state {iso3!r}; states are ISO3 codes such as KEN, DEU, JPN")
-        i = int(hits[0])
-        decides = {d: bool(rec.deciders[d][i]) for d in ("vendor_policy", "regime")}
+        step = self._step(step)
+        if iso3 == "EUU":
+            return self.explain_adequacy(step)
+        i = self._row(iso3)
+        decides = {d: bool(rec.deciders[d][i]) for d in DECISIONS}
+        assessed = self._assessment(step)
+        decides["adequacy"] = assessed is not None and bool(rec.fields["assessed_adequacy"][assessed, i])
         if not any(decides.values()):
             raise ValueError(f"{iso3} is a power: its 5G policy and data-flow regime are scenario levers, not choices to explain")
-        count = rec.year.shape[0]
-        step = count - 1 if step is None else int(step)
-        if not 0 < step < count:
-            raise ValueError(f"step must be in 1..{count - 1} (step 0 is the starting state, before any choice)")
         frames = []
-        for name, options in (("vendor_policy", POLICIES), ("regime", REGIMES)):
+        held_of = {"vendor_policy": rec.fields["vendor_policy"], "law": rec.fields["has_law"].astype(np.int8),
+                   "regime": rec.fields["regime"], "adequacy": rec.fields["adequacy"].astype(np.int8)}
+        for name, (options, _, _) in DECISIONS.items():
             if not decides[name]:
                 continue
+            at = assessed if name == "adequacy" else step
             terms = rec.terms[name]
-            df = pd.DataFrame({k: v[step, i, :] for k, v in terms.items()}, index=pd.Index(options, name="option"))
+            df = pd.DataFrame({k: v[at, i, :] for k, v in terms.items()}, index=pd.Index(options, name="option"))
             df["utility"] = df[list(terms)].sum(axis=1)
             z = rec.beta[name] * df["utility"].to_numpy()
             p = np.exp(z - z.max())
             df["probability"] = p / p.sum()
-            held = rec.fields[name][step, i]
+            held = held_of[name][at, i]
             df["held"] = [k == held for k in range(len(options))]
             df.insert(0, "decision", name)
             frames.append(df.reset_index())
         out = pd.concat(frames, ignore_index=True)
         out.attrs.update(iso3=iso3, step=step, year=float(rec.year[step]),
-                         revised_policy=bool(rec.fields["revised_policy"][step, i]),
-                         revised_regime=bool(rec.fields["revised_regime"][step, i]))
+                         **{field: bool(rec.fields[field][step, i]) for _, _, field in DECISIONS.values()})
         return out
+
+    def explain_adequacy(self, step: int | None = None) -> pd.DataFrame:
+        """The EU's adequacy decisions of the year up to ``step``: one row per candidate it assessed,
+        with each term of the log-odds of a grant, the total, the probability and whether it granted."""
+        rec = self._agents()
+        step = self._step(step)
+        at = self._assessment(step)
+        if at is None:
+            raise ValueError(f"the EU has assessed no adequacy candidate by step {step}: it assesses once a year")
+        who = np.nonzero(rec.fields["assessed_adequacy"][at])[0]
+        terms = rec.terms["adequacy"]
+        df = pd.DataFrame({k: v[at, who, 1] - v[at, who, 0] for k, v in terms.items()}, index=pd.Index(rec.iso3[who], name="iso3"))
+        df["log_odds"] = df[list(terms)].sum(axis=1)
+        df["probability"] = 1.0 / (1.0 + np.exp(-df["log_odds"].to_numpy()))
+        df["granted"] = rec.fields["adequacy"][at, who]
+        df.attrs.update(step=int(at), year=float(rec.year[at] - 1.0 / self._steps_per_year()))
+        return df.sort_values("log_odds", ascending=False)
+
+    def _step(self, step: int | None) -> int:
+        count = self._agents().year.shape[0]
+        step = count - 1 if step is None else int(step)
+        if not 0 < step < count:
+            raise ValueError(f"step must be in 1..{count - 1} (step 0 is the starting state, before any choice)")
+        return step
+
+    def _row(self, iso3: str) -> int:
+        hits = np.nonzero(self._agents().iso3 == iso3)[0]
+        if hits.size == 0:
+            raise KeyError(f"no state {iso3!r}; states are ISO3 codes such as KEN, DEU, JPN, or EUU for the EU")
+        return int(hits[0])
+
+    def _steps_per_year(self) -> int:
+        return self.scenario.steps_per_year
+
+    def _assessment(self, step: int) -> int | None:
+        """The recorded step of the EU's last adequacy assessment up to ``step`` (the step after the
+        yearly round), or None."""
+        spy = self._steps_per_year()
+        at = 1 + ((step - 1) // spy) * spy  # records 1, 1 + spy, ... follow the yearly steps 0, spy, ...
+        return at if 0 < at <= step else None
 
     def summary(self) -> pd.DataFrame:
         """Key outcomes at the start and the end of the run, side by side."""

@@ -204,7 +204,7 @@ class Scenario(BaseModel):
     eu_toolbox_strength: Schedule01 = _field(0.3, "strength of the EU 5G toolbox pulling member states toward a common norm", "0..1")
     japan_vendor_push: Schedule01 = _field(0.2, "Japan's push to make NEC and Fujitsu global players (6G, Open RAN)", "0..1")
     digital_silk_road_intensity: Schedule02 = _field(1.0, "multiplier on China's Digital Silk Road finance and pull", "x2019")
-    adequacy_openness: float = _field(0.02, "yearly probability that the EU grants adequacy to a qualifying state", "per year", ge=0, le=1)
+    adequacy_openness: float = _field(0.005, "yearly probability that the EU grants adequacy to a candidate whose other terms sum to zero (the EU's openness)", "per year", ge=0, le=1)
     dfft_multilateral_push: Schedule01 = _field(0.3, "Japan's Data Free Flow with Trust push in the G20 and WTO", "0..1")
     eu_jp_oda_coordination: Schedule01 = _field(0.2, "EU-Japan coordination of digital ODA (JICA-EIB kind): pooling, no double targeting", "0..1")
     open_connected_ring: Schedule01 = _field(0.0, "focus of EU and Japanese ODA on the Open and Connected Ring around Europe", "0..1")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from connsim._data import as_path, package_folder
-from connsim.names import BLOC_NAMES, DONORS, KINDS, PAPER_REGIONS, POLICIES, POWERS, PROGRAMS, REGIMES
+from connsim.names import BLOC_NAMES, DONORS, KINDS, PAPER_REGIONS, POLICIES, POSITIONS, POWERS, PROGRAMS, REGIMES
 
 __all__ = ["SEEDS_DIR", "SeedError", "Seeds", "load_seeds", "REGIMES", "POLICIES", "PROGRAMS", "POWERS", "KINDS",
            "SCHEMAS", "FILES", "seeds_dir"]
@@ -94,17 +94,14 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
         "fh_political_rights": Col("float", lo=1, hi=7), "fh_civil_liberties": Col("float", lo=1, hi=7),
         "fh_status": Col(allowed=("F", "PF", "NF")),
         "trade_share_eu27": SHARE, "trade_share_usa": SHARE, "trade_share_chn": SHARE, "trade_share_jpn": SHARE,
-        "align_us": UNIT, "align_cn": UNIT, "dp_law": BIN, "dp_law_source": Col(allowed=("instrument", "estimated")),
-        "dp_capacity": UNIT, "security_culture": UNIT, "hr_ran_share": Col("float", lo=0.0, hi=0.95),
-        "hr_core_share": Col("float", lo=0.0, hi=0.95), "policy_5g_2019": Col(allowed=POLICIES),
+        "align_us": UNIT, "align_cn": UNIT, "dp_law": BIN, "dp_law_source": S(),
+        "dp_capacity": UNIT, "security_culture": UNIT, "hr_ran_share": SHARE, "hr_core_share": SHARE,
+        "policy_5g_2019": Col(allowed=POLICIES),
         "policy_5g_source": S(), "regime_2019": Col(allowed=REGIMES), "regime_source": S(),
         "adequacy_2019": BIN, "imputed": Col(required=False),
-        # starting points from data (seeds/build.py section 6; not yet read by the model)
-        "align_us_unga": UNIT, "align_cn_unga": UNIT, "security_culture_unga": UNIT,
-        "hr_ran_share_2019": SHARE, "hr_core_share_2019": SHARE,
-        "hr_share_2019_status": Col(allowed=("sourced", "derived", "estimated")), "hr_share_2019_method": S(),
-        "dp_law_2019": BIN, "dp_law_year": Col("float", required=False, lo=1900, hi=2019),
-        "dp_law_2019_source": S(), "eea": BIN, "telecom_capex_usd_2019": Col("float", lo=0.0),
+        "hr_share_status": Col(allowed=("sourced", "derived", "estimated")), "hr_share_method": S(),
+        "dp_law_year": Col("float", required=False, lo=1900, hi=2019),
+        "eea": BIN, "g20": BIN, "telecom_capex_usd_2019": Col("float", lo=0.0),
     }),
     "trade_partners.csv": ("iso3", {"iso3": ISO, "partner": ISO, "weight": Col("float", lo=0.0, hi=1.0)}),
     "blocs.csv": ("iso3", {"bloc": Col(allowed=BLOC_NAMES), "iso3": ISO, "source": S()}),
@@ -113,7 +110,7 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
         "price_index": Col("float", lo=0.1, hi=10.0), "quality_2019": UNIT, "reach_2019": UNIT, "source": S()}),
     "regimes.csv": ("regime", {"regime": Col(allowed=REGIMES), "description": S(), "capacity_need": UNIT,
                                "champion": Col(allowed=POWERS, iso3=True)}),
-    "regime_compatibility.csv": ("regime", {"regime": Col(allowed=REGIMES), **{r: UNIT for r in REGIMES}}),
+    "regime_compatibility.csv": ("regime", {"regime": Col(allowed=POSITIONS), **{r: UNIT for r in POSITIONS}}),
     "adequacy.csv": ("iso3", {"iso3": ISO, "name": S(), "decision": S(), "year": Col("int", lo=1995, hi=2019),
                               "source": S()}),
     "donors.csv": ("donor", {
@@ -297,12 +294,12 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
     if not sorted_ok:
         pos = int(np.flatnonzero((c["iso3"] < c["iso3"].shift(1)).to_numpy())[0])
         raise f.error("rows are not sorted by iso3; allowed: ascending iso3 order", pos, "iso3")
-    law = c["dp_law_2019"].to_numpy() == 1
+    law = c["dp_law"].to_numpy() == 1
     year_given = c["dp_law_year"].notna().to_numpy()
     if (law != year_given).any():
         pos = int(np.flatnonzero(law != year_given)[0])
-        raise f.error(f"dp_law_year {'is empty' if law[pos] else 'is given'} but dp_law_2019 is "
-                      f"{int(law[pos])}; allowed a year exactly where dp_law_2019 is 1", pos, "dp_law_year")
+        raise f.error(f"dp_law_year {'is empty' if law[pos] else 'is given'} but dp_law is "
+                      f"{int(law[pos])}; allowed a year exactly where dp_law is 1", pos, "dp_law_year")
     imp = c["imputed"]
     cols = set(SCHEMAS["countries.csv"][1])
     for pos, v in enumerate(imp):
@@ -314,15 +311,15 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
 
 def _check_compat(directory: Path, cm: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     f = _File(directory, "regime_compatibility.csv", "regime", cm)
-    if list(cm["regime"]) != list(REGIMES):
-        raise f.error(f"rows are {list(cm['regime'])}; the matrix must be square with rows in order {list(REGIMES)}",
+    if list(cm["regime"]) != list(POSITIONS):
+        raise f.error(f"rows are {list(cm['regime'])}; the matrix must be square with rows in order {list(POSITIONS)}",
                       column="regime")
-    m = cm[list(REGIMES)].to_numpy(dtype=float)
-    for i in range(len(REGIMES)):
-        for j in range(i + 1, len(REGIMES)):
+    m = cm[list(POSITIONS)].to_numpy(dtype=float)
+    for i in range(len(POSITIONS)):
+        for j in range(i + 1, len(POSITIONS)):
             if abs(m[i, j] - m[j, i]) > 1e-12:
-                raise f.error(f"value {_fmt(m[i, j])} differs from row {j + 1} ({REGIMES[j]}), column "
-                              f"'{REGIMES[i]}' = {_fmt(m[j, i])}; the matrix must be symmetric", i, REGIMES[j])
+                raise f.error(f"value {_fmt(m[i, j])} differs from row {j + 1} ({POSITIONS[j]}), column "
+                              f"'{POSITIONS[i]}' = {_fmt(m[j, i])}; the matrix must be symmetric", i, POSITIONS[j])
     m.setflags(write=False)
     return cm.set_index("regime"), m
 

@@ -1,9 +1,20 @@
 """The coefficients of the decision rules (DESIGN.md section 9), with defaults and ranges.
 
 None is country-specific: every state follows the same rules with the same weights, and what
-differs between states is their data (``seeds/``). The defaults are a first calibration, set so
-that the end-2019 world is close to a steady state under the baseline levers and the paper's
-stylized facts hold; they are parameters for sensitivity analysis, not facts.
+differs between states is their data (``seeds/``). The defaults are first estimates, set so that
+the end-2019 world is close to a steady state under the baseline levers and the paper's stylized
+facts hold; they are parameters for sensitivity analysis and calibration, not facts.
+
+Each decision's utility is in one stated unit:
+
+* 5G security policy: **years of the state's own network-equipment spend** (capex-years). The
+  rip-and-replace and premium terms are the US$ costs the strategic-autonomy scorecard reports,
+  divided by that spend and weighed by the shadow price of money (``income ** -alpha_income``);
+  the other weights say how many capex-years security, retaliation, pressure and habit are worth.
+* data-protection law and regime orientation: **the value of data flowing freely with all of a
+  state's trade partners** (``phi`` of it at full compatibility); the other weights are in it.
+* the EU's adequacy decision: log-odds of a grant (``adequacy_openness`` sets the odds of a
+  candidate whose terms sum to zero).
 """
 
 from __future__ import annotations
@@ -22,20 +33,20 @@ class Weights(BaseModel):
 
     # --- 5G: threat perception ------------------------------------------------------------
     threat_adjustment: float = _w(0.5, 0, 5, "per year: how fast threat perception moves toward its target")
-    w_us: float = _w(0.25, 0, 3, "threat raised by alignment with the US times conflict intensity")
     w_peer: float = _w(0.15, 0, 3, "threat raised by the share of security partners restricting")
     w_oda: float = _w(0.2, 0, 3, "threat moved by western minus Chinese ODA partnership strength")
     w_eu: float = _w(0.6, 0, 5, "per year: member states' pull toward the EU mean threat, times toolbox strength")
     w_jp: float = _w(0.15, 0, 5, "per year: member states' pull up toward Japan's threat, times information sharing")
-    # --- 5G: security policy utility --------------------------------------------------------
+    # --- 5G: security policy utility (capex-years) ---------------------------------------------
     pi_core: float = _w(0.6, 0, 1, "protection of core exclusion relative to a full ban")
-    kappa_swap: float = _w(1.2, 0, 10, "rip-and-replace cost per unit of installed high-risk share")
-    kappa_price: float = _w(1.5, 0, 10, "weight of trusted vendors' price premium")
-    alpha_income: float = _w(0.5, 0, 2, "elasticity: poorer states feel the premium more (premium / income**alpha)")
-    kappa_ret: float = _w(2.0, 0, 10, "expected Chinese retaliation per unit of trade share with China times conflict")
-    kappa_al: float = _w(0.8, 0, 10, "alignment pressure: (align_us - align_cn) times conflict times US pressure")
-    kappa_toolbox: float = _w(0.6, 0, 5, "member states' pull toward restricting, times EU toolbox strength")
-    kappa_status_quo: float = _w(0.8, 0, 5, "utility of keeping the current policy (political cost of reversal)")
+    kappa_security: float = _w(3.0, 0, 20, "capex-years: value of full protection per unit of threat perception")
+    kappa_cost: float = _w(1.0, 0, 5, "weight of the US$ costs of autonomy (rip-and-replace, premium); 1 = at face value")
+    premium_horizon_years: float = _w(8.0, 1, 30, "years of trusted-vendor premium a state weighs when it restricts")
+    alpha_income: float = _w(0.5, 0, 2, "shadow price of money: costs weigh income**-alpha (poorer states feel them more)")
+    kappa_ret: float = _w(5.0, 0, 30, "capex-years: expected Chinese retaliation per unit of trade share with China times conflict")
+    kappa_al: float = _w(2.0, 0, 30, "capex-years: alignment pressure, (align_us - align_cn) times conflict times US pressure")
+    kappa_toolbox: float = _w(1.5, 0, 15, "capex-years: member states' pull toward restricting, times EU toolbox strength")
+    kappa_status_quo: float = _w(1.0, 0, 15, "capex-years: keeping the current policy (political cost of reversal)")
     # --- 5G: procurement and vendors -----------------------------------------------------------
     lifecycle_years: float = _w(8.0, 2, 30, "years between renewals of network equipment (lambda = 1 / lifecycle)")
     rip_rate: float = _w(0.15, 0, 1, "per year: share of disallowed installed equipment ripped and replaced")
@@ -48,8 +59,10 @@ class Weights(BaseModel):
     omega_core: float = _w(2.0, 1, 10, "weight of core sales in a vendor's R&D base relative to radio")
     rd_elasticity: float = _w(0.3, 0, 3, "elasticity of a vendor's quality to its revenue share")
     quality_adjustment: float = _w(0.25, 0, 5, "per year: how fast quality moves toward its R&D-given level")
-    export_control_drag: float = _w(0.4, 0, 1, "quality lost by a sanctioned vendor at full export-control intensity")
-    hard_conflict: float = _w(0.6, 0, 1, "conflict intensity above which export controls bite")
+    export_control_drag: float = _w(0.1, 0, 0.3, "quality lost by a sanctioned vendor at full export-control intensity "
+                                    "(ESTIMATED range 0-0.3: network equipment depends less on US chips than handsets, "
+                                    "and the sanctioned vendor had stockpiled components in 2019)")
+    hard_conflict: float = _w(0.6, 0, 1, "conflict intensity from which export controls bite (rising to full at 1)")
     push_quality: float = _w(0.5, 0, 3, "quality gain of NEC and Fujitsu at full Japanese vendor push")
     push_reach: float = _w(0.08, 0, 1, "per year: global reach gained by NEC and Fujitsu at full push")
     viable_quality: float = _w(0.6, 0, 1.5, "quality a trusted vendor needs to be a real option")
@@ -65,14 +78,24 @@ class Weights(BaseModel):
     kappa_brussels: float = _w(1.0, 0, 5, "pull toward protect per unit of trade share with the EU (single market)")
     kappa_us_regime: float = _w(0.4, 0, 5, "pull toward open: alignment with the US times US pressure")
     kappa_cn_regime: float = _w(0.5, 0, 5, "pull toward sovereign: alignment with China times Digital Silk Road intensity")
-    kappa_jp_regime: float = _w(0.5, 0, 5, "pull toward trust from Japan's DFFT push")
+    kappa_jp_regime: float = _w(0.5, 0, 5, "pull toward trust from Japan's DFFT push, through a state's ties to Japan and the G20")
     kappa_oda_regime: float = _w(0.8, 0, 5, "pull toward a donor's regime per unit of partnership strength")
     dfft_max_lift: float = _w(0.5, 0, 1, "largest share of the compatibility gap a full DFFT push closes (referees do not win)")
     interop_lift: float = _w(0.6, 0, 1, "share of the protect-trust gap closed by EU-Japan work beyond the bilateral agenda")
-    adequacy_capacity: float = _w(0.6, 0, 1, "data-protection capacity the EU requires before granting adequacy")
-    adequacy_dfft_push: float = _w(0.8, 0, 1, "DFFT push from which the EU also grants adequacy to trust-regime states")
-    free_flow_threshold: float = _w(0.75, 0, 1, "compatibility at or above which two states exchange data freely")
+    free_flow_lo: float = _w(0.5, 0, 1, "compatibility below which no personal data flows freely between two positions")
+    free_flow_hi: float = _w(1.0, 0, 1, "compatibility from which data flows fully freely (linear in between: no knife-edge)")
     capacity_growth: float = _w(0.005, 0, 0.1, "per year: capacity gained without aid (institutional learning)")
+    # --- data-protection law ---------------------------------------------------------------------
+    d_law: float = _w(1.0, 0, 10, "disposition to legislate per unit of rule of law above the middle (WGI mapped to 0..1)")
+    kappa_law_peers: float = _w(1.2, 0, 10, "pull to legislate per unit of trade-weighted share of partners with a law")
+    kappa_adequacy_prospect: float = _w(0.5, 0, 10, "pull to legislate per unit of trade share with the EU (a law opens adequacy)")
+    kappa_law_status_quo: float = _w(0.5, 0, 10, "utility of keeping the current law status (the cost of legislating)")
+    kappa_repeal: float = _w(3.0, 0, 20, "cost of repealing a data-protection law (laws are rarely repealed)")
+    # --- the EU's adequacy decision (log-odds) ----------------------------------------------------
+    adequacy_w_capacity: float = _w(5.0, 0, 20, "log-odds per unit of the candidate's capacity above 0.6")
+    adequacy_w_compatibility: float = _w(3.0, 0, 20, "log-odds per unit of free-flow intensity between the candidate's orientation and protect, above 0.5")
+    adequacy_w_trade: float = _w(2.0, 0, 10, "log-odds per decade of the candidate's trade with the EU as a share of EU GDP, above 1%")
+    adequacy_w_cooperation: float = _w(1.0, 0, 10, "log-odds for trust-oriented candidates per unit of EU-Japan cooperation beyond the bilateral")
     # --- digital ODA ---------------------------------------------------------------------------
     oda_pooling_gain: float = _w(0.25, 0, 2, "efficiency gain of pooled EU-Japan budgets at full coordination")
     oda_reach: float = _w(40.0, 1, 500, "recipients a fully staffed donor can work with in a year")

@@ -17,7 +17,7 @@ from scipy import sparse
 
 from connsim.choice import row_sum
 from connsim.decisions import oda, regimes, vendors
-from connsim.names import DONOR_CAMP, DONOR_REGIME, DONORS, KINDS, POLICIES, PROGRAMS, REGIMES
+from connsim.names import DONOR_CAMP, DONOR_REGIME, DONORS, KINDS, NO_LAW, POLICIES, PROGRAMS, REGIMES, US_ALLY_BLOCS
 from connsim.scenario import Scenario
 from connsim.seeds import Seeds, load_seeds
 
@@ -44,8 +44,12 @@ OCRE_UN_REGIONS = ("Northern Africa",)
 #: diasporas and/or Muslim populations, after the paper): South Asia, the Middle East, Africa.
 INDIA_LINKED_REGIONS = ("South Asia", "Middle East", "Africa")
 EQUIPMENT_SPEND_SHARE = 0.001
-"""Yearly network-equipment spend as a share of GDP (ESTIMATED: about US$90bn of service-provider
-equipment in 2019 (Dell'Oro) against about US$87tn of world GDP)."""
+"""The world's yearly network-equipment spend as a share of world GDP (ESTIMATED: about US$90bn of
+service-provider equipment in 2019 (Dell'Oro) against about US$87tn of world GDP). Each state's
+share of it is its share of the world's telecom investment (``telecom_capex_usd_2019``)."""
+JAPAN_TIE_G20, JAPAN_TIE_PER_TRADE = 0.5, 5.0
+"""A state's tie to Japan, 0..1, through which the DFFT push reaches it (ESTIMATED): half for a G20
+member (the forum of the Osaka Track), plus 5 x its trade share with Japan (0.1 of trade: half)."""
 
 
 #: Who each state is and what it brings to the start: fixed for a run. The model derives
@@ -55,7 +59,7 @@ equipment in 2019 (Dell'Oro) against about US$87tn of world GDP)."""
 FIXED = frozenset((
     "iso3", "name", "region", "paper_region", "kind", "member", "power", "third", "synthetic",
     "gdp", "population", "income", "gdp_per_capita", "freedom", "rule_of_law01", "align_us", "align_cn",
-    "trade_eu", "trade_cn", "security_culture",
+    "trade_eu", "trade_cn", "trade_jp", "security_culture", "eea", "gdpr_area", "g20", "us_ally", "capex",
 ))
 
 
@@ -89,9 +93,17 @@ class WorldState:
     trade_eu: np.ndarray
     trade_cn: np.ndarray
     security_culture: np.ndarray
+    trade_jp: np.ndarray
+    eea: np.ndarray  # Norway, Iceland, Liechtenstein: the GDPR through the EEA Agreement
+    gdpr_area: np.ndarray  # member states and the EEA: one area of free personal-data flows
+    g20: np.ndarray
+    us_ally: np.ndarray  # a member of NATO, the US treaty allies, the Five Eyes or the Major Non-NATO Allies
+    capex: np.ndarray  # yearly telecom investment, US$ (2019)
     # decisions and their state
     policy: np.ndarray
-    regime: np.ndarray
+    regime: np.ndarray  # orientation of the state's data-protection law (the one it would adopt if it has none)
+    has_law: np.ndarray  # a data-protection law in force
+    law_year: np.ndarray  # year the law was enacted (nan: no law)
     threat: np.ndarray
     capacity: np.ndarray
     adequacy: np.ndarray
@@ -137,6 +149,11 @@ class WorldState:
         object.__setattr__(self, "_fixed", True)
 
     @property
+    def position(self) -> np.ndarray:
+        """Each state's data-flow position: its law's orientation, or ``NO_LAW`` without one (``names.POSITIONS``)."""
+        return np.where(self.has_law, self.regime, NO_LAW).astype(np.int8)
+
+    @property
     def core(self) -> np.ndarray:
         """(n, v) installed core shares: a view of ``installed[0]`` (setting it writes into that)."""
         return self.installed[0].T
@@ -162,10 +179,13 @@ class WorldState:
 
 #: Columns of the countries table copied per state (float unless named otherwise).
 _FLOAT_COLUMNS = (
+    "trade_share_jpn", "dp_law", "dp_law_year", "eea", "g20", "telecom_capex_usd_2019",
     "gdp_usd", "population", "fh_political_rights", "fh_civil_liberties", "rule_of_law", "align_us", "align_cn",
     "trade_share_eu27", "trade_share_chn", "security_culture", "dp_capacity", "hr_core_share", "hr_ran_share",
 )
 _OBJECT_COLUMNS = ("iso3", "name", "region", "paper_region")
+
+
 def _prepare(seeds: Seeds) -> dict:
     """The real states' arrays and networks from the seed tables, once per seeds folder."""
     return _prepared(str(seeds.directory))
@@ -295,6 +315,9 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
 
     kind = col("kind")
     member = kind == KINDS.index("MemberState")
+    eea = col("eea") > 0
+    allied = [bloc_names.index(b) for b in US_ALLY_BLOCS if b in bloc_names]
+    us_ally = np.asarray(blocs[:, allied].sum(axis=1)).ravel() > 0
     power = kind == KINDS.index("Power")
     gdp = col("gdp_usd")
     pop = col("population")
@@ -312,10 +335,12 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
         gdp=gdp, population=pop, income=gdp_pc / np.median(gdp_pc[:n_real]), gdp_per_capita=gdp_pc,
         freedom=freedom, rule_of_law01=np.clip((col("rule_of_law") + 2.5) / 5.0, 0, 1),
         align_us=col("align_us"), align_cn=col("align_cn"), trade_eu=col("trade_share_eu27"),
-        trade_cn=col("trade_share_chn"), security_culture=col("security_culture"),
-        policy=col("policy"), regime=col("regime"),
+        trade_cn=col("trade_share_chn"), trade_jp=col("trade_share_jpn"), security_culture=col("security_culture"),
+        eea=eea, gdpr_area=member | eea, g20=col("g20") > 0, capex=col("telecom_capex_usd_2019"),
+        us_ally=us_ally & (col("iso3") != "USA"),
+        policy=col("policy"), regime=col("regime"), has_law=col("dp_law") > 0, law_year=col("dp_law_year"),
         threat=col("security_culture").copy(), capacity=col("dp_capacity"),
-        adequacy=col("adequacy"),
+        adequacy=col("adequacy") & ~eea & ~member,  # inside the GDPR area there is nothing to grant
         installed=layers, hr_core=hr_core0.copy(), hr_ran=hr_ran0.copy(),
         finance=np.zeros_like(core), premium_paid=np.zeros(n), rip_paid=np.zeros(n),
         policy_locked_until=np.full(n, -np.inf), regime_locked_until=np.full(n, -np.inf),
@@ -359,9 +384,11 @@ class Constants:
     # states
     blocs: np.ndarray  # (n, b) dense 0/1 security-bloc membership (the security peers)
     policy_deciders: np.ndarray  # (n,) member states and third countries
-    regime_deciders: np.ndarray  # (n,) third countries
-    market: np.ndarray  # (n,) share of the world equipment market (GDP share)
-    network_value: np.ndarray  # (n,) replacement value of a state's network, US$
+    regime_deciders: np.ndarray  # (n,) third countries outside the EEA: their law and its orientation
+    market: np.ndarray  # (n,) share of the world equipment market (the share of world telecom investment)
+    spend: np.ndarray  # (n,) yearly network-equipment spend, US$
+    network_value: np.ndarray  # (n,) replacement value of a state's network, US$ (lifecycle x spend)
+    japan_tie: np.ndarray  # (n,) 0..1: the state's ties to Japan and the G20 (the DFFT push's reach)
     japan: int  # row of Japan
 
 
@@ -468,7 +495,7 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         india_linked=india,
         china=DONORS.index("CHN"),
     )
-    market = st.gdp / st.gdp.sum()
+    market = st.capex / st.capex.sum()
 
     def start():
         return _start_vendors(st, high_risk, price, market, tie, float(scenario.start_year), w)
@@ -498,9 +525,11 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         oda_regime_pull=regime_pull,
         blocs=st.blocs.toarray().astype(float),
         policy_deciders=~st.power,
-        regime_deciders=st.third.copy(),
+        regime_deciders=st.third & ~st.eea,
         market=market,
-        network_value=w.lifecycle_years * EQUIPMENT_SPEND_SHARE * st.gdp,
+        spend=EQUIPMENT_SPEND_SHARE * st.gdp.sum() * market,
+        network_value=w.lifecycle_years * EQUIPMENT_SPEND_SHARE * st.gdp.sum() * market,
+        japan_tie=np.clip(JAPAN_TIE_G20 * st.g20 + JAPAN_TIE_PER_TRADE * st.trade_jp, 0.0, 1.0),
         japan=index_of["JPN"],
     )
     return constants, installed

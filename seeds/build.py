@@ -32,6 +32,7 @@ DEFAULT_REFERENCE = HERE / "reference"
 
 POWERS = ("EUU", "JPN", "USA", "CHN")
 REGIMES = ("protect", "trust", "open", "sovereign")
+POSITIONS = REGIMES + ("none",)  # a state's data-flow position: its law's orientation, or no law (connsim.names)
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Paper regions (the regions named in the Elcano paper / the 2019 EU-Japan Connectivity Partnership:
@@ -108,11 +109,14 @@ BLOCS = {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Instruments (seeds/reference/data_regimes_2019.csv) and the dp_law calibration target.
+# 3. Instruments (seeds/reference/data_regimes_2019.csv), G20 membership.
 # ---------------------------------------------------------------------------------------------------------------
 LOCALISATION_2019 = ["CHN", "RUS", "VNM", "IDN", "IND"]  # in force by 2019 (data_regimes_2019.csv rows 1-5)
 NON_UN_ADEQUACY = {"GGY", "IMN", "JEY", "FRO"}
-DP_LAW_SHARE_TARGET = 0.58  # UNCTAD Global Cyberlaw Tracker, Jan 2019: 58% of countries had DP legislation
+#: The G20's 19 member states (and the EU) in 2019, the forum of Japan's DFFT push (Osaka, June 2019):
+#: https://www.g20.org/en/about-g20/ (membership unchanged 1999-2022; the African Union joined in 2023).
+G20 = {"ARG", "AUS", "BRA", "CAN", "CHN", "FRA", "DEU", "IND", "IDN", "ITA", "JPN", "KOR", "MEX", "RUS", "SAU", "ZAF",
+       "TUR", "GBR", "USA"}
 
 # ---------------------------------------------------------------------------------------------------------------
 # 4. High-risk-vendor (Huawei + ZTE) installed 4G base: regional priors, then one common scale factor.
@@ -126,11 +130,22 @@ HR_RAN_BY_PAPER_REGION = {"Middle East": 0.50, "Indo-Pacific": 0.50, "South Asia
 HR_BAN_FACTOR = 0.5          # BAN / BAN_DEFACTO: prior x 0.5 before scaling
 HR_CAP = 0.95
 HR_TARGET_EX_CHINA = 0.26    # Dell'Oro RAN excl. China 2019: Huawei 23 + ZTE 3 (vendor_shares_2019.csv)
-HR_CORE_RATIO = 0.8          # core share = 0.8 x RAN share; 0 if BAN; x0.5 if RESTRICTED
 
 POLICY_MAP = {"BAN": "banned", "BAN_DEFACTO": "banned", "RESTRICTED": "core_excluded",
               "FRAMEWORK_ONLY": "open", "NONE": "open"}
 STRICT_STATUSES = {"FRAMEWORK_ONLY", "RESTRICTED", "BAN_DEFACTO", "BAN"}
+#: Security culture (theta0, the threat perception a state starts from and returns to), ESTIMATED, with no
+#: alignment in it (alignment reaches the 5G decision once, as the alignment pressure of its utility):
+#: SC_BASE + SC_FREE x free + SC_STRICT x [5G status FRAMEWORK_ONLY or stricter] + SC_BAN x [BAN or BAN_DEFACTO].
+#: Freer societies are warier of vendors tied to a one-party state (the paper: "an operator that cannot be seen
+#: to be independent from the Chinese state"); a 2019 legal framework or restriction shows the culture (the paper:
+#: France treats operators as critical actors, others as a commercial issue).
+SC_BASE, SC_FREE, SC_STRICT, SC_BAN = 0.1, 0.3, 0.2, 0.2
+#: Alignment (ESTIMATED weights of sourced inputs): half from 2019 UNGA voting (the ideal-point alignment of
+#: unga_alignment), half from security ties: with the US, membership of NATO, the US treaty alliances or the
+#: Five Eyes (1) or Major Non-NATO Ally status (0.5); with China, a quarter from SCO or CSTO membership (the
+#: security organisations China or its partner Russia lead; weaker ties than a treaty alliance).
+ALIGN_VOTES, ALIGN_TIES, ALIGN_CN_TIES = 0.5, 0.5, 0.25
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. Small hand-made tables.
@@ -159,7 +174,13 @@ REGIMES_TABLE = [
 COMPAT_PAIRS = {("protect", "protect"): 1.0, ("trust", "trust"): 1.0, ("open", "open"): 1.0,
                 ("sovereign", "sovereign"): 0.3, ("protect", "trust"): 0.7, ("protect", "open"): 0.3,
                 ("protect", "sovereign"): 0.0, ("trust", "open"): 0.6, ("trust", "sovereign"): 0.2,
-                ("open", "sovereign"): 0.2}
+                ("open", "sovereign"): 0.2,
+                # a state without a data-protection law (ESTIMATED, after how each regime treats transfers to it):
+                ("none", "none"): 0.8,        # no legal barrier on either side (and no protection)
+                ("none", "protect"): 0.0,     # GDPR Chapter V: transfers only with adequate protection or safeguards
+                ("none", "trust"): 0.2,       # APPI art. 24: transfers abroad need an equivalent system or consent
+                ("none", "open"): 0.7,        # CBPR-style accountability: few restrictions on transfers
+                ("none", "sovereign"): 0.1}   # localisation
 
 EU_ODA_GNI_2019 = 0.0046   # EU + member states collective ODA = 0.46% of GNI in 2019 (European Commission press
 #                            release 16 Apr 2020 on OECD-DAC preliminary data). GDP is used as the proxy for GNI.
@@ -275,27 +296,33 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
          "trade_share_usa", "yes"),
         ("trade_share_jpn", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (JPN row 0); EUU as "
          "trade_share_usa", "yes"),
-        ("align_us", "0..1", "ESTIMATED: clip(0.15 + 0.25 free + 0.5 five_eyes + 0.35 (nato or us_treaty_ally) + "
-         "0.2 us_mnna + 0.15 quad - 0.3 (sco or csto), 0, 1), free = (14-PR-CL)/12, blocs from blocs.csv; USA = 1; "
-         "EUU = EU27 GDP-weighted mean", "yes"),
-        ("align_cn", "0..1", "ESTIMATED: clip(0.1 + 0.25 (1-free) + 0.35 (sco or csto) + 0.5 trade_share_chn - "
-         "0.25 (nato or us_treaty_ally or five_eyes) - 0.15 quad, 0, 1); CHN = 1; EUU = EU27 GDP-weighted mean",
-         "yes"),
-        ("dp_law", "0/1", "instrument (EU27, EEA, GBR, EU adequacy, APEC CBPR, data-localisation law; seeds/reference "
-         "data_regimes_2019.csv) else ESTIMATED: top remaining states by rule_of_law + free until 58% of the 193 "
-         "have one (UNCTAD Global Cyberlaw Tracker Jan 2019, quoted in countries_2019.SOURCES.md)", "partly"),
-        ("dp_law_source", "instrument|estimated", "which of the two rules set dp_law", "no"),
+        ("align_us", "0..1", f"ESTIMATED combination of sourced inputs: {ALIGN_VOTES} x voting + {ALIGN_TIES} x ties; "
+         f"voting = {UNGA}: clip(1 - d_USA / d(USA,CHN), 0, 1), d = distance between 2019 Bailey-Strezhnev-Voeten "
+         "UNGA ideal points (Harvard Dataverse doi:10.7910/DVN/LEJUQZ), d(USA,CHN) = 3.2058; ties = 1 for NATO, US "
+         "treaty allies and Five Eyes, 0.5 for Major Non-NATO Allies (blocs.csv); USA 1; EUU = EU27 GDP-weighted mean",
+         "partly"),
+        ("align_cn", "0..1", f"ESTIMATED combination: {ALIGN_VOTES} x voting (clip(1 - d_CHN / d(USA,CHN), 0, 1), as "
+         f"align_us) + {ALIGN_CN_TIES} x [SCO or CSTO member] (blocs.csv); CHN 1; EUU = EU27 GDP-weighted mean",
+         "partly"),
+        ("dp_law", "0/1", f"{DPL}: 1 if the state's first comprehensive data-protection law covering the "
+         "private sector was enacted by end-2019 (year_enacted <= 2019); states not in the table 0 (not yet "
+         "checked there; most probably none by 2023)", "partly"),
+        ("dp_law_source", "text", f"the law and its row in {DPL}, or why the state has none", "no"),
         ("dp_capacity", "0..1", "ESTIMATED: clip(0.1 + 0.55 (rule_of_law+2.5)/5 + 0.25 dp_law + 0.1 free, 0, 1); "
          "EUU = EU27 GDP-weighted mean", "yes"),
-        ("security_culture", "0..1 (theta0)", "ESTIMATED: clip(0.15 + 0.45 align_us - 0.3 align_cn + 0.15 "
-         "[5G status FRAMEWORK_ONLY or stricter, seeds/reference 5g_policy_2019.csv], 0, 1); EUU = EU27 GDP-weighted "
-         "mean", "yes"),
-        ("hr_ran_share", "share of installed 4G RAN 0..1", "ESTIMATED: regional priors (seeds/build.py HR_RAN_*), "
-         "x0.5 if 5G status BAN/BAN_DEFACTO, non-China values x one common factor so the GDP-weighted mean over "
-         "the 192 non-China states = 0.26 (Dell'Oro 2019 RAN ex-China Huawei 23 + ZTE 3, seeds/reference "
-         "vendor_shares_2019.csv), clip 0..0.95; CHN 0.85 fixed; EUU = EU27 GDP-weighted mean", "yes"),
-        ("hr_core_share", "share of installed core 0..1", "ESTIMATED: 0.8 x hr_ran_share; 0 if 5G status BAN; "
-         "x0.5 if RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
+        ("security_culture", "0..1 (theta0)", f"ESTIMATED: clip({SC_BASE} + {SC_FREE} free + {SC_STRICT} [5G status "
+         f"FRAMEWORK_ONLY or stricter] + {SC_BAN} [BAN or BAN_DEFACTO], 0, 1), statuses from seeds/reference "
+         "5g_policy_2019.csv, free = (14-PR-CL)/12; no alignment term (build.py SC_*); EUU = EU27 GDP-weighted mean",
+         "yes"),
+        ("hr_ran_share", "share of installed 4G RAN 0..1", f"{RAN}: Strand Consult 2020 country figure "
+         "(11 UN states) > equal-weight mean of operator figures covering all national MNOs (CAN) > ESTIMATED "
+         "Europe residual (Strand's European 0.51 less the country figures, population-weighted) > ESTIMATED "
+         "regional prior x one factor (GDP-weighted ex-China mean 0.26, Dell'Oro 2019); CHN 0.85; see "
+         "hr_share_status and hr_share_method per row; EUU = EU27 GDP-weighted mean", "partly"),
+        ("hr_core_share", "share of installed core 0..1", "ESTIMATED: hr_ran_share x 0.95 (Chinese "
+         "vendors' share of all service-provider telecom equipment / of RAN, Dell'Oro 2019: (28+10)/(32+8), "
+         "seeds/reference vendor_shares_2019.csv; no per-country core source); 0 if 5G status BAN; x0.5 if "
+         "RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
         ("policy_5g_2019", "open|core_excluded|banned", "seeds/reference 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
          "banned; RESTRICTED -> core_excluded; FRAMEWORK_ONLY, NONE -> open); states not listed assumed open",
          "partly"),
@@ -307,36 +334,15 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("adequacy_2019", "0/1", "seeds/reference data_regimes_2019.csv: EU adequacy decision in force end-2019",
          "no"),
         ("imputed", "';'-separated column names", "columns imputed for this row (see SOURCES.md)", "no"),
-        ("align_us_unga", "0..1", f"{UNGA}: clip(1 - d_USA / d(USA,CHN), 0, 1), d = distance between 2019 "
-         "Bailey-Strezhnev-Voeten UNGA ideal points (Harvard Dataverse doi:10.7910/DVN/LEJUQZ); d(USA,CHN) = "
-         "3.2058; no tie adjustment; EUU = EU27 GDP-weighted mean", "no"),
-        ("align_cn_unga", "0..1", f"{UNGA}: clip(1 - d_CHN / d(USA,CHN), 0, 1), as align_us_unga; between the "
-         "two powers align_us_unga + align_cn_unga = 1; EUU = EU27 GDP-weighted mean", "no"),
-        ("security_culture_unga", "0..1", "ESTIMATED: the security_culture formula on the voting-based "
-         "alignments, clip(0.15 + 0.45 align_us_unga - 0.3 align_cn_unga + 0.15 [5G status FRAMEWORK_ONLY or "
-         f"stricter], 0, 1); EUU = EU27 GDP-weighted mean", "yes"),
-        ("hr_ran_share_2019", "share of installed 4G RAN 0..1", f"{RAN}: Strand Consult 2020 country figure "
-         "(11 UN states) > equal-weight mean of operator figures covering all national MNOs (CAN) > ESTIMATED "
-         "Europe residual (Strand's European 0.51 less the country figures, population-weighted) > ESTIMATED "
-         "regional prior x one factor (GDP-weighted ex-China mean 0.26, Dell'Oro 2019); CHN 0.85; see "
-         "hr_share_2019_status and hr_share_2019_method per row; EUU = EU27 GDP-weighted mean", "partly"),
-        ("hr_core_share_2019", "share of installed core 0..1", "ESTIMATED: hr_ran_share_2019 x 0.95 (Chinese "
-         "vendors' share of all service-provider telecom equipment / of RAN, Dell'Oro 2019: (28+10)/(32+8), "
-         "seeds/reference vendor_shares_2019.csv; no per-country core source); 0 if 5G status BAN; x0.5 if "
-         "RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
-        ("hr_share_2019_status", "sourced|derived|estimated", "how hr_ran_share_2019 was obtained: sourced = a "
+        ("hr_share_status", "sourced|derived|estimated", "how hr_ran_share was obtained: sourced = a "
          "published country figure; derived = computed from published operator figures; estimated = the rest",
          "no"),
-        ("hr_share_2019_method", "text", "the source or the estimation method of the row's hr_ran_share_2019",
-         "no"),
-        ("dp_law_2019", "0/1", f"{DPL}: 1 if the state's first comprehensive data-protection law covering the "
-         "private sector was enacted by end-2019 (year_enacted <= 2019); states not in the table 0 (not yet "
-         "checked there; most probably none by 2023); EUU 1 (GDPR)", "partly"),
-        ("dp_law_year", "year, empty if no law", f"{DPL} year_enacted where dp_law_2019 = 1; EUU 1995 (Directive "
+        ("hr_share_method", "text", "the source or the estimation method of the row's hr_ran_share", "no"),
+        ("dp_law_year", "year, empty if no law", f"{DPL} year_enacted where dp_law = 1; EUU 1995 (Directive "
          "95/46/EC)", "no"),
-        ("dp_law_2019_source", "text", f"the law and its row in {DPL}, or why the state has none", "no"),
         ("eea", "0/1", "EEA Agreement: the EFTA states party to the EEA, which apply the GDPR like member states "
          "(NOR ISL LIE; efta.int, blocs.csv eea)", "no"),
+        ("g20", "0/1", "G20 member state in 2019 (g20.org; build.py G20); EUU 1 (the EU is a member)", "no"),
         ("telecom_capex_usd_2019", "US$ per year, 2019", f"ESTIMATED: {CAPEX} world mobile-operator capex "
          "US$160bn (GSMA 2019) split by GDP, except CHN = 160bn x 180/1100 (GSMA forecasts for 2020-25: China "
          "over US$180bn of US$1.1tn; a lower bound); EUU = EU27 sum", "yes"),
@@ -377,13 +383,17 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("champion", "ISO3", "the power promoting the regime (paper)", "no"),
     ],
     "regime_compatibility.csv": [
-        ("regime", "name", "row regime", "no"),
+        ("regime", "name", "row: a regime, or none (no data-protection law)", "no"),
         ("protect", "0..1", "ESTIMATED compatibility with protect (expert judgement after the paper: EU and "
          "Japan 'share the understanding that data are to be protected', US commercialised, China controlled)",
          "yes"),
         ("trust", "0..1", "ESTIMATED compatibility with trust (as protect)", "yes"),
         ("open", "0..1", "ESTIMATED compatibility with open (as protect)", "yes"),
         ("sovereign", "0..1", "ESTIMATED compatibility with sovereign (as protect)", "yes"),
+        ("none", "0..1", "ESTIMATED compatibility with a state without a data-protection law: protect 0 (GDPR "
+         "Chapter V: transfers need adequate protection or safeguards), trust 0.2 (APPI art. 24), open 0.7 (CBPR-style "
+         "accountability, few transfer rules), sovereign 0.1 (localisation), none 0.8 (no legal barrier and no "
+         "protection); build.py COMPAT_PAIRS", "yes"),
     ],
     "adequacy.csv": [
         ("iso3", "ISO3", "seeds/reference data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
@@ -784,20 +794,17 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
         df[f"trade_share_{p.lower()}"] = F[:, idx[p]] / tot
     extra_eu_tot = F[:, ~eu_mask].sum(axis=1)
 
-    # --- alignment ------------------------------------------------------------------------------------------------
+    # --- alignment: 2019 UN General Assembly voting and security ties ---------------------------------------
     free = free_index(df["fh_political_rights"], df["fh_civil_liberties"])
+    unga_us, unga_cn, report["unga"] = unga_alignment(sh["voting"], iso_list)
     def member(b):  # noqa: E306
         return df["iso3"].isin(blocs[b]).to_numpy().astype(float)
-    five, nato, treaty, mnna, quad = (member(b) for b in ["five_eyes", "nato", "us_treaty_ally", "us_mnna", "quad"])
-    sco_csto = np.maximum(member("sco"), member("csto"))
-    nato_or_treaty = np.maximum(nato, treaty)
-    western = np.maximum(nato_or_treaty, five)
-    df["align_us"] = np.clip(0.15 + 0.25 * free + 0.5 * five + 0.35 * nato_or_treaty + 0.2 * mnna + 0.15 * quad
-                             - 0.3 * sco_csto, 0, 1)
-    df["align_cn"] = np.clip(0.1 + 0.25 * (1 - free) + 0.35 * sco_csto + 0.5 * df["trade_share_chn"].to_numpy()
-                             - 0.25 * western - 0.15 * quad, 0, 1)
-    df.loc[df["iso3"] == "USA", "align_us"] = 1.0
-    df.loc[df["iso3"] == "CHN", "align_cn"] = 1.0
+    us_tie = np.maximum.reduce([member("nato"), member("us_treaty_ally"), member("five_eyes"), 0.5 * member("us_mnna")])
+    cn_tie = np.maximum(member("sco"), member("csto"))
+    df["align_us"] = np.clip(ALIGN_VOTES * unga_us + ALIGN_TIES * us_tie, 0, 1)
+    df["align_cn"] = np.clip(ALIGN_VOTES * unga_cn + ALIGN_CN_TIES * cn_tie, 0, 1)
+    df.loc[df["iso3"] == "USA", ["align_us", "align_cn"]] = (1.0, 0.0)
+    df.loc[df["iso3"] == "CHN", ["align_us", "align_cn"]] = (0.0, 1.0)
 
     # --- instruments ------------------------------------------------------------------------------------------------
     reg = sh["regimes"]
@@ -809,19 +816,11 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     eea = set(blocs["eea"])
     df["adequacy_2019"] = df["iso3"].isin(adequacy).astype(int)
 
-    # --- dp_law -----------------------------------------------------------------------------------------------------
-    instr = eu | df["iso3"].isin(eea | {"GBR"} | adequacy | cbpr | localisation)
-    n_target = int(round(DP_LAW_SHARE_TARGET * len(df)))
-    n_estimated = n_target - int(instr.sum())
-    assert n_estimated >= 0
-    score = pd.DataFrame({"iso3": df["iso3"], "s": df["rule_of_law"].to_numpy() + free})[~instr]
-    chosen = set(score.sort_values(["s", "iso3"], ascending=[False, True]).head(n_estimated)["iso3"])
-    df["dp_law"] = (instr | df["iso3"].isin(chosen)).astype(int)
-    df["dp_law_source"] = np.where(instr, "instrument", "estimated")
-    report["dp_law"] = dict(n_instrument=int(instr.sum()), n_estimated_with_law=n_estimated, n_target=n_target,
-                            share=df["dp_law"].mean(),
-                            cutoff_score=float(score.sort_values(["s", "iso3"], ascending=[False, True])
-                                               ["s"].iloc[n_estimated - 1]) if n_estimated else None)
+    # --- data-protection law in force at end-2019 (enacted by 2019) ----------------------------------------------
+    laws, report["dp_law"] = dp_law_2019(df, sh["dp_laws"])
+    df["dp_law"], df["dp_law_year"], df["dp_law_source"] = laws["dp_law_2019"], laws["dp_law_year"], laws["dp_law_2019_source"]
+    must = eu | df["iso3"].isin(eea | {"GBR"} | adequacy)  # the GDPR, the EEA, the UK and adequacy need a law
+    assert (df.loc[must, "dp_law"] == 1).all(), sorted(df.loc[must & df["dp_law"].eq(0), "iso3"])
 
     df["dp_capacity"] = np.clip(0.1 + 0.55 * (df["rule_of_law"] + 2.5) / 5 + 0.25 * df["dp_law"] + 0.1 * free,
                                 0, 1)
@@ -838,33 +837,13 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
               else "assumed: no known restriction at end-2019")
         for i in iso_list]
     strict = status.isin(STRICT_STATUSES).to_numpy().astype(float)
-    df["security_culture"] = np.clip(0.15 + 0.45 * df["align_us"] - 0.3 * df["align_cn"] + 0.15 * strict, 0, 1)
+    ban = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy().astype(float)
+    df["security_culture"] = np.clip(SC_BASE + SC_FREE * free + SC_STRICT * strict + SC_BAN * ban, 0, 1)
 
-    # --- high-risk vendor installed base ----------------------------------------------------------------------------
-    p = np.array([hr_prior(r) for r in df.itertuples()])
-    banned = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy()
-    p = np.where(banned, p * HR_BAN_FACTOR, p)
-    non_cn = (df["iso3"] != "CHN").to_numpy()
-    w = df["gdp_usd"].to_numpy(float)
-
-    def mean_ex_cn(s: float) -> float:
-        return float(np.average(np.clip(s * p[non_cn], 0, HR_CAP), weights=w[non_cn]))
-    lo_s, hi_s = 0.0, 10.0
-    assert mean_ex_cn(hi_s) > HR_TARGET_EX_CHINA
-    for _ in range(200):  # bisection; mean_ex_cn is continuous and non-decreasing in s
-        mid = (lo_s + hi_s) / 2
-        if mean_ex_cn(mid) < HR_TARGET_EX_CHINA:
-            lo_s = mid
-        else:
-            hi_s = mid
-    scale = (lo_s + hi_s) / 2
-    ran = np.where(non_cn, np.clip(scale * p, 0, HR_CAP), p)
-    core = HR_CORE_RATIO * ran
-    core = np.where(status.eq("BAN").to_numpy(), 0.0, core)
-    core = np.where(status.eq("RESTRICTED").to_numpy(), 0.5 * core, core)
-    df["hr_ran_share"] = ran
-    df["hr_core_share"] = core
-    report["hr"] = dict(scale=scale, mean_ex_china=mean_ex_cn(scale), n_capped=int((scale * p[non_cn] > HR_CAP).sum()))
+    # --- high-risk vendors' installed base: sourced country figures, else estimated (see hr_shares_2019) -------
+    hr, report["hr"] = hr_shares_2019(df, sh["ran"], sh["vendors"], status, eu_isos)
+    df["hr_ran_share"], df["hr_core_share"] = hr["hr_ran_share_2019"], hr["hr_core_share_2019"]
+    df["hr_share_status"], df["hr_share_method"] = hr["hr_share_2019_status"], hr["hr_share_2019_method"]
 
     # --- data regime ----------------------------------------------------------------------------------------------
     regime, rsrc = [], []
@@ -888,30 +867,19 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
             regime.append("sovereign"); rsrc.append("instrument: data-localisation law in force by 2019 "
                                                     "(data_regimes_2019.csv)")
         else:
-            law = "with dp_law" if r.dp_law == 1 else "without dp_law"
+            law = "with a law at end-2019" if r.dp_law == 1 else "without a law at end-2019 (the orientation it would adopt)"
             if r.dp_law == 1:
                 reg_ = {"F": "protect", "PF": "trust", "NF": "sovereign"}[r.fh_status]
             else:
                 reg_ = "sovereign" if r.fh_status == "NF" else "open"
-            regime.append(reg_); rsrc.append(f"estimated: {law} ({r.dp_law_source}), FH status {r.fh_status}")
+            regime.append(reg_); rsrc.append(f"estimated: {law}, FH status {r.fh_status}")
     df["regime_2019"] = regime
     df["regime_source"] = rsrc
     df["imputed"] = [";".join(imputed[i]) for i in iso_list]
 
-    # --- starting points from data (section 6); the columns above stay as they are ---------------------------------
-    df["align_us_unga"], df["align_cn_unga"], report["unga"] = unga_alignment(sh["voting"], iso_list)
-    df["security_culture_unga"] = np.clip(0.15 + 0.45 * df["align_us_unga"] - 0.3 * df["align_cn_unga"]
-                                          + 0.15 * strict, 0, 1)
-    hr, report["hr_2019"] = hr_shares_2019(df, sh["ran"], sh["vendors"], status, eu_isos)
-    laws, report["dp_law_2019"] = dp_law_2019(df, sh["dp_laws"])
-    df = pd.concat([df, hr, laws], axis=1)
     df["eea"] = df["iso3"].isin(eea).astype("int64")
+    df["g20"] = df["iso3"].isin(G20).astype("int64")
     df["telecom_capex_usd_2019"] = telecom_capex_2019(df, sh["capex"])
-    old_instr = df["dp_law_source"].eq("instrument") & df["dp_law"].eq(1)
-    report["dp_law_2019"]["instrument_without_law"] = sorted(df.loc[old_instr & df["dp_law_2019"].eq(0), "iso3"])
-    report["dp_law_2019"]["agree_with_dp_law"] = int((df["dp_law"] == df["dp_law_2019"]).sum())
-    must = eu | df["iso3"].isin(eea | {"GBR"} | adequacy)  # the GDPR, the EEA, the UK and adequacy need a law
-    assert (df.loc[must, "dp_law_2019"] == 1).all(), sorted(df.loc[must & df["dp_law_2019"].eq(0), "iso3"])
 
     # --- the EU as a power -----------------------------------------------------------------------------------------
     m = df[eu]
@@ -920,23 +888,22 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
            "eu_member": 0, "population": int(m["population"].sum()), "gdp_usd": float(m["gdp_usd"].sum())}
     euu["gdp_per_capita"] = euu["gdp_usd"] / euu["population"]
     for col in ["lat", "lon", "rule_of_law", "fh_political_rights", "fh_civil_liberties", "align_us", "align_cn",
-                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share", "align_us_unga",
-                "align_cn_unga", "security_culture_unga", "hr_ran_share_2019", "hr_core_share_2019"]:
+                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
         euu[col] = wmean(m[col], wm)
     euu["fh_status"] = m.groupby("fh_status")["gdp_usd"].sum().sort_values(ascending=False).index[0]
     euu["trade_share_eu27"] = 0.0
     for p_ in ["USA", "CHN", "JPN"]:
         extra_share = F[eu_mask, idx[p_]] / extra_eu_tot[eu_mask]
         euu[f"trade_share_{p_.lower()}"] = float(np.average(extra_share, weights=wm.to_numpy(float)))
-    euu.update(dp_law=1, dp_law_source="instrument", adequacy_2019=0, policy_5g_2019="open",
+    euu.update(dp_law=1, adequacy_2019=0, policy_5g_2019="open",
                policy_5g_source="assumed: no EU-level restriction at end-2019 (the EU 5G toolbox came in Jan "
                                 "2020, per the paper)",
                regime_2019="protect", regime_source="instrument: GDPR", imputed="",
-               hr_share_2019_status="estimated", hr_share_2019_method="EU27 GDP-weighted mean of the members' values",
-               dp_law_2019=1, dp_law_year=EU_DP_LAW_YEAR,
-               dp_law_2019_source="the EU's own law: Directive 95/46/EC (1995), replaced by the GDPR (Regulation "
-                                  "(EU) 2016/679, enacted 2016, applied from 25 May 2018)",
-               eea=0, telecom_capex_usd_2019=float(m["telecom_capex_usd_2019"].sum()))
+               hr_share_status="estimated", hr_share_method="EU27 GDP-weighted mean of the members' values",
+               dp_law_year=EU_DP_LAW_YEAR,
+               dp_law_source="the EU's own law: Directive 95/46/EC (1995), replaced by the GDPR (Regulation "
+                             "(EU) 2016/679, enacted 2016, applied from 25 May 2018)",
+               eea=0, g20=1, telecom_capex_usd_2019=float(m["telecom_capex_usd_2019"].sum()))
     df = pd.concat([df, pd.DataFrame([euu])], ignore_index=True)
     df = df.sort_values("iso3").reset_index(drop=True)
 
@@ -948,12 +915,11 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
         df[col] = df[col].round(4)
     for col in ["trade_share_eu27", "trade_share_usa", "trade_share_chn", "trade_share_jpn", "align_us",
-                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share", "align_us_unga",
-                "align_cn_unga", "security_culture_unga", "hr_ran_share_2019", "hr_core_share_2019"]:
+                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
         df[col] = df[col].astype(float).round(6)
     df["telecom_capex_usd_2019"] = df["telecom_capex_usd_2019"].astype(float).round(0)
     df["dp_law_year"] = df["dp_law_year"].astype("Int64")
-    for col in ["eu_member", "population", "dp_law", "adequacy_2019", "dp_law_2019", "eea"]:
+    for col in ["eu_member", "population", "dp_law", "adequacy_2019", "eea", "g20"]:
         df[col] = df[col].astype("int64")
     order = [c for c, *_ in COLUMNS["countries.csv"]]
     df = df[order]
@@ -1002,7 +968,7 @@ def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[st
     out = {}
     out["regimes.csv"] = pd.DataFrame(REGIMES_TABLE, columns=["regime", "description", "capacity_need",
                                                               "champion"])
-    mat = pd.DataFrame(index=list(REGIMES), columns=list(REGIMES), dtype=float)
+    mat = pd.DataFrame(index=list(POSITIONS), columns=list(POSITIONS), dtype=float)
     for (a, b), val in COMPAT_PAIRS.items():
         mat.loc[a, b] = val
         mat.loc[b, a] = val
@@ -1063,21 +1029,16 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     files, report = build_all(a.reference)
     write_all(files, a.out)
-    hr, dp = report["hr"], report["dp_law"]
+    u, h, d = report["unga"], report["hr"], report["dp_law"]
     print(f"wrote {len(files)} files to {a.out}")
-    print(f"HR scale factor {hr['scale']:.6f}; GDP-weighted ex-China RAN share {hr['mean_ex_china']:.6f}; "
-          f"capped at {HR_CAP}: {hr['n_capped']}")
-    print(f"dp_law: {dp['n_instrument']} by instrument + {dp['n_estimated_with_law']} estimated = {dp['n_target']} "
-          f"({dp['share']:.4f} of 193); cutoff score rule_of_law+free = {dp['cutoff_score']}")
     print("sub-region-median rule would give (per capita):", {i: round(v, 2) for i, v in report["gdp_rule_per_capita"].items()})
     for k in ["gdp_imputed", "rule_of_law_imputed", "fh_political_rights_imputed", "fh_civil_liberties_imputed"]:
         print(k, {i: (r, round(v, 4)) for i, (r, v) in report[k].items()})
-    u, h, d = report["unga"], report["hr_2019"], report["dp_law_2019"]
     print(f"UNGA alignment: d(USA,CHN) {u['span']}; Spearman with US vote coincidence 2019 "
           f"{u['rho_coincidence']:.3f}; {len(u['beyond_cn'])} states beyond China {u['beyond_cn']}; beyond the US "
           f"{u['beyond_us']}")
-    print(f"hr 2019: {h['counts']}; Europe residual {h['europe_residual']:.6f}; regional factor {h['scale']:.6f}; "
-          f"GDP-weighted ex-China RAN {h['mean_ex_china']:.6f}; core/RAN ratio {h['core_ratio']:.4f}")
+    print(f"installed high-risk shares: {h['counts']}; Europe residual {h['europe_residual']:.6f}; regional factor "
+          f"{h['scale']:.6f}; GDP-weighted ex-China RAN {h['mean_ex_china']:.6f}; core/RAN ratio {h['core_ratio']:.4f}")
     chk = h["check"]
     for i, c in chk.items():
         print(f"  check {i}: Strand {c['truth']:.2f}; residual without it {c['residual']:.3f}; operator rule "
@@ -1086,9 +1047,8 @@ def main(argv: list[str] | None = None) -> int:
     print("  mean abs error over the %d partial cases: residual %.3f, partial-operator rule %.3f" % (
         len(partial), np.mean([abs(c["residual"] - c["truth"]) for c in partial]),
         np.mean([abs(c["operators"] - c["truth"]) for c in partial])))
-    print(f"dp_law_2019: {d['n_law']} of 193 states with a law at end-2019 ({d['n_law'] / 193:.4f}); table rows "
-          f"{d['n_table']}, not in the table {d['n_missing']}; the instrument rule of dp_law gave a law to "
-          f"{d['instrument_without_law']}; dp_law and dp_law_2019 agree for {d['agree_with_dp_law']} of the 193 states")
+    print(f"dp_law: {d['n_law']} of 193 states with a law at end-2019 ({d['n_law'] / 193:.4f}); table rows "
+          f"{d['n_table']}, not in the table {d['n_missing']}")
     return 0
 
 

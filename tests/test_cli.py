@@ -220,7 +220,7 @@ def test_show_resolves_extends(tmp_path, capsys):
     assert "beta_policy" not in text and "differs from 'baseline'" in text
     assert cli.main(["show", "baseline"]) == 0
     text = capsys.readouterr().out
-    for word in ("us_china_conflict", "eu_japan_cooperation", "none | bilateral | beyond_bilateral", "Weights of the decision rules", "w_us"):
+    for word in ("us_china_conflict", "eu_japan_cooperation", "none | bilateral | beyond_bilateral", "Weights of the decision rules", "w_peer"):
         assert word in text
     assert cli.main(["show", "baseline", "--json"]) == 0
     assert '"us_china_conflict"' in capsys.readouterr().out

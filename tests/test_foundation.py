@@ -49,7 +49,7 @@ def test_passing_the_models_own_rules_changes_nothing():
 
 
 def test_unknown_rules_and_rules_whose_terms_change_are_refused():
-    with pytest.raises(connsim.ScenarioError, match="procurment: not a decision with a rule; allowed vendor_policy, regime"):
+    with pytest.raises(connsim.ScenarioError, match="procurment: not a decision with a rule; allowed vendor_policy, law, regime, adequacy"):
         connsim.run("baseline", rules={"procurment": lean_to_trust}, **SHORT)
     with pytest.raises(connsim.ScenarioError, match="allowed a function"):
         connsim.run("baseline", rules={"regime": 3}, **SHORT)

@@ -53,9 +53,9 @@ def test_the_datacollector_is_mesas_and_holds_the_recorders_numbers():
 
 
 def test_levers_and_weights_are_validated_constructor_keywords():
-    m = WorldModel("baseline", us_pressure=0.8, w_us=0.3, beta_regime=2.0, rng=1)
-    assert m.spec.us_pressure == 0.8 and m.spec.weights.w_us == 0.3 and m.spec.beta_regime == 2.0
-    assert m.spec.weights.w_peer == connsim.load_scenario("baseline").weights.w_peer  # the other weights kept
+    m = WorldModel("baseline", us_pressure=0.8, w_peer=0.3, beta_regime=2.0, rng=1)
+    assert m.spec.us_pressure == 0.8 and m.spec.weights.w_peer == 0.3 and m.spec.beta_regime == 2.0
+    assert m.spec.weights.w_oda == connsim.load_scenario("baseline").weights.w_oda  # the other weights kept
     with pytest.raises(connsim.ScenarioError, match="us_presure: not a scenario lever.*did you mean 'us_pressure'"):
         WorldModel("baseline", us_presure=0.8)
     with pytest.raises(connsim.ScenarioError, match="us_pressure"):

@@ -180,9 +180,12 @@ def test_explain_lays_out_the_terms_behind_a_choice(baseline):
 
 
 def test_regime_and_policy_shares_are_distributions(baseline):
+    """The orientation shares sum to the share of states with a law; the rest have none."""
     mv = baseline.model_vars
-    for prefix in ("regime_share_", "regime_gdp_share_", "regime_pop_share_"):
-        assert np.allclose(mv[[prefix + r for r in REGIMES]].sum(axis=1), 1.0)
+    assert np.allclose(mv[[f"regime_share_{r}" for r in REGIMES]].sum(axis=1), mv["law_share"])
+    assert np.allclose(mv["law_count"], mv["law_share"] * 193)
+    for prefix in ("regime_gdp_share_", "regime_pop_share_"):
+        assert (mv[[prefix + r for r in REGIMES]].sum(axis=1) <= 1 + 1e-12).all()
     assert np.allclose(mv[[f"policy_share_{p}" for p in POLICIES]].sum(axis=1), 1.0)
     assert ((mv["convergence_index"] >= 0) & (mv["convergence_index"] <= 1)).all()
 
@@ -191,7 +194,8 @@ def test_baseline_starts_from_the_end_2019_world(baseline):
     row = baseline.model_vars.iloc[0]
     seeds = load_seeds().countries.query("iso3 != 'EUU'")
     for r in REGIMES:
-        assert row[f"regime_share_{r}"] == pytest.approx((seeds["regime_2019"] == r).mean())
+        assert row[f"regime_share_{r}"] == pytest.approx(((seeds["regime_2019"] == r) & (seeds["dp_law"] == 1)).mean())
+    assert row["law_count"] == seeds["dp_law"].sum() == 113
     assert row["adequacy_decisions"] == seeds["adequacy_2019"].sum()
 
 
@@ -253,7 +257,7 @@ def test_synthetic_third_countries_scale_the_world():
     assert r.model.state.n == 193 + 300
     assert len(r.model.agents_by_type[ThirdCountry]) == 163 + 300
     assert r.model.state.trade.nnz <= 25 * r.model.state.n  # edges grow linearly
-    assert np.allclose(r.model_vars[[f"regime_share_{x}" for x in REGIMES]].sum(axis=1), 1.0)
+    assert np.allclose(r.model_vars[[f"regime_share_{x}" for x in REGIMES]].sum(axis=1), r.model_vars["law_share"])
 
 
 # --- invariants over the lever space ------------------------------------------------------------
@@ -285,7 +289,7 @@ def test_invariants_hold_for_any_levers(changes, seed):
     st_ = r.model.state
     mv = r.model_vars
     assert not mv.isna().any().any()
-    assert np.allclose(mv[[f"regime_share_{x}" for x in REGIMES]].sum(axis=1), 1.0)
+    assert np.allclose(mv[[f"regime_share_{x}" for x in REGIMES]].sum(axis=1), mv["law_share"])
     assert ((st_.capacity >= 0) & (st_.capacity <= 1)).all()
     assert np.allclose(st_.core.sum(axis=1), 1.0) and np.allclose(st_.ran.sum(axis=1), 1.0)
     assert (st_.core >= -1e-12).all() and (st_.ran >= -1e-12).all()
@@ -303,26 +307,26 @@ def test_model_vars_agree_with_the_per_step_metric_definitions(baseline):
     from connsim import metrics
 
     m, mv, av = baseline.model, baseline.model_vars, baseline.agent_vars
-    gdp, member, third = m.state.gdp, m.state.member, m.state.third
+    gdp, member, third, gdpr = m.state.gdp, m.state.member, m.state.third, m.state.gdpr_area
     for step in (0, 13, 48):
         a = av[av["step"] == step]
-        regime = a["regime"].cat.codes.to_numpy().astype(np.intp)
+        position = np.where(a["has_law"], a["regime"].cat.codes, len(REGIMES)).astype(np.intp)
         adequacy = a["adequacy"].to_numpy()
-        free = m.recorder.steps["free"][step]
+        flow = m.recorder.steps["flow"][step]
         row = mv.iloc[step]
-        shares = metrics.regime_shares(regime)
-        assert np.allclose([row[f"regime_share_{r}"] for r in REGIMES], shares, rtol=1e-12)
-        assert np.allclose([row[f"regime_gdp_share_{r}"] for r in REGIMES], metrics.regime_shares(regime, gdp), rtol=1e-12)
-        assert row["convergence_index"] == pytest.approx(metrics.convergence_index(shares), rel=1e-12)
+        shares = metrics.regime_shares(position, None, 5)
+        assert np.allclose([row[f"regime_share_{r}"] for r in REGIMES], shares[:4], rtol=1e-12)
+        assert np.allclose([row[f"regime_gdp_share_{r}"] for r in REGIMES], metrics.regime_shares(position, gdp, 5)[:4], rtol=1e-12)
+        assert row["convergence_index"] == pytest.approx(metrics.convergence_index(shares[:4] / shares[:4].sum()), rel=1e-12)
         assert row["free_flow_gdp_pair_share"] == pytest.approx(
-            metrics.free_flow_gdp_pair_share(regime, gdp, free, adequacy, member), rel=1e-12)
-        assert row["largest_compatible_component"] * len(regime) == metrics.largest_compatible_component(
-            regime, free, adequacy, member)
+            metrics.free_flow_gdp_pair_share(position, gdp, flow, adequacy, gdpr), rel=1e-12)
+        assert row["largest_compatible_component"] * len(position) == metrics.largest_compatible_component(
+            position, flow >= 0.5, adequacy, gdpr)
         hr_core = a["hr_core_share"].to_numpy().astype(float)
         assert row["hr_core_share_eu"] == pytest.approx(metrics.weighted_share(hr_core, gdp, member), rel=1e-6)
         assert row["hr_core_share_third"] == pytest.approx(metrics.weighted_share(hr_core, gdp, third), rel=1e-6)
         core = np.array([row[f"vendor_share_core_{v.lower()}"] for v in m.constants.vendor_names])
         assert row["vendor_hhi_core"] == pytest.approx(metrics.hhi(core), rel=1e-12)
         protect = REGIMES.index("protect")
-        eu_access = metrics.access_share(protect, regime, gdp, free)
+        eu_access = metrics.access_share(protect, position, gdp, flow)
         assert row["scorecard_data_access_EUU"] >= eu_access - 1e-12  # plus the single market and adequacy holders

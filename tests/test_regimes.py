@@ -2,9 +2,9 @@
 
 A revising state picks protect / trust / open / sovereign by logit over
 ``disposition + flows + adequacy - capacity + influence + status_quo``; Japan's DFFT push and
-EU-Japan work lift compatibilities but "referees do not win"; the EU grants adequacy at a rate
-to eligible states in a qualifying regime with enough capacity, and it lapses when they leave
-protect/trust.
+EU-Japan work lift compatibilities but "referees do not win"; free flow is a smooth function of
+compatibility. (The law decision is specified in test_laws.py, the EU's adequacy decision in
+test_adequacy.py.)
 """
 
 from __future__ import annotations
@@ -23,23 +23,26 @@ from connsim.decisions.regimes import (
     REGIMES,
     SOVEREIGN,
     TRUST,
-    adequacy_grantable,
     dispositions,
     effective_compatibility,
+    flow_intensity,
+    partner_shares,
+    regime_influence,
     regime_utilities,
-    update_adequacy,
 )
 from connsim.weights import Weights
 
 FAST = settings(max_examples=50, deadline=None)
 
-# the seeded base compatibility (seeds/regime_compatibility.csv), fixed here as a test input
+# the seeded base compatibility of positions (seeds/regime_compatibility.csv: the four orientations,
+# then none), fixed here as a test input
 BASE = np.array(
     [
-        [1.0, 0.7, 0.3, 0.0],
-        [0.7, 1.0, 0.6, 0.2],
-        [0.3, 0.6, 1.0, 0.2],
-        [0.0, 0.2, 0.2, 0.3],
+        [1.0, 0.7, 0.3, 0.0, 0.0],
+        [0.7, 1.0, 0.6, 0.2, 0.2],
+        [0.3, 0.6, 1.0, 0.2, 0.7],
+        [0.0, 0.2, 0.2, 0.3, 0.1],
+        [0.0, 0.2, 0.7, 0.1, 0.8],
     ]
 )
 
@@ -109,12 +112,12 @@ def test_eu_japan_cooperation_lifts_only_protect_trust():
     w = Weights(interop_lift=0.6)
     c = effective_compatibility(BASE, 0.0, 0.5, w)
     assert c[PROTECT, TRUST] == pytest.approx(0.7 + 0.3 * 0.3)
-    mask = np.ones((4, 4), bool)
+    mask = np.ones((5, 5), bool)
     mask[PROTECT, TRUST] = mask[TRUST, PROTECT] = False
     assert (c[mask] == BASE[mask]).all()
 
 
-symmetric_bases = hnp.arrays(np.float64, (4, 4), elements=st.floats(0, 1)).map(lambda a: np.triu(a) + np.triu(a, 1).T)
+symmetric_bases = hnp.arrays(np.float64, (5, 5), elements=st.floats(0, 1)).map(lambda a: np.triu(a) + np.triu(a, 1).T)
 
 
 @FAST
@@ -139,8 +142,8 @@ def test_dfft_push_alone_never_reaches_full_compatibility_when_max_lift_below_on
 HAND_W = Weights(phi=2.0, kappa_cap=1.0, kappa_switch=0.5)
 HAND = dict(
     disposition=np.array([[0.1, 0.2, 0.3, 0.4], [-0.1, -0.2, -0.3, -0.4]]),
-    partner_shares=np.array([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.2, 0.8]]),
-    compatibility=BASE,
+    partner_shares=np.array([[0.5, 0.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.2, 0.8, 0.0]]),
+    flow=BASE,  # a free-flow intensity matrix given as input
     eu_trade=np.array([0.3, 0.4]),
     adequacy=np.array([True, False]),
     capacity=np.array([0.4, 0.7]),
@@ -150,9 +153,9 @@ HAND = dict(
 )
 HAND_TERMS = {
     "disposition": HAND["disposition"],
-    # phi * sum_s shares[i, s] * C[r, s]
+    # phi * sum_s shares[i, s] * flow[r, s]
     "flows": [[2 * 0.85, 2 * 0.85, 2 * 0.45, 2 * 0.1], [2 * 0.06, 2 * 0.28, 2 * 0.36, 2 * 0.28]],
-    # holder only: phi * eu_trade * (1 - C[r, protect]) for r in protect, trust: 2*0.3*[0, 0.3]
+    # holder only: phi * eu_trade * (1 - flow[r, protect]) for r in protect, trust: 2*0.3*[0, 0.3]
     "adequacy": [[0.0, 0.18, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]],
     # -kappa_cap * max(0, need - capacity)
     "capacity": [[-0.2, -0.1, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]],
@@ -173,17 +176,17 @@ def test_regime_utility_is_the_sum_of_exactly_the_recorded_terms():
     assert u == pytest.approx(sum(np.array(v) for v in HAND_TERMS.values()), abs=1e-12)
 
 
-def test_flows_term_uses_compatibility_of_own_regime_with_partners_regime():
-    # asymmetric on purpose: C(protect, trust) = 1 but C(trust, protect) = 0
-    c = np.eye(4)
+def test_flows_term_uses_the_flow_of_own_orientation_with_partners_positions():
+    # asymmetric on purpose: flow(protect, trust) = 1 but flow(trust, protect) = 0
+    c = np.eye(5)
     c[PROTECT, TRUST] = 1.0
-    x = {**HAND, "compatibility": c, "partner_shares": np.array([[0.0, 1.0, 0.0, 0.0]] * 2)}
+    x = {**HAND, "flow": c, "partner_shares": np.array([[0.0, 1.0, 0.0, 0.0, 0.0]] * 2)}
     _, terms = regime_utilities(**x, w=HAND_W)
     assert terms["flows"][0] == pytest.approx([2.0, 2.0, 0.0, 0.0])
 
 
 def test_adequacy_term_only_for_holders_and_only_under_protect_or_trust():
-    x = {**HAND, "adequacy": np.array([True, True]), "compatibility": np.full((4, 4), 0.5)}
+    x = {**HAND, "adequacy": np.array([True, True]), "flow": np.full((5, 5), 0.5)}
     _, terms = regime_utilities(**x, w=HAND_W)
     a = terms["adequacy"]
     assert a[:, [OPEN, SOVEREIGN]].tolist() == [[0.0, 0.0], [0.0, 0.0]]
@@ -199,77 +202,44 @@ def test_capacity_beyond_need_earns_nothing():
     assert (terms["capacity"] == 0).all()
 
 
-# --- adequacy ------------------------------------------------------------------------------------
+# --- free flow is smooth ---------------------------------------------------------------------------
 
 
-def test_adequacy_grantable_protect_always_trust_only_once_regimes_interoperate():
-    assert adequacy_grantable(False).tolist() == [True, False, False, False]
-    assert adequacy_grantable(True).tolist() == [True, True, False, False]
-
-
-ADQ_W = Weights(adequacy_capacity=0.6)
-# openness 0.5 per year, dt 0.25: a state is granted when its uniform < 0.125
-CASES = [
-    # (held, regime, capacity, eligible, uniform) -> expected with trust not grantable
-    ((False, PROTECT, 0.8, True, 0.01), True),  # everything passes
-    ((False, PROTECT, 0.8, False, 0.01), False),  # not eligible (an EU member, a power)
-    ((False, TRUST, 0.8, True, 0.01), False),  # trust not grantable yet
-    ((False, OPEN, 0.8, True, 0.01), False),  # not a qualifying regime
-    ((False, PROTECT, 0.5, True, 0.01), False),  # capacity below the threshold
-    ((False, PROTECT, 0.6, True, 0.01), True),  # capacity exactly at the threshold passes
-    ((False, PROTECT, 0.8, True, 0.125), False),  # uniform not below openness * dt
-    ((False, PROTECT, 0.8, True, 0.124), True),
-    ((True, OPEN, 0.9, True, 0.0), False),  # revoked on leaving protect/trust
-    ((True, SOVEREIGN, 0.9, True, 0.0), False),
-    ((True, TRUST, 0.1, False, 0.99), True),  # kept under trust whatever else
-    ((True, PROTECT, 0.1, False, 0.99), True),
-]
-
-
-def _adequacy(cases, grantable, openness=0.5, dt=0.25):
-    held, regime, cap, elig, u = (np.array(c) for c in zip(*cases))
-    return update_adequacy(held.astype(bool), regime.astype(int), capacity=cap.astype(float), eligible=elig.astype(bool),
-                           grantable=grantable, openness=openness, dt=dt, uniforms=u.astype(float), w=ADQ_W)
-
-
-def test_update_adequacy_case_table():
-    got = _adequacy([c for c, _ in CASES], adequacy_grantable(False))
-    assert got.tolist() == [e for _, e in CASES]
-
-
-def test_update_adequacy_grants_trust_once_grantable():
-    got = _adequacy([(False, TRUST, 0.8, True, 0.01)], adequacy_grantable(True))
-    assert got.tolist() == [True]
-
-
-@st.composite
-def adequacy_worlds(draw):
-    n = draw(st.integers(1, 12))
-    return dict(
-        adequacy=draw(hnp.arrays(bool, n)),
-        regime=draw(hnp.arrays(np.int64, n, elements=st.integers(0, 3))),
-        capacity=draw(hnp.arrays(np.float64, n, elements=st.floats(0, 1))),
-        eligible=draw(hnp.arrays(bool, n)),
-        grantable=adequacy_grantable(draw(st.booleans())),
-        dt=draw(st.sampled_from([0.25, 0.5, 1.0])),
-        uniforms=draw(hnp.arrays(np.float64, n, elements=st.floats(0, 1, exclude_max=True))),
-    )
+def test_flow_intensity_is_linear_between_lo_and_hi_and_flat_outside():
+    w = Weights(free_flow_lo=0.5, free_flow_hi=1.0)
+    assert flow_intensity(np.array([0.0, 0.5, 0.6, 0.75, 1.0]), w).tolist() == pytest.approx([0.0, 0.0, 0.2, 0.5, 1.0])
 
 
 @FAST
-@given(adequacy_worlds())
-def test_update_adequacy_never_grants_when_openness_is_zero(weights, x):
-    after = update_adequacy(**x, openness=0.0, w=weights)
-    assert not (after & ~x["adequacy"]).any()
+@given(st.floats(0, 1), st.floats(0, 0.05), st.floats(0, 0.5), st.floats(0.5, 1))
+def test_a_small_change_of_compatibility_changes_free_flow_by_little(c, dc, lo, hi):
+    """No knife-edge: free flow moves at most dc / (hi - lo) for a change dc of compatibility."""
+    w = Weights(free_flow_lo=lo, free_flow_hi=hi)
+    jump = abs(flow_intensity(np.array([min(c + dc, 1.0)]), w)[0] - flow_intensity(np.array([c]), w)[0])
+    assert jump <= dc / max(hi - lo, 1e-9) + 1e-12
 
 
-@FAST
-@given(adequacy_worlds(), st.floats(0, 4))
-def test_update_adequacy_grants_only_to_qualifying_states_and_keeps_only_under_protect_or_trust(weights, x, openness):
-    after = update_adequacy(**x, openness=openness, w=weights)
-    new = after & ~x["adequacy"]
-    qualifies = x["eligible"] & x["grantable"][x["regime"]] & (x["capacity"] >= weights.adequacy_capacity)
-    assert (new == (qualifies & (x["uniforms"] < openness * x["dt"]) & ~x["adequacy"])).all()
-    assert np.isin(x["regime"][after], [PROTECT, TRUST]).all()
-    kept = x["adequacy"] & np.isin(x["regime"], [PROTECT, TRUST])
-    assert (after[kept]).all()
+def test_referees_do_not_win_in_flows_full_dfft_push_does_not_make_trust_flow_freely_with_both_camps():
+    w = Weights()
+    flow = flow_intensity(effective_compatibility(BASE, 1.0, 0.0, w), w)
+    assert min(flow[TRUST, PROTECT], flow[TRUST, OPEN]) < 1.0
+
+
+# --- partner shares and influence -------------------------------------------------------------------
+
+
+def test_partner_shares_are_trade_weighted_positions():
+    from scipy import sparse
+
+    trade = sparse.csr_matrix(np.array([[0.0, 0.7, 0.3], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]))
+    shares = partner_shares(trade, np.array([0, 4, 4]))
+    np.testing.assert_allclose(shares, [[0, 0, 0, 0, 1.0], [1.0, 0, 0, 0, 0], [0.5, 0, 0, 0, 0.5]])
+
+
+def test_dfft_pull_reaches_states_through_their_ties_to_japan_not_as_a_flat_bonus():
+    w = Weights(kappa_jp_regime=0.5)
+    tie = np.array([0.0, 0.5, 1.0])
+    zeros = np.zeros(3)
+    influence = regime_influence(zeros, zeros, zeros, tie, np.zeros((3, 4)), us_pressure=0.0, digital_silk_road=0.0,
+                                 dfft_push=0.8, w=w)
+    assert influence[:, TRUST].tolist() == pytest.approx([0.0, 0.2, 0.4])

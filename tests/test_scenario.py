@@ -105,9 +105,9 @@ def test_replace_gives_a_validated_copy_and_keeps_the_original():
 
 def test_replace_schedule_replaces_but_tables_merge():
     hc = load_scenario("hardening_conflict")
-    s = hc.replace(us_china_conflict={2025: 0.2}, weights={"w_us": 0.9}, oda_staffing={"JPN": 0.5})
+    s = hc.replace(us_china_conflict={2025: 0.2}, weights={"w_oda": 0.9}, oda_staffing={"JPN": 0.5})
     assert s.us_china_conflict == {2025: 0.2}, "a new schedule replaces the old one, it does not merge into it"
-    assert s.weights.w_us == 0.9 and s.weights.w_peer == hc.weights.w_peer
+    assert s.weights.w_oda == 0.9 and s.weights.w_peer == hc.weights.w_peer
     staffed = load_scenario("eu_oda_staffed").replace(oda_staffing={"JPN": 0.5})
     assert staffed.oda_staffing == {"EUU": 0.8, "JPN": 0.5}
 
@@ -156,11 +156,11 @@ def test_scenario_error_pickles_and_keeps_its_problems():
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path):
-    path = write(tmp_path, 'extends = "baseline"\nus_china_conflct = 0.7\n[weights]\nw_uss = 1\n')
+    path = write(tmp_path, 'extends = "baseline"\nus_china_conflct = 0.7\n[weights]\nw_pere = 1\n')
     e = refuse(path)
     assert e.source == str(path)
     assert any(p.startswith("us_china_conflct: unknown key") and "did you mean 'us_china_conflict'" in p for p in e.problems)
-    assert any(p.startswith("weights.w_uss: unknown key") and "'w_us'" in p for p in e.problems)
+    assert any(p.startswith("weights.w_pere: unknown key") and "'w_peer'" in p for p in e.problems)
 
 
 def test_out_of_range_and_wrong_types_say_what_is_allowed(tmp_path):

@@ -21,18 +21,21 @@ from connsim.decisions.vendors import (
     POLICY_TERMS,
     allowed_vendors,
     policy_utilities,
+    premium_by_policy,
     procurement_shares,
     protection,
     renew_capacity,
+    rip_years,
     vendor_quality,
     viable_trusted_vendors,
 )
 from connsim.weights import Weights
 
 FAST = settings(max_examples=50, deadline=None)
+rng_states = st.integers(0, 2**32 - 1)
 # explicit, non-zero coefficients where a rule's direction is pinned, so parameter tuning of the
 # defaults cannot silently flatten a test
-MONO_W = Weights(kappa_swap=1.2, kappa_ret=2.0)
+MONO_W = Weights(kappa_security=2.5, kappa_cost=1.0, kappa_ret=2.0)
 PROC_W = Weights(gamma_price=4.0, gamma_quality=4.0, gamma_reach=2.0, gamma_lockin=3.0, gamma_finance=2.0, gamma_risk=2.0)
 
 # --- protection ---------------------------------------------------------------------------------
@@ -47,19 +50,19 @@ def test_policy_indices_are_open_core_excluded_banned():
     assert (OPEN, CORE_EXCLUDED, BANNED) == (0, 1, 2)
 
 
-# --- security-policy utility: hand case -----------------------------------------------------------
+# --- security-policy utility (capex-years): hand case -------------------------------------------
 
 HAND_W = Weights(
-    pi_core=0.5, kappa_swap=1.0, kappa_price=2.0, alpha_income=0.5, kappa_ret=2.0, kappa_al=1.0,
-    kappa_toolbox=0.5, kappa_status_quo=0.3,
+    pi_core=0.5, kappa_security=2.0, kappa_cost=1.0, premium_horizon_years=8.0, alpha_income=0.5, kappa_ret=2.0,
+    kappa_al=1.0, kappa_toolbox=0.5, kappa_status_quo=0.3, lifecycle_years=8.0, rip_rate=0.125,
 )
 # state 0: a member state, currently core_excluded; state 1: a third country, currently open
 HAND = dict(
     threat=np.array([1.0, 0.2]),
     hr_core=np.array([0.4, 0.1]),
     hr_ran=np.array([0.5, 0.3]),
-    price_gap=0.2,
-    income=np.array([4.0, 0.25]),  # income ** 0.5 = 2 and 0.5
+    premium=np.array([[0.0, 0.05, 0.1], [0.0, 0.02, 0.05]]),  # yearly premium per year of spend, per policy
+    income=np.array([4.0, 0.25]),  # shadow price of money income ** -0.5 = 0.5 and 2
     trade_chn=np.array([0.1, 0.3]),
     align_us=np.array([0.8, 0.1]),
     align_cn=np.array([0.2, 0.5]),
@@ -68,14 +71,14 @@ HAND = dict(
     toolbox_pull=np.array([0.6, 0.0]),
     current=np.array([CORE_EXCLUDED, OPEN]),
 )
-# Each term by hand, protection pi = [0, 0.5, 1]:
+# Each term by hand, protection pi = [0, 0.5, 1]; rip_years = 0.5 * 8 * 0.125 / (0.125 + 1/8) = 2:
 HAND_TERMS = {
-    # threat * pi
-    "security": [[0.0, 0.5, 1.0], [0.0, 0.1, 0.2]],
-    # -kappa_swap * [0, hr_core, hr_core + hr_ran]
-    "swap": [[0.0, -0.4, -0.9], [0.0, -0.1, -0.4]],
-    # -kappa_price * price_gap * pi / income**alpha: 0.4/2 = 0.2 and 0.4/0.5 = 0.8
-    "premium": [[0.0, -0.1, -0.2], [0.0, -0.4, -0.8]],
+    # kappa_security * threat * pi
+    "security": [[0.0, 1.0, 2.0], [0.0, 0.2, 0.4]],
+    # -kappa_cost * shadow * rip_years * [0, hr_core, hr_core + hr_ran]
+    "swap": [[0.0, -0.4, -0.9], [0.0, -0.4, -1.6]],
+    # -kappa_cost * shadow * horizon * premium: 0.5 * 8 = 4 and 2 * 8 = 16
+    "premium": [[0.0, -0.2, -0.4], [0.0, -0.32, -0.8]],
     # -kappa_ret * trade_chn * conflict * pi: 2*0.05 = 0.1 and 2*0.15 = 0.3
     "retaliation": [[0.0, -0.05, -0.1], [0.0, -0.15, -0.3]],
     # kappa_al * (align_us - align_cn) * conflict * (0.5 + us_pressure) * pi: 0.3 and -0.2
@@ -85,7 +88,7 @@ HAND_TERMS = {
     # kappa_status_quo on the current option
     "status_quo": [[0.0, 0.3, 0.0], [0.3, 0.0, 0.0]],
 }
-HAND_TOTAL = [[0.0, 0.7, 0.4], [0.3, -0.65, -1.5]]
+HAND_TOTAL = [[0.0, 1.1, 1.2], [0.3, -0.77, -2.5]]
 
 
 def _policy(w=HAND_W, **changes):
@@ -105,6 +108,11 @@ def test_policy_utility_is_the_sum_of_exactly_the_recorded_terms():
     assert u == pytest.approx(sum(terms.values()), abs=1e-12)
 
 
+def test_rip_years_is_half_the_network_ripped_before_its_renewal():
+    assert rip_years(HAND_W) == pytest.approx(2.0)
+    assert rip_years(Weights(lifecycle_years=8.0, rip_rate=0.0)) == 0.0
+
+
 def test_toolbox_pull_applies_only_to_member_state_rows_and_restricting_options():
     _, terms = _policy()
     assert terms["toolbox"][1].tolist() == [0.0, 0.0, 0.0]  # the third country
@@ -120,22 +128,51 @@ def test_status_quo_bonus_sits_on_the_current_option_only():
         assert terms["status_quo"] == pytest.approx(expected)
 
 
-def test_premium_income_is_clipped_so_the_poorest_feel_it_as_at_five_percent_of_the_median():
-    _, a = _policy(income=np.array([0.001, 0.05]))
+def test_the_shadow_price_of_money_is_clipped_so_the_poorest_weigh_costs_as_at_five_percent_of_the_median():
+    _, a = _policy(income=np.array([0.001, 0.05]), hr_core=np.array([0.4, 0.4]), hr_ran=np.array([0.5, 0.5]),
+                   premium=np.array([[0.0, 0.05, 0.1], [0.0, 0.05, 0.1]]))
     assert a["premium"][0] == pytest.approx(a["premium"][1])
+    assert a["swap"][0] == pytest.approx(a["swap"][1])
     assert np.isfinite(a["premium"]).all()
+
+
+# --- the premium of each policy, from the state's own vendor mix ----------------------------------
+
+
+def test_premium_by_policy_hand_case():
+    # one state, two vendors (high-risk at price 1, trusted at 1.5) equally attractive in both layers
+    utility = np.zeros((2, 2, 1))
+    allowed = np.array(allowed_vendors(np.arange(3), np.array([True, False]))).transpose(0, 2, 1)  # (layer, v, policy)
+    premium = premium_by_policy(utility, allowed, np.array([1.0, 1.5]))
+    # unrestricted: price 1.25 in each layer; excluding the high-risk vendor from a layer costs 0.25
+    # there; half the yearly spend goes to each layer
+    assert premium[0].tolist() == pytest.approx([0.0, 0.125, 0.25])
+
+
+@FAST
+@given(rng_states)
+def test_premium_by_policy_is_zero_for_open_and_rises_with_protection(seed):
+    r = np.random.default_rng(seed)
+    utility = r.normal(size=(2, 4, 6))
+    high_risk = np.array([True, True, False, False])
+    allowed = np.array(allowed_vendors(np.arange(3), high_risk)).transpose(0, 2, 1)
+    price = np.array([1.0, 0.9, 1.3, 1.4])  # the trusted vendors cost more
+    p = premium_by_policy(utility, allowed, price)
+    assert p.shape == (6, 3)
+    assert p[:, OPEN] == pytest.approx(np.zeros(6), abs=1e-12)
+    assert (p[:, CORE_EXCLUDED] > 0).all() and (p[:, BANNED] > p[:, CORE_EXCLUDED]).all()
 
 
 # --- security-policy utility: monotonicity --------------------------------------------------------
 
-rng_states = st.integers(0, 2**32 - 1)
-
 
 def _random_inputs(seed, n=5):
     r = np.random.default_rng(seed)
+    premium = np.sort(r.uniform(0, 0.2, (n, 3)), axis=1)
+    premium[:, 0] = 0.0
     return dict(
         threat=r.uniform(0, 2, n), hr_core=r.uniform(0, 1, n), hr_ran=r.uniform(0, 1, n),
-        price_gap=float(r.uniform(0, 0.5)), income=r.uniform(0.1, 5, n), trade_chn=r.uniform(0, 0.5, n),
+        premium=premium, income=r.uniform(0.1, 5, n), trade_chn=r.uniform(0, 0.5, n),
         align_us=r.uniform(0, 1, n), align_cn=r.uniform(0, 1, n), conflict=float(r.uniform(0.05, 1)),
         us_pressure=float(r.uniform(0, 1)), toolbox_pull=r.uniform(0, 1, n) * (r.uniform(size=n) < 0.5),
         current=r.integers(0, 3, n),
@@ -149,7 +186,7 @@ def test_higher_threat_raises_the_utility_of_a_ban_relative_to_open(seed, delta)
     u0, _ = policy_utilities(**x, w=MONO_W)
     u1, _ = policy_utilities(**{**x, "threat": x["threat"] + delta}, w=MONO_W)
     gain = (u1[:, BANNED] - u1[:, OPEN]) - (u0[:, BANNED] - u0[:, OPEN])
-    assert gain == pytest.approx(np.full(5, delta))  # pi(banned) - pi(open) = 1
+    assert gain == pytest.approx(np.full(5, MONO_W.kappa_security * delta))  # pi(banned) - pi(open) = 1
     assert (gain > 0).all()
 
 
@@ -159,9 +196,10 @@ def test_more_high_risk_core_lowers_core_exclusion_and_ban_relative_to_open(seed
     x = _random_inputs(seed)
     u0, _ = policy_utilities(**x, w=MONO_W)
     u1, _ = policy_utilities(**{**x, "hr_core": x["hr_core"] + delta}, w=MONO_W)
+    shadow = np.clip(x["income"], 0.05, 20) ** -MONO_W.alpha_income
     for option in (CORE_EXCLUDED, BANNED):
         change = (u1[:, option] - u1[:, OPEN]) - (u0[:, option] - u0[:, OPEN])
-        assert change == pytest.approx(np.full(5, -MONO_W.kappa_swap * delta))
+        assert change == pytest.approx(-MONO_W.kappa_cost * shadow * rip_years(MONO_W) * delta)
         assert (change < 0).all()
 
 
@@ -332,9 +370,9 @@ def test_quality_moves_a_share_dt_times_adjustment_of_the_way_to_target():
 
 
 def test_export_control_lowers_quality_and_full_control_caps_target_at_one_minus_drag():
-    w = Weights(export_control_drag=0.4, quality_adjustment=1.0)
+    w = Weights(export_control_drag=0.3, quality_adjustment=1.0)
     q = vendor_quality(Q19.copy(), Q19, SH19, SH19, np.array([1.0, 0.0]), NONE, 1.0, w)
-    assert q[0] == pytest.approx(0.8 * 0.6)
+    assert q[0] == pytest.approx(0.8 * 0.7)
     assert q[1] == pytest.approx(0.8)
 
 

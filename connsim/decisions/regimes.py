@@ -1,53 +1,69 @@
-"""Data flows: which regime a state adopts, and to whom the EU grants adequacy.
+"""Data flows: the orientation of a state's data-protection law, and how freely data flow between positions.
 
 The paper ("Regulation"): the EU spreads its privacy norms through the attraction of its single
 market combined with adequacy decisions (Japan, 2019, the first mutual one); Japan promotes
 Data Free Flow with Trust in the G20 and WTO; for China data are to be controlled, for the US
 commercialised, for the EU and Japan protected; and "referees do not win".
 
-Regimes: ``protect`` (GDPR-like), ``trust`` (DFFT / APPI), ``open`` (commercial free flow,
-CBPR-style), ``sovereign`` (localisation and state control).
+Orientations: ``protect`` (GDPR-like), ``trust`` (DFFT / APPI), ``open`` (commercial free flow,
+CBPR-style), ``sovereign`` (localisation and state control). A state's **position** is its law's
+orientation, or ``none`` without a law (:mod:`connsim.decisions.laws` decides the law; a state
+without one still holds the orientation it would adopt).
 
-A revising state picks a regime by logit over
+**Free flow is smooth.** Two positions exchange personal data with intensity
+``flow(C) = clip((C - free_flow_lo) / (free_flow_hi - free_flow_lo), 0, 1)`` of their compatibility
+``C`` (a seed table, lifted by Japan's DFFT push and by EU-Japan work beyond the bilateral agenda):
+no threshold that a small push jumps across.
+
+A revising state picks an orientation by logit over (unit: the value of data flowing freely with all
+of its trade partners, ``phi``)
 
     U_ir = disposition_ir + flows_ir + adequacy_ir - capacity_ir + influence_ir + status_quo_ir
 
-with ``flows_ir = phi * sum_j W_ij C(r, r_j)`` (trade-weighted compatibility with partners),
-``capacity_ir = kappa_cap * max(0, need_r - capacity_i)`` and ``influence`` the pull of
-great powers and ODA partners toward their own regime.
+with ``flows_ir = phi * sum_j W_ij flow(r, p_j)`` (trade-weighted free flow with partners' positions),
+``capacity_ir = kappa_cap * max(0, need_r - capacity_i)`` and ``influence`` the pull of the powers
+and of ODA partners toward their own regimes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from connsim.names import REGIMES
+from connsim.names import NO_LAW, POSITIONS, REGIMES
 
 __all__ = [
     "REGIMES",
     "REGIME_TERMS",
+    "ADEQUACY_KEPT",
     "dispositions",
+    "flow_intensity",
     "partner_shares",
     "regime_influence",
     "effective_compatibility",
     "interoperability",
     "regime_utilities",
-    "adequacy_grantable",
-    "update_adequacy",
-    "ADEQUACY_KEPT",
 ]
 
 PROTECT, TRUST, OPEN, SOVEREIGN = range(4)
-#: The terms of the regime utility, in the order they are recorded.
+#: The terms of the orientation utility, in the order they are recorded.
 REGIME_TERMS = ("disposition", "flows", "adequacy", "capacity", "influence", "status_quo")
+#: Orientations under which an existing adequacy decision stays in force (Japan's APPI with
+#: supplementary rules qualified in 2019): protect and trust.
+ADEQUACY_KEPT = np.array([True, True, False, False])
 
 
 def dispositions(freedom: np.ndarray, rule_of_law01: np.ndarray, w) -> np.ndarray:
-    """Domestic disposition toward each regime from governance data: (n, 4).
+    """Domestic disposition toward each orientation from governance data: (n, 4).
 
-    ``freedom`` is Freedom House's (14 - PR - CL) / 12 and ``rule_of_law01`` the WGI estimate
-    mapped to [0, 1]. ``protect`` rises with liberties and rule of law, ``sovereign`` falls
-    with them; ``trust`` sits between; ``open`` is the default of weak institutions.
+    Parameters
+    ----------
+    freedom : (n,) Freedom House's (14 - PR - CL) / 12.
+    rule_of_law01 : (n,) the WGI rule-of-law estimate mapped to [0, 1].
+
+    Notes
+    -----
+    ``protect`` rises with liberties and rule of law, ``sovereign`` falls with them; ``trust``
+    sits between; ``open`` is the default of weak institutions.
     """
     f, r = freedom, rule_of_law01
     return np.stack(
@@ -61,21 +77,30 @@ def dispositions(freedom: np.ndarray, rule_of_law01: np.ndarray, w) -> np.ndarra
     )
 
 
-def partner_shares(trade, regime: np.ndarray, k: int = 4) -> np.ndarray:
-    """Each state's trade-weighted share of partners in each regime, ``W @ onehot(regime)``: (n, k).
+def flow_intensity(compatibility: np.ndarray, w) -> np.ndarray:
+    """How freely personal data flow between positions, 0..1: linear in compatibility between
+    ``free_flow_lo`` (nothing flows freely) and ``free_flow_hi`` (fully free). Same shape as
+    ``compatibility`` ((k, k) or (steps, k, k))."""
+    lo, hi = w.free_flow_lo, max(w.free_flow_hi, w.free_flow_lo + 1e-9)
+    return np.clip((np.asarray(compatibility, dtype=float) - lo) / (hi - lo), 0.0, 1.0)
+
+
+def partner_shares(trade, position: np.ndarray, k: int = len(POSITIONS)) -> np.ndarray:
+    """Each state's trade-weighted share of partners in each position, ``W @ onehot(position)``: (n, k).
 
     ``trade`` is the row-normalised (n, n) sparse trade network W. One ``bincount`` over its
     edges: O(edges), no (n, k) one-hot and no n x n structure.
     """
     n = trade.shape[0]
     rows = np.repeat(np.arange(n), np.diff(trade.indptr))
-    return np.bincount(k * rows + regime[trade.indices], weights=trade.data, minlength=k * n).reshape(n, k)
+    return np.bincount(k * rows + position[trade.indices], weights=trade.data, minlength=k * n).reshape(n, k)
 
 
 def regime_influence(
     trade_eu: np.ndarray,
     align_us: np.ndarray,
     align_cn: np.ndarray,
+    japan_tie: np.ndarray,
     oda_pull: np.ndarray,
     *,
     us_pressure: float,
@@ -83,28 +108,29 @@ def regime_influence(
     dfft_push: float,
     w,
 ) -> np.ndarray:
-    """Pull of the powers and of ODA partners toward their regimes: (n, 4).
+    """Pull of the powers and of ODA partners toward their orientations: (n, 4).
 
     The EU's single market pulls toward ``protect`` in proportion to trade with the EU
-    (``kappa_brussels``, the Brussels effect); the US toward ``open`` by alignment with it times
-    its pressure; China toward ``sovereign`` by alignment with it times the Digital Silk Road
-    (capped at twice its 2019 intensity); Japan's DFFT push toward ``trust``; ``oda_pull`` (n, 4)
-    is the pull of each state's ODA partnerships toward their donors' regimes.
+    (``kappa_brussels``, the Brussels effect); the US toward ``open`` by alignment with it times its
+    pressure; China toward ``sovereign`` by alignment with it times the Digital Silk Road (capped at
+    twice its 2019 intensity); Japan's DFFT push toward ``trust`` through each state's ties to Japan
+    and the G20 (``japan_tie``, 0..1); ``oda_pull`` (n, 4) is the pull of each state's ODA
+    partnerships toward their donors' regimes. Each power reaches a state through one channel.
     """
     influence = np.zeros((trade_eu.shape[0], 4))
     influence[:, PROTECT] += w.kappa_brussels * trade_eu
     influence[:, OPEN] += w.kappa_us_regime * align_us * us_pressure
     influence[:, SOVEREIGN] += w.kappa_cn_regime * align_cn * min(digital_silk_road, 2.0) / 2.0
-    influence[:, TRUST] += w.kappa_jp_regime * dfft_push
+    influence[:, TRUST] += w.kappa_jp_regime * dfft_push * japan_tie
     return influence + oda_pull
 
 
 def effective_compatibility(base: np.ndarray, dfft_push: float, cooperation_beyond: float, w) -> np.ndarray:
-    """Compatibility matrix C(r, s) after Japan's DFFT push and EU-Japan interoperability.
+    """Compatibility of positions (5, 5) after Japan's DFFT push and EU-Japan interoperability.
 
-    The DFFT push lifts C(trust, s) toward 1 for every s but sovereign, by at most
-    ``dfft_max_lift`` of the gap ("referees do not win": a push alone cannot make regimes
-    interoperable). EU-Japan cooperation beyond the bilateral agenda lifts C(protect, trust).
+    The DFFT push lifts C(trust, protect) and C(trust, open) toward 1 by at most ``dfft_max_lift``
+    of the gap ("referees do not win": a push alone cannot make trust fully interoperable with both
+    camps). EU-Japan cooperation beyond the bilateral agenda lifts C(protect, trust).
     """
     c = np.array(base, dtype=float, copy=True)
     lift = w.dfft_max_lift * dfft_push
@@ -120,29 +146,14 @@ def interoperability(cooperation_level: float) -> float:
     return max(0.0, 2.0 * cooperation_level - 1.0)
 
 
-def adequacy_grantable(trust_interoperable: bool) -> np.ndarray:
-    """Regimes to which the EU *grants* adequacy: protect, and trust once regimes interoperate.
-
-    A decision once granted is *kept* under protect or trust (Japan's APPI with supplementary
-    rules qualified in 2019), see :data:`ADEQUACY_KEPT`.
-    """
-    q = np.zeros(len(REGIMES), dtype=bool)
-    q[PROTECT] = True
-    q[TRUST] = trust_interoperable
-    return q
-
-
 _IDENTITY = np.eye(len(REGIMES))
-
-#: Regimes under which an existing adequacy decision stays in force.
-ADEQUACY_KEPT = np.array([True, True, False, False])
 
 
 def regime_utilities(
     disposition: np.ndarray,
     partner_shares: np.ndarray,
     *,
-    compatibility: np.ndarray,
+    flow: np.ndarray,
     eu_trade: np.ndarray,
     adequacy: np.ndarray,
     capacity: np.ndarray,
@@ -151,14 +162,24 @@ def regime_utilities(
     current: np.ndarray,
     w,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Utility of each regime for every state: (n, 4) and its terms.
+    """Utility of each orientation for every state: (n, 4) and its terms.
 
-    ``partner_shares`` (n, 4) is the trade-weighted share of each state's partners in each
-    regime (``W @ onehot(regime)``), so the flows term costs O(edges). An adequacy decision
-    makes flows with the EU free as long as the state keeps a qualifying regime.
+    Parameters
+    ----------
+    disposition : (n, 4) from :func:`dispositions`.
+    partner_shares : (n, 5) trade-weighted share of each state's partners in each position.
+    flow : (5, 5) free-flow intensity between positions (:func:`flow_intensity`).
+    eu_trade : (n,) trade share with the EU; adequacy : (n,) holds an EU adequacy decision.
+    capacity : (n,) data-protection capacity; capacity_need : (4,) what each orientation needs.
+    influence : (n, 4) from :func:`regime_influence`; current : (n,) the orientation held.
+
+    Notes
+    -----
+    The flows term costs O(n x 20): partner shares are per position, not per partner. An
+    adequacy decision makes flows with the EU free as long as the orientation keeps it.
     """
-    flows = w.phi * partner_shares @ compatibility.T
-    gap_to_free = 1.0 - compatibility[:, PROTECT]
+    flows = w.phi * partner_shares @ flow[: len(REGIMES)].T
+    gap_to_free = 1.0 - flow[: len(REGIMES), PROTECT]
     adequacy_term = w.phi * (adequacy * eu_trade)[:, None] * (gap_to_free * ADEQUACY_KEPT)[None, :]
     terms = {
         "disposition": disposition,
@@ -166,25 +187,9 @@ def regime_utilities(
         "adequacy": adequacy_term,
         "capacity": -w.kappa_cap * np.maximum(0.0, capacity_need[None, :] - capacity[:, None]),
         "influence": influence,
-        "status_quo": np.take(w.kappa_switch * _IDENTITY, current, axis=0),  # kappa_switch on the current regime
+        "status_quo": np.take(w.kappa_switch * _IDENTITY, current, axis=0),  # kappa_switch on the current orientation
     }
     return sum(terms.values()), terms
 
 
-def update_adequacy(
-    adequacy: np.ndarray,
-    regime: np.ndarray,
-    *,
-    capacity: np.ndarray,
-    eligible: np.ndarray,
-    grantable: np.ndarray,
-    openness: float,
-    dt: float,
-    uniforms: np.ndarray,
-    w,
-) -> np.ndarray:
-    """EU adequacy after one step: granted at rate ``openness`` per year to eligible states in a
-    grantable regime whose capacity passes the threshold; lost by states that leave protect/trust."""
-    qualifies = eligible & grantable[regime] & (capacity >= w.adequacy_capacity)
-    granted = qualifies & ~adequacy & (uniforms < openness * dt)
-    return (adequacy & ADEQUACY_KEPT[regime]) | granted
+assert NO_LAW == len(REGIMES)  # positions: the four orientations, then none

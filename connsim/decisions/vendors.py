@@ -9,11 +9,13 @@ operators" unless NEC and Fujitsu become global players.
 
 Rules, for every state at once:
 
-* threat perception ``theta`` moves toward security culture + alignment with the US under the
-  conflict + the share of security partners already restricting; member states are pulled
-  toward the EU's mean assessment by the toolbox, and toward Japan's by information sharing;
+* threat perception ``theta`` moves toward security culture + the share of security partners
+  already restricting + the pull of western against Chinese ODA partners; member states are
+  pulled toward the EU's mean assessment by the toolbox, and toward Japan's by information sharing;
 * a revising state picks ``open`` / ``core_excluded`` / ``banned`` by logit over
-  ``U = security - swap - premium - retaliation + alignment + toolbox + status_quo``;
+  ``U = security - swap - premium - retaliation + alignment + toolbox + status_quo``, in
+  capex-years (years of its own network-equipment spend): ``swap`` and ``premium`` are the US$
+  costs of autonomy the scorecard reports, the premium from the state's own vendor mix;
 * a share of core and radio capacity renews each step and is split over the vendors the policy
   allows by logit over price, quality, lock-in, tied finance and trust;
 * a vendor's quality follows its revenue share, with the core weighted more than the radio
@@ -42,9 +44,9 @@ __all__ = [
     "protection",
     "threat_perception",
     "security_peers",
-    "price_gap",
+    "premium_by_policy",
+    "rip_years",
     "policy_utilities",
-    "policy_lever_terms",
     "allowed_vendors",
     "procurement_shares",
     "procurement_utilities",
@@ -78,25 +80,25 @@ def threat_perception(
     threat: np.ndarray,
     *,
     security_culture: np.ndarray,
-    align_us: np.ndarray,
     peer_restricting: np.ndarray,
     oda_pull: np.ndarray,
     member_state: np.ndarray,
-    conflict: float,
     toolbox: float,
     infoshare: float,
     japan_threat: float,
     dt: float,
     w,
 ) -> np.ndarray:
-    """Next threat perception of every state (partial adjustment per year, times ``dt``).
+    """Next threat perception of every state, 0..2 (partial adjustment per year, times ``dt``).
 
-    Target = security culture + w_us * align_us * conflict + w_peer * peers restricting
-    + w_oda * (western minus Chinese ODA partnerships). Member states also move toward the EU
-    mean threat (rate w_eu * toolbox) and up toward Japan's threat (rate w_jp * infoshare):
-    the paper's Track 1.5 exchange with partners "who know China better than most Europeans".
+    Target = security culture + w_peer * share of security partners restricting + w_oda * (western
+    minus Chinese ODA partnership strength). Member states also move toward the EU mean threat (rate
+    w_eu * toolbox) and up toward Japan's threat (rate w_jp * infoshare): the paper's Track 1.5
+    exchange with partners "who know China better than most Europeans". Alignment with the US is
+    not here: it reaches the 5G decision once, as the alignment pressure of :func:`policy_utilities`.
+    All arrays (n,).
     """
-    target = security_culture + w.w_us * align_us * conflict + w.w_peer * peer_restricting + w.w_oda * oda_pull
+    target = security_culture + w.w_peer * peer_restricting + w.w_oda * oda_pull
     change = w.threat_adjustment * (target - threat)
     if member_state.any():
         eu = threat[member_state]
@@ -129,25 +131,34 @@ def security_peers(restricting: np.ndarray, membership: np.ndarray) -> np.ndarra
     return np.where(count > 0, others / np.maximum(count, 1), 0.0)
 
 
-def price_gap(ran_installed: np.ndarray, market: np.ndarray, price: np.ndarray, high_risk: np.ndarray) -> float:
-    """Relative price premium of trusted over high-risk vendors, weighted by their world shares
-    of installed radio equipment.
+def premium_by_policy(utility: np.ndarray, allowed: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """The trusted-vendor premium each policy would cost each state, per year: (n, 3) capex-years.
 
     Parameters
     ----------
-    ran_installed : (v, n) installed radio shares, vendor-major.
-    market : (n,) each state's share of the world equipment market.
-    price : (v,) price index; high_risk : (v,) booleans.
+    utility : (layer, v, n) each state's procurement utility of each vendor (lock-in included).
+    allowed : (layer, v, policy) which vendors each policy allows.
+    price : (v,) price index.
+
+    Notes
+    -----
+    For each policy, the price of what the state would buy over the vendors the policy allows, less
+    the price of what it would buy with no restriction, from its own vendor mix (logit shares of its
+    own utilities); half of the yearly spend goes to each layer. This is the premium the strategic-
+    autonomy scorecard counts (``premium_paid``), per year of the state's spend. O(layer x v x 3 x n).
     """
-    share = ran_installed @ market
-    trusted, hr = ~high_risk, high_risk
-    add = np.add.reduce
-    s_tr, s_hr = share[trusted], share[hr]
-    p_tr = add(price[trusted] * s_tr) / max(add(s_tr), 1e-9)
-    hr_total = add(s_hr)
-    if hr_total > 1e-9:
-        return float(p_tr / (add(price[hr] * s_hr) / hr_total) - 1.0)
-    return float(p_tr / price[hr].min() - 1.0)
+    e = np.exp(utility - utility.max(axis=1, keepdims=True))  # (layer, v, n)
+    free = price @ (e / e.sum(axis=1, keepdims=True))  # (layer, n)
+    masked = e[:, :, None, :] * allowed[:, :, :, None]  # (layer, v, policy, n)
+    priced = np.einsum("v,lvkn->lkn", price, masked) / masked.sum(axis=1)
+    return 0.5 * np.maximum(priced - free[:, None, :], 0.0).sum(axis=0).T
+
+
+def rip_years(w) -> float:
+    """Capex-years of equipment ripped out early per unit of installed high-risk share of a layer
+    that a policy disallows: half the network's value (``lifecycle_years / 2``) times the part of it
+    ripped before its natural renewal (``rip_rate / (rip_rate + 1 / lifecycle_years)``)."""
+    return 0.5 * w.lifecycle_years * w.rip_rate / (w.rip_rate + 1.0 / w.lifecycle_years)
 
 
 def policy_utilities(
@@ -155,7 +166,7 @@ def policy_utilities(
     hr_core: np.ndarray,
     hr_ran: np.ndarray,
     *,
-    price_gap: float,
+    premium: np.ndarray,
     income: np.ndarray,
     trade_chn: np.ndarray,
     align_us: np.ndarray,
@@ -165,61 +176,43 @@ def policy_utilities(
     toolbox_pull: np.ndarray,
     current: np.ndarray,
     w,
-    lever_terms: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Utility of open / core_excluded / banned for every state: (n, 3) and its terms.
+    """Utility of open / core_excluded / banned for every state: (n, 3) and its terms, in capex-years
+    (years of the state's own network-equipment spend).
 
-    ``income`` is GDP per capita relative to the world median: poorer states feel the price
-    premium of trusted vendors more (``premium / income**alpha``). ``toolbox_pull`` is the EU
-    toolbox strength for member states and 0 elsewhere. ``lever_terms`` may pass
-    :func:`policy_lever_terms` of the same arguments precomputed; the numbers are the same.
+    Parameters
+    ----------
+    threat : (n,) threat perception; hr_core, hr_ran : (n,) installed high-risk shares.
+    premium : (n, 3) the yearly trusted-vendor premium of each policy (:func:`premium_by_policy`).
+    income : (n,) GDP per capita relative to the world median: the shadow price of money is
+        ``income ** -alpha_income`` (income clipped to 0.05..20), so poorer states feel costs more.
+    trade_chn : (n,) trade share with China; align_us, align_cn : (n,) alignment with the US and China.
+    conflict, us_pressure : the levers, 0..1; toolbox_pull : (n,) the EU toolbox for member states, else 0.
+    current : (n,) the policy held.
+
+    Notes
+    -----
+    ``swap`` and ``premium`` are the US$ costs the scorecard reports (rip-and-replace, and
+    ``premium_horizon_years`` of premium), divided by the state's yearly spend; alignment enters
+    once, as ``alignment``. O(n).
     """
     pi = protection(w.pi_core)
-    if lever_terms is None:
-        lever_terms = policy_lever_terms(
-            income, trade_chn=trade_chn, align_us=align_us, align_cn=align_cn, conflict=conflict,
-            us_pressure=us_pressure, toolbox_pull=toolbox_pull, w=w,
-        )
     n = threat.shape[0]
-    exposure = np.empty((n, 3))  # columns 0, core, core + radio
+    shadow = (np.minimum(np.maximum(income, 0.05), 20.0) ** -w.alpha_income)[:, None]
+    exposure = np.empty((n, 3))  # high-risk share of the layers each policy disallows: 0, core, core + radio
     exposure[:, 0] = 0.0
     exposure[:, 1] = hr_core
     np.add(hr_core, hr_ran, out=exposure[:, 2])
     terms = {
-        "security": threat[:, None] * pi,
-        "swap": -w.kappa_swap * exposure,
-        "premium": -w.kappa_price * price_gap * pi / lever_terms["relief"],
-        "retaliation": lever_terms["retaliation"],
-        "alignment": lever_terms["alignment"],
-        "toolbox": lever_terms["toolbox"],
-        "status_quo": np.take(w.kappa_status_quo * _IDENTITY, current, axis=0),  # on the current policy
-    }
-    utilities = sum(terms.values())
-    return utilities, terms
-
-
-def policy_lever_terms(
-    income: np.ndarray,
-    *,
-    trade_chn: np.ndarray,
-    align_us: np.ndarray,
-    align_cn: np.ndarray,
-    conflict: float,
-    us_pressure: float,
-    toolbox_pull: np.ndarray,
-    w,
-) -> dict[str, np.ndarray]:
-    """The parts of :func:`policy_utilities` given by fixed attributes and levers alone: the
-    income relief dividing the premium (``income**alpha``, income clipped to 0.05..20), and the
-    retaliation, alignment and toolbox terms. A model computes them again only when a lever moves."""
-    pi = protection(w.pi_core)
-    return {
-        # np.minimum(np.maximum(...)) is np.clip without its Python-level overhead
-        "relief": np.minimum(np.maximum(income, 0.05), 20.0)[:, None] ** w.alpha_income,
+        "security": w.kappa_security * threat[:, None] * pi,
+        "swap": -w.kappa_cost * shadow * rip_years(w) * exposure,
+        "premium": -w.kappa_cost * shadow * w.premium_horizon_years * premium,
         "retaliation": -w.kappa_ret * (trade_chn * conflict)[:, None] * pi,
         "alignment": w.kappa_al * ((align_us - align_cn) * conflict * (0.5 + us_pressure))[:, None] * pi,
         "toolbox": w.kappa_toolbox * toolbox_pull[:, None] * (pi > 0),
+        "status_quo": np.take(w.kappa_status_quo * _IDENTITY, current, axis=0),  # on the current policy
     }
+    return sum(terms.values()), terms
 
 
 def allowed_vendors(policy: np.ndarray, high_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
