@@ -306,7 +306,7 @@ def step(
     held = adequacy.kept(st.adequacy, st.has_law, st.regime)
     if lv.oda_round:  # the EU assesses its candidates once a year
         util, terms["adequacy"] = rules["adequacy"](Situation(st, lv, c, w, inputs))
-        revised["adequacy"] = adequacy.candidates(c.regime_deciders, st.has_law, held)
+        revised["adequacy"] = adequacy.candidates(c.adequacy_scope, st.has_law, held)
         held = held | adequacy.grant(revised["adequacy"], util, u[U_ADEQUACY])
     st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, held)
     st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)

@@ -202,7 +202,7 @@ class Recorder:
             fields=fields, terms=terms,
             beta={"vendor_policy": spec.beta_policy, "law": spec.beta_regime, "regime": spec.beta_regime, "adequacy": 1.0},
             deciders={"vendor_policy": c.policy_deciders.copy(), "law": c.regime_deciders.copy(),
-                      "regime": c.regime_deciders.copy(), "adequacy": c.regime_deciders.copy()},
+                      "regime": c.regime_deciders.copy(), "adequacy": c.adequacy_scope.copy()},
         )
 
 

@@ -385,6 +385,7 @@ class Constants:
     blocs: np.ndarray  # (n, b) dense 0/1 security-bloc membership (the security peers)
     policy_deciders: np.ndarray  # (n,) member states and third countries
     regime_deciders: np.ndarray  # (n,) third countries outside the EEA: their law and its orientation
+    adequacy_scope: np.ndarray  # (n,) states the EU may assess for adequacy: all outside the GDPR area
     market: np.ndarray  # (n,) share of the world equipment market (the share of world telecom investment)
     spend: np.ndarray  # (n,) yearly network-equipment spend, US$
     network_value: np.ndarray  # (n,) replacement value of a state's network, US$ (lifecycle x spend)
@@ -526,6 +527,7 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         blocs=st.blocs.toarray().astype(float),
         policy_deciders=~st.power,
         regime_deciders=st.third & ~st.eea,
+        adequacy_scope=~st.gdpr_area,
         market=market,
         spend=EQUIPMENT_SPEND_SHARE * st.gdp.sum() * market,
         network_value=w.lifecycle_years * EQUIPMENT_SPEND_SHARE * st.gdp.sum() * market,
