@@ -14,7 +14,8 @@ __all__ = ["SUMMARY", "SCORECARD", "summary_table", "scorecard_table", "format_s
 
 #: The outcomes a summary shows, in this order (their labels are the registry's).
 SUMMARY = (
-    [f"regime_share_{r}" for r in REGIMES]
+    ["law_share"]
+    + [f"regime_share_{r}" for r in REGIMES]
     + [f"regime_gdp_share_{r}" for r in REGIMES]
     + [
         "convergence_index", "free_flow_gdp_pair_share", "largest_compatible_component", "adequacy_decisions",
