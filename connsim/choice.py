@@ -40,12 +40,24 @@ def row_sum(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def _scaled_utilities(u: np.ndarray, beta: float) -> np.ndarray:
+    """``beta * u`` without undefined products: beta = 0 is a coin toss among the available
+    options (-inf marks an unavailable one; 0 * -inf is not computed), and a beta so large that
+    ``beta * u`` would overflow is its limit, the best options of each row sharing all the mass."""
+    if beta == 0:
+        return np.where(np.isneginf(u), -np.inf, 0.0)
+    if beta <= 1e6:  # |u| would have to exceed 1e302 to overflow: utilities are far smaller
+        return beta * u
+    finite = np.abs(u[np.isfinite(u)])
+    if finite.size == 0 or beta * float(finite.max()) <= 1e300:  # Python floats: no warning
+        return beta * u
+    return np.where(u >= row_max(u)[..., None], 0.0, -np.inf)
+
+
 def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
-    """Row-wise logit probabilities of an (n, k) utility array (numerically stable)."""
+    """Row-wise logit probabilities of an (n, k) utility array (numerically stable, any beta >= 0)."""
     u = np.asarray(utilities, dtype=float)
-    z = beta * u
-    if beta == 0:  # a coin toss among the available options (-inf marks an unavailable one)
-        z = np.where(np.isneginf(u), -np.inf, 0.0)
+    z = _scaled_utilities(u, beta)
     z = z - row_max(z)[..., None]
     e = np.exp(z)
     return e / row_sum(e)[..., None]
