@@ -66,10 +66,11 @@ MAX_EXTENDS_DEPTH = 32
 MAX_PROBLEMS_SHOWN = 20
 #: Most synthetic third countries a scenario may add.
 MAX_SYNTHETIC = 50_000
-#: Most states x recorded steps (steps + 1) in a run. A run that records every state (the default
-#: of ``connsim run``) holds about 0.33 MB per 1,000 state-steps, and ``connsim run`` about 0.57 MB
-#: with its frames and files (``benchmarks/memory.py``): this limit is about 1.4 GB, and the
-#: 12-year quarterly horizon (49 recorded steps) holds 193 + 50,000 states.
+#: Most states x recorded steps (steps + 1) in a run. A run that records every state (the default)
+#: peaks at about 0.37 MB per 1,000 state-steps, ``connsim run`` with its frames, plot and files at
+#: about 0.56 MB (``benchmarks/memory.py``): this limit is about 1.4 GB above the interpreter's
+#: 0.2 GB (1.5 GB measured for 50,000 synthetic states), and the 12-year quarterly horizon
+#: (49 recorded steps) holds 193 + 50,000 states.
 MAX_STATE_STEPS = 2_500_000
 
 
@@ -284,8 +285,8 @@ class Scenario(BaseModel):
                                        allowed="an array of tables [[events]], each with year, kind, iso3, value and optionally hold_years")
     synthetic_third_countries: int = _field(
         0, "third countries added, drawn from the real ones, to scale the world (a run recording every state, "
-        "as connsim run does, needs about 16 MB per 1,000 states over the 12-year quarterly horizon, 28 MB "
-        "with its frames and files)", "states", ge=0, le=MAX_SYNTHETIC,
+        "as connsim run does, needs about 18 MB of memory per 1,000 states over the 12-year quarterly horizon, "
+        "27 MB with its frames and files)", "states", ge=0, le=MAX_SYNTHETIC,
         allowed=f"a whole number in 0..{MAX_SYNTHETIC:,}, and (193 + it) x (steps + 1) at most {MAX_STATE_STEPS:,}",
     )
 
@@ -802,7 +803,7 @@ def _check_world(data: dict) -> list[str]:
         states, recorded = len(kinds) + synthetic, (end - start + 1) * per_year + 1
         if states * recorded > MAX_STATE_STEPS:
             problems.append(f"synthetic_third_countries: {states:,} states over {recorded:,} recorded steps are "
-                            f"{states * recorded:,} state-steps; allowed at most {MAX_STATE_STEPS:,} (about 1.4 GB "
+                            f"{states * recorded:,} state-steps; allowed at most {MAX_STATE_STEPS:,} (about 1.4 GB of memory "
                             "for connsim run): fewer synthetic states, or a shorter horizon or coarser steps")
     events = data.get("events", ())
     if not isinstance(events, (list, tuple)) or not events:

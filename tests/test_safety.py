@@ -124,7 +124,6 @@ CASES = {
     # 14. messages
     "hold_years_message": ({"s.toml": event(2021, "vendor_policy", "KEN", "banned") + 'hold_years = "x"\n'}, ["validate", "s.toml"],
                            ["events.0.hold_years: got 'x'; allowed a number of years above 0"], ".", {}),
-    "out_in_library": ({}, [*RUN, "--out", SCENARIOS_DIR / "results"], ["is inside the scenario library"], ".", {}),
     # 15. extends names only .toml files, which are not read otherwise
     "extends_passwd": ({"s.toml": 'extends = "/etc/passwd"\n'}, ["validate", "s.toml"],
                        ["extends: /etc/passwd is not a .toml file; allowed the path of a .toml file or a library name"], ".", {}),
