@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logit_probabilities", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
+__all__ = ["logit_probabilities", "logistic", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
 
 
 def row_max(a: np.ndarray) -> np.ndarray:
@@ -61,6 +61,16 @@ def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
     z = z - row_max(z)[..., None]
     e = np.exp(z)
     return e / row_sum(e)[..., None]
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    """Elementwise 1 / (1 + exp(-z)): the logit probability of taking an option against one
+    other (``z = beta * (U - U_other)``). Where exp(-z) is beyond the largest float (a large
+    beta) the answer is the formula's limit, exactly 0: numpy's overflow to inf gives it, so that
+    overflow is expected here and not reported."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def sample_choice(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ SNIPPETS = [
     'extends = "baseline"\n', "us_pressure = 0.7\n", 'extends = "baseline"\nus_china_conflict = { 2019 = 0.5, 2023 = 0.9 }\n',
     "us_pressure = 1.5\n", 'extends = "f1.toml"\n', 'extends = "f0.toml"\n', 'extends = "/etc/passwd"\n',
     'extends = "nowhere.toml"\n', "end_year = 2021\n", "start_year = 2025\nend_year = 2020\n",
-    "synthetic_third_countries = 1000000\n", "synthetic_third_countries = 20\nend_year = 2020\n",
+    "synthetic_third_countries = 60000\nend_year = 2019\n", "synthetic_third_countries = 20\nend_year = 2020\n",
     'us_china_conflict = { 2019 = 0.5, "02019" = 0.9 }\n', "beta_policy = 0\nbeta_oda = 0\n",
     '[[events]]\nyear = 2021\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n',
     '[[events]]\nyear = 2030.9\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n',

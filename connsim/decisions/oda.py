@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from connsim.choice import logit_probabilities, sample_choice
+from connsim.choice import logistic, logit_probabilities, sample_choice
 from connsim.seeds import PROGRAMS
 
 __all__ = [
@@ -140,7 +140,7 @@ def accept_offers(
     infra = np.zeros((n, d), dtype=bool)
     chosen = pick < d
     infra[np.nonzero(chosen)[0], pick[chosen]] = True
-    p_other = 1.0 / (1.0 + np.exp(-beta * (utilities - w.u_outside)))
+    p_other = logistic(beta * (utilities - w.u_outside))
     other = offered & (uniforms_other < p_other)
     return infra, other
 
