@@ -238,26 +238,33 @@ def _main(argv: list[str] | None) -> int:
     sys.stdout = _PipeSafe(stdout)
     try:
         with _terminate_as_exception():
-            parser = build_parser()
-            args = parser.parse_args(argv)
-            args.argv = list(sys.argv[1:] if argv is None else argv)
-            prog = f"connsim {args.command}"
-            try:
-                return args.func(args)
-            except (UserError, ScenarioError, SeedError) as e:
-                _err(f"{prog}: error: {e}")
-                return EXIT_USAGE
-            except KeyboardInterrupt:
-                _err(f"{prog}: interrupted; {_what_was_written()}")
-                return EXIT_INTERRUPTED
-            except Terminated as e:
-                _err(f"{prog}: terminated by {signal.Signals(e.signum).name}; {_what_was_written()}")
-                return 128 + e.signum
-    finally:
+            status = _run_command(argv)
         try:
             sys.stdout.flush()
-        finally:
-            sys.stdout = stdout
+        except UserError as e:  # the last of the output could not be written
+            _err(f"connsim: error: {e}")
+            status = status or EXIT_USAGE
+        return status
+    finally:
+        sys.stdout = stdout
+
+
+def _run_command(argv: list[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    prog = f"connsim {args.command}"
+    try:
+        return args.func(args)
+    except (UserError, ScenarioError, SeedError) as e:
+        _err(f"{prog}: error: {e}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err(f"{prog}: interrupted; {_what_was_written()}")
+        return EXIT_INTERRUPTED
+    except Terminated as e:
+        _err(f"{prog}: terminated by {signal.Signals(e.signum).name}; {_what_was_written()}")
+        return 128 + e.signum
 
 
 #: Results renamed into place by this command (for the message of a late interruption).
@@ -269,6 +276,8 @@ def _what_was_written() -> str:
 
 
 def _err(text: str) -> None:
+    if sys.stderr is None:  # no stderr at all: the exit status still tells
+        return
     try:
         print(text, file=sys.stderr, flush=True)
     except (OSError, ValueError):  # stderr closed: the exit status still tells
@@ -278,26 +287,33 @@ def _err(text: str) -> None:
 class _PipeSafe:
     """Standard output that a closed pipe (``connsim show baseline | head``) cannot break: the
     first BrokenPipeError points the stream at /dev/null and the command carries on, so its exit
-    status still says whether it did its work."""
+    status still says whether it did its work. Any other write error (``> /dev/full``) is a
+    :class:`UserError`: what was to be shown could not be."""
 
     def __init__(self, stream):
         self._stream = stream
-        self.broken = False
+        self.broken = stream is None  # no standard output at all: like a closed pipe
 
     def write(self, text: str) -> int:
         if not self.broken:
             try:
                 return self._stream.write(text)
-            except BrokenPipeError:
-                self._break()
+            except OSError as e:
+                self._failed(e)
         return len(text)
 
     def flush(self) -> None:
         if not self.broken:
             try:
                 self._stream.flush()
-            except BrokenPipeError:
-                self._break()
+            except OSError as e:
+                self._failed(e)
+
+    def _failed(self, e: OSError) -> None:
+        self._break()
+        if not isinstance(e, BrokenPipeError):
+            done = f"; the results in {_written[-1]} are complete" if _written else ""
+            raise UserError(f"cannot write to standard output ({_reason(e)}){done}") from None
 
     def _break(self) -> None:
         self.broken = True
@@ -417,7 +433,11 @@ def _protected(real: Path) -> str | None:
         folder = Path(os.path.realpath(folder))
         if real == folder or folder in real.parents:
             return f"is inside {what} ({folder}); choose a folder outside it"
-    keep = [(Path(os.path.realpath(os.getcwd())), "the current folder"), (Path(os.path.realpath(Path.home())), "your home folder")]
+    keep = [(Path(os.path.realpath(os.getcwd())), "the current folder")]
+    try:
+        keep.append((Path(os.path.realpath(Path.home())), "your home folder"))
+    except (RuntimeError, KeyError, OSError):  # no home folder known
+        pass
     if _is_connsim_project(PROJECT_ROOT):
         keep.append((Path(os.path.realpath(PROJECT_ROOT)), "connsim's project folder"))
     for folder, what in keep:

@@ -307,6 +307,16 @@ def test_closed_pipe_never_turns_a_failure_into_success(tmp_path):
     assert listing(tmp_path) == {"bad.toml"}
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_standard_output_on_a_full_device_is_an_error_not_a_traceback(tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([PY, "-m", "connsim", *map(str, RUN), "--out", "r"], cwd=tmp_path, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().endswith(f"cannot write to standard output (no space left on the device); the results in {tmp_path / 'r'} are complete")
+    assert (tmp_path / "r" / "run.json").is_file()
+
+
 # --- 3. write errors ------------------------------------------------------------------------------
 
 
