@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         _err("connsim: interrupted; nothing was written")
         status = EXIT_INTERRUPTED
     except Terminated as e:
-        _err("connsim: terminated; nothing was written")
+        _err(f"connsim: terminated by {signal.Signals(e.signum).name}; nothing was written")
         status = 128 + e.signum
     if status == EXIT_INTERRUPTED:
         _forget_interrupt()
