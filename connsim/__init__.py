@@ -15,8 +15,18 @@ quick; Mesa is imported only when a model is built.
 from __future__ import annotations
 
 import importlib
+import sys as _sys
 
 __version__ = "0.1.0"
+
+
+def _as_command() -> bool:
+    """Whether this process is the ``connsim`` command (the console script or ``python -m connsim``)."""
+    if _sys.argv and _sys.argv[0] == "-m":  # python -m connsim, while the package is imported
+        argv = list(getattr(_sys, "orig_argv", ()))
+        return any(a == "-mconnsim" or (a == "-m" and b == "connsim") for a, b in zip(argv, argv[1:] + [""]))
+    name = _sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] if _sys.argv else ""
+    return name in ("connsim", "connsim.exe", "connsim-script.py")
 
 #: public name -> the module that defines it
 _PUBLIC = {
@@ -41,3 +51,12 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+if _as_command():  # the command's own module, imported here so that a Ctrl-C while it loads is quiet too
+    try:
+        import connsim.cli  # noqa: F401
+    except KeyboardInterrupt:
+        exec("None")  # CPython exits by SIGINT if the interrupt passed through an exec of a string; this resets it
+        _sys.stderr.write("connsim: interrupted; nothing was written\n")
+        raise SystemExit(130) from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logit_probabilities", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
+__all__ = ["logit_probabilities", "logistic", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
 
 
 def row_max(a: np.ndarray) -> np.ndarray:
@@ -40,15 +40,37 @@ def row_sum(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def _scaled_utilities(u: np.ndarray, beta: float) -> np.ndarray:
+    """``beta * u`` without undefined products: beta = 0 is a coin toss among the available
+    options (-inf marks an unavailable one; 0 * -inf is not computed), and a beta so large that
+    ``beta * u`` would overflow is its limit, the best options of each row sharing all the mass."""
+    if beta == 0:
+        return np.where(np.isneginf(u), -np.inf, 0.0)
+    if beta <= 1e6:  # |u| would have to exceed 1e302 to overflow: utilities are far smaller
+        return beta * u
+    finite = np.abs(u[np.isfinite(u)])
+    if finite.size == 0 or beta * float(finite.max()) <= 1e300:  # Python floats: no warning
+        return beta * u
+    return np.where(u >= row_max(u)[..., None], 0.0, -np.inf)
+
+
 def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
-    """Row-wise logit probabilities of an (n, k) utility array (numerically stable)."""
+    """Row-wise logit probabilities of an (n, k) utility array (numerically stable, any beta >= 0)."""
     u = np.asarray(utilities, dtype=float)
-    z = beta * u
-    if beta == 0:  # a coin toss among the available options (-inf marks an unavailable one)
-        z = np.where(np.isneginf(u), -np.inf, 0.0)
+    z = _scaled_utilities(u, beta)
     z = z - row_max(z)[..., None]
     e = np.exp(z)
     return e / row_sum(e)[..., None]
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    """Elementwise 1 / (1 + exp(-z)): the logit probability of taking an option against one
+    other (``z = beta * (U - U_other)``). Where exp(-z) is beyond the largest float (a large
+    beta) the answer is the formula's limit, exactly 0: numpy's overflow to inf gives it, so that
+    overflow is expected here and not reported."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def sample_choice(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:

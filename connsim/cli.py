@@ -1,21 +1,40 @@
 """The ``connsim`` command: list, validate, show, run and compare scenarios.
 
-Every user error (a bad scenario, an unknown scenario name, a bad seed or year, an existing
-output folder) is one message on stderr and exit status 2, with nothing written. Results are
-written to a temporary folder beside the target and renamed into place only when complete, so
-an interrupted or failed command leaves no half-written result.
+Every user error (a bad scenario, an unknown scenario name, a bad seed or year, an output
+folder that exists or cannot be written) is one message on stderr and exit status 2, with
+nothing written. The guarantees of the results (docs/cli.md):
+
+- Results are written to a hidden staging folder beside ``--out`` (``.NAME.partial-PID-XXXX``,
+  marked by a file inside it) and renamed into place only when complete; the summary is printed
+  after that. A failed, interrupted (Ctrl-C) or terminated (SIGTERM, SIGHUP) command removes the
+  staging folder; one left by a killed process (SIGKILL, power loss) is removed by the next run
+  into the same folder once its process is gone.
+- ``--overwrite`` replaces only a folder that holds an earlier connsim result and nothing else
+  (its ``run.json`` says ``"written_by": "connsim"`` and lists the files), and never the current
+  folder, one of its parents, the home folder or a folder of connsim itself; ``--out`` is never
+  inside the scenario library, the seed tables or the package.
+- The destination is checked before the run; a write error (no permission, a full disk) is the
+  refusal message, with nothing left behind.
+- A closed standard output (``connsim run ... | head``) does not change the exit status: it
+  reflects the command's work (results complete: 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
 import shutil
+import signal
+import socket
+import stat
 import sys
 import tempfile
-import uuid
+import threading
+import time
+import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,9 +43,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the command imports the library only when a command runs: --help stays quick
     from connsim.scenario import Scenario
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "staged_output", "Terminated"]
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+#: ``run.json`` of a result: ``written_by`` marks it as connsim's, ``files`` lists what it holds.
+RESULT_FILE = "run.json"
+WRITTEN_BY = "connsim"
+#: The file that marks a staging folder as connsim's own, with the writing process.
+STAGING_MARKER = ".connsim-staging.json"
+_STAGED_NAME = re.compile(r"^\..*\.(partial|old)-(\d+)-[A-Za-z0-9_]+$")
+#: A staging folder whose process is alive is left alone unless older than this (a reused pid).
+STALE_AFTER_S = 7 * 24 * 3600
+#: Folders of connsim itself (module-level so that tests can point them at copies).
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 
 #: End-of-run outcomes plotted by ``connsim compare``, in this order (labels from the registry).
 COMPARE_PLOT = (
@@ -39,6 +69,14 @@ class UserError(Exception):
     """A mistake of the user: reported as one message, exit status 2, no traceback."""
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread so that a staging folder unwinds like on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 # --- argument parsing ----------------------------------------------------------------------------
 
 
@@ -46,7 +84,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and a pointer to --help (exit status 2)."""
 
     def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nRun '{self.prog} --help' for usage.\n")
+        message = " ".join(str(message).split())  # one line
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _whole_number(minimum: int, what: str):
@@ -162,7 +201,53 @@ def _output_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``connsim`` console script and ``python -m connsim``; returns the exit status."""
+    """Entry point of the ``connsim`` console script and ``python -m connsim``; returns the exit status.
+
+    Ctrl-C exits quietly with 130 at any moment, SIGTERM and SIGHUP with 128 + the signal,
+    removing any staging folder; a closed standard output does not change the exit status."""
+    try:
+        status = _main(argv)
+    except KeyboardInterrupt:  # while parsing the arguments or importing
+        _err("connsim: interrupted; nothing was written")
+        status = EXIT_INTERRUPTED
+    except Terminated as e:
+        _err(f"connsim: terminated by {signal.Signals(e.signum).name}; nothing was written")
+        status = 128 + e.signum
+    if status == EXIT_INTERRUPTED:
+        _forget_interrupt()
+    from connsim import _as_command
+
+    if _as_command() and threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, *_HANDLED):  # the work is done: a late Ctrl-C does not change the exit status
+            signal.signal(sig, signal.SIG_IGN)
+    return status
+
+
+def _forget_interrupt() -> None:
+    """Let a handled Ctrl-C end with the exit status 130. CPython makes the process kill itself
+    with SIGINT at exit if a KeyboardInterrupt ever left an ``exec`` of a string (as it does when
+    it strikes inside scipy's imports), even once handled; evaluating a string resets that."""
+    exec("None")
+
+
+def _main(argv: list[str] | None) -> int:
+    _written.clear()
+    stdout = sys.stdout
+    sys.stdout = _PipeSafe(stdout)
+    try:
+        with _terminate_as_exception():
+            status = _run_command(argv)
+        try:
+            sys.stdout.flush()
+        except UserError as e:  # the last of the output could not be written
+            _err(f"connsim: error: {e}")
+            status = status or EXIT_USAGE
+        return status
+    finally:
+        sys.stdout = stdout
+
+
+def _run_command(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -176,18 +261,124 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"{prog}: error: {e}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        _err(f"{prog}: interrupted; nothing was written")
+        _err(f"{prog}: interrupted; {_what_was_written()}")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # e.g. connsim show baseline | head
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return EXIT_OK
+    except Terminated as e:
+        _err(f"{prog}: terminated by {signal.Signals(e.signum).name}; {_what_was_written()}")
+        return 128 + e.signum
+
+
+#: Results renamed into place by this command (for the message of a late interruption).
+_written: list[Path] = []
+
+
+def _what_was_written() -> str:
+    return f"the results in {_written[-1]} are complete" if _written else "nothing was written"
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    if sys.stderr is None:  # no stderr at all: the exit status still tells
+        return
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # stderr closed: the exit status still tells
+        pass
+
+
+class _PipeSafe:
+    """Standard output that a closed pipe (``connsim show baseline | head``) cannot break: the
+    first BrokenPipeError points the stream at /dev/null and the command carries on, so its exit
+    status still says whether it did its work. Any other write error (``> /dev/full``) is a
+    :class:`UserError`: what was to be shown could not be."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.broken = stream is None  # no standard output at all: like a closed pipe
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except OSError as e:
+                self._failed(e)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except OSError as e:
+                self._failed(e)
+
+    def _failed(self, e: OSError) -> None:
+        self._break()
+        if not isinstance(e, BrokenPipeError):
+            done = f"; the results in {_written[-1]} are complete" if _written else ""
+            raise UserError(f"cannot write to standard output ({_reason(e)}){done}") from None
+
+    def _break(self) -> None:
+        self.broken = True
+        try:  # the interpreter flushes stdout again at exit: let that go to /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+_HANDLED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextmanager
+def _terminate_as_exception():
+    """SIGTERM and SIGHUP raise :class:`Terminated` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {}
+    for sig in _HANDLED:
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup: leave an ignored signal ignored
+            old[sig] = signal.signal(sig, _raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+class _Deferred:
+    """Holds Ctrl-C, SIGTERM and SIGHUP while a few file operations complete (renaming a result
+    into place, removing a staging folder), then delivers the first one if no exception is
+    already on its way (and ``deliver``: not while cleaning up after a failure)."""
+
+    def __init__(self, deliver: bool = True):
+        self.deliver = deliver
+
+    def __enter__(self):
+        self.caught: list[int] = []
+        self.old = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, *_HANDLED):
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self.old[sig] = signal.signal(sig, lambda signum, frame: self.caught.append(signum))
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
+        if self.caught and exc_type is None and self.deliver:
+            signum = self.caught[0]
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise Terminated(signum)
+        return False
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -220,59 +411,259 @@ def _safe_name(name: str) -> str:
     return safe[:80]
 
 
+def _is_connsim_project(folder: Path) -> bool:
+    """Whether ``folder`` holds a checkout of connsim (a pyproject.toml naming the project connsim)."""
+    try:
+        with open(folder / "pyproject.toml", "rb") as f:
+            data = tomllib.loads(f.read(1 << 20).decode("utf-8", "replace"))
+    except (OSError, ValueError):
+        return False
+    project = data.get("project")
+    return isinstance(project, dict) and project.get("name") == "connsim"
+
+
+def _protected(real: Path) -> str | None:
+    """Why ``--out`` may not be the folder ``real`` (symlinks resolved), or None.
+
+    Never inside the scenario library, the seed tables or the package; never the current
+    folder, the home folder, connsim's project folder or any of their parents; never a folder
+    holding a checkout of connsim."""
+    from connsim.scenario import SCENARIOS_DIR
+    from connsim.seeds import SEEDS_DIR
+
+    for folder, what in ((SCENARIOS_DIR, "the scenario library"), (SEEDS_DIR, "connsim's seed tables"),
+                         (PACKAGE_DIR, "the connsim package")):
+        folder = Path(os.path.realpath(folder))
+        if real == folder or folder in real.parents:
+            return f"is inside {what} ({folder}); choose a folder outside it"
+    keep = [(Path(os.path.realpath(os.getcwd())), "the current folder")]
+    try:
+        keep.append((Path(os.path.realpath(Path.home())), "your home folder"))
+    except (RuntimeError, KeyError, OSError):  # no home folder known
+        pass
+    if _is_connsim_project(PROJECT_ROOT):
+        keep.append((Path(os.path.realpath(PROJECT_ROOT)), "connsim's project folder"))
+    for folder, what in keep:
+        if real == folder:
+            return f"is {what}; choose a new folder for the results"
+        if real in folder.parents:
+            return f"is a parent of {what} ({folder}); choose a new folder for the results"
+    if real.is_dir() and _is_connsim_project(real):
+        return "holds a checkout of connsim (its pyproject.toml); choose a new folder for the results"
+    return None
+
+
+def _not_replaceable(folder: Path) -> str | None:
+    """Why ``--overwrite`` may not replace the existing ``folder``, or None if it holds an
+    earlier connsim result and nothing else: a ``run.json`` with ``"written_by": "connsim"``
+    and the list of the files connsim wrote there, and no other file."""
+    if folder.is_symlink():
+        return "is a symbolic link"
+    if not folder.is_dir():
+        return "is a file, not a folder"
+    meta_path = folder / RESULT_FILE
+    try:
+        info = os.lstat(meta_path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 16 << 20:
+            return f"its {RESULT_FILE} is not one connsim wrote"
+        meta = json.loads(meta_path.read_bytes())
+    except FileNotFoundError:
+        return f"holds no {RESULT_FILE} written by connsim"
+    except (OSError, ValueError, RecursionError):
+        return f"its {RESULT_FILE} is not one connsim wrote"
+    files = meta.get("files") if isinstance(meta, dict) else None
+    if (not isinstance(meta, dict) or meta.get("written_by") != WRITTEN_BY or meta.get("kind") not in ("run", "compare")
+            or not isinstance(files, list) or not all(isinstance(f, str) for f in files)):
+        return f"its {RESULT_FILE} does not say it was written by connsim (\"written_by\": \"connsim\")"
+    ours = set(files) | {RESULT_FILE}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    others = sorted(e.name for e in entries if e.name not in ours or not e.is_file(follow_symlinks=False))
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        return f"holds files connsim did not write there ({shown})"
+    return None
+
+
 def _check_out(out: Path, overwrite: bool) -> None:
-    if (out.exists() or out.is_symlink()) and not overwrite:
-        raise UserError(f"--out {out} exists already; choose another --out or add --overwrite to replace it")
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file, not a folder; choose another --out")
+    """Refuse, before any run, an ``--out`` that may not be written or replaced."""
+    if not str(out).strip():
+        raise UserError("--out is empty; allowed the path of a folder for the results")
+    real = Path(os.path.realpath(out))
+    why = _protected(real)
+    if why:
+        raise UserError(f"--out {out} {why}")
+    if os.path.lexists(out):
+        if not overwrite:
+            raise UserError(f"--out {out} exists already; choose another --out or add --overwrite to replace it")
+        why = _not_replaceable(Path(out))
+        if why:
+            raise UserError(f"--out {out} cannot be replaced: it {why}; --overwrite replaces only a folder holding "
+                            "an earlier connsim result and nothing else; choose another --out")
+    _check_writable(Path(os.path.abspath(out)))
+
+
+def _check_writable(target: Path) -> None:
+    """Refuse a destination whose nearest existing folder cannot be written (a probe folder
+    is made there and removed)."""
+    place = target.parent
+    while not os.path.lexists(place) and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise UserError(f"--out {target}: {place} is not a folder; allowed a path under a folder")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".connsim-probe-", dir=place))
+    except OSError as e:
+        raise UserError(f"--out {target}: cannot write in {place} ({_reason(e)}); choose a folder you can write to") from None
+
+
+def _reason(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return e.strerror or str(e)
+
+
+def _mark_staging(folder: Path) -> None:
+    """Mark ``folder`` as a staging folder of this process (for the sweep of a later run)."""
+    info = {"written_by": WRITTEN_BY, "pid": os.getpid(), "host": socket.gethostname(), "created": time.time()}
+    (folder / STAGING_MARKER).write_text(json.dumps(info) + "\n")
+
+
+def _remove_staged(folder: Path) -> None:
+    """Remove a staging folder, its marker last (so that a folder half removed by a killed
+    process is still recognised, and removed, by a later sweep)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        if e.name == STAGING_MARKER:
+            continue
+        try:
+            if e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, ignore_errors=True)
+            else:
+                os.unlink(e.path)
+        except OSError:
+            pass
+    try:
+        (folder / STAGING_MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _stale(folder: Path) -> bool:
+    """Whether ``folder`` is a staging folder of connsim's whose process is gone."""
+    try:
+        info = json.loads((folder / STAGING_MARKER).read_text())
+        pid, host, created = int(info["pid"]), str(info["host"]), float(info["created"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # no marker: not connsim's (or not ours to judge)
+    if pid == os.getpid() and host == socket.gethostname():
+        return False
+    if time.time() - created > STALE_AFTER_S:
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
+
+
+def sweep_stale(parent: Path) -> list[Path]:
+    """Remove the staging folders connsim left in ``parent`` (a killed run): those named
+    ``.NAME.partial-PID-XXXX`` or ``.NAME.old-PID-XXXX`` holding connsim's marker, whose process
+    is gone (or that are older than 7 days). Returns the folders removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for e in entries:
+        if _STAGED_NAME.match(e.name) and e.is_dir(follow_symlinks=False) and _stale(Path(e.path)):
+            _remove_staged(Path(e.path))
+            removed.append(Path(e.path))
+    return removed
 
 
 @contextmanager
 def staged_output(target: Path, overwrite: bool = False):
-    """A temporary folder beside ``target``, renamed to ``target`` when the block completes.
+    """A staging folder beside ``target``, renamed to ``target`` when the block completes.
 
-    On any exception (KeyboardInterrupt included) the temporary folder and any parent folder
-    made for it are removed, and ``target`` is left as it was.
+    On any exception (KeyboardInterrupt and :class:`Terminated` included) the staging folder
+    and any parent folder made for it are removed, and ``target`` is left as it was; an OSError
+    (no permission, a full disk) becomes a :class:`UserError`. With ``overwrite`` an existing
+    ``target`` is replaced only if it holds an earlier connsim result and nothing else (checked
+    again at the last moment). Stale staging folders of killed runs in the same parent are
+    removed first (:func:`sweep_stale`).
     """
     target = Path(os.path.abspath(target))
     parent = target.parent
     made = []
     p = parent
-    while not p.exists():
+    while not p.exists() and p != p.parent:
         made.append(p)
         p = p.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UserError(f"cannot create {parent}: {e.strerror or e}") from None
+        raise UserError(f"cannot create {parent}: {_reason(e)}") from None
+    sweep_stale(parent)
     tmp = None
+    committed = False
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it the usual permissions
-        if target.exists() or target.is_symlink():
-            if not overwrite:
-                raise UserError(f"--out {target} appeared while running; nothing written (add --overwrite to replace it)")
-            old = parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(target, old)
-            os.replace(tmp, target)
-            if old.is_dir() and not old.is_symlink():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink(missing_ok=True)
-        else:
-            os.replace(tmp, target)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:100]}.partial-{os.getpid()}-", dir=parent))
+            _mark_staging(tmp)
+            yield tmp
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it the usual permissions
+            with _Deferred():
+                _commit(tmp, target, overwrite)
+                committed = True
+                _written.append(target)
+        except OSError as e:
+            where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+            raise UserError(f"cannot write --out {target}: {_reason(e)}{where}; nothing was written") from None
     except BaseException:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        for d in made:  # deepest first
-            try:
-                d.rmdir()
-            except OSError:
-                break
+        if committed:  # a signal held during the rename, delivered after it: the result stays
+            raise
+        with _Deferred(deliver=False):
+            if tmp is not None:
+                _remove_staged(tmp)
+            for d in made:  # deepest first
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
         raise
+
+
+def _commit(tmp: Path, target: Path, overwrite: bool) -> None:
+    """Rename the complete staging folder to ``target``, replacing an earlier result."""
+    if os.path.lexists(target):
+        if not overwrite:
+            raise UserError(f"--out {target} appeared while running; nothing written (add --overwrite to replace it)")
+        why = _not_replaceable(target)
+        if why:
+            raise UserError(f"--out {target} cannot be replaced: it {why} (it changed while running); nothing written")
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name[:100]}.old-{os.getpid()}-", dir=target.parent))
+        _mark_staging(old)
+        os.replace(target, old / "result")  # the old result, in a marked folder: swept if we die now
+        (tmp / STAGING_MARKER).unlink()
+        os.replace(tmp, target)
+        _remove_staged(old)
+    else:
+        (tmp / STAGING_MARKER).unlink()
+        os.replace(tmp, target)
 
 
 def _want_progress(flag: bool | None) -> bool:
@@ -383,10 +774,13 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
-def _run_meta(args, **extra) -> dict:
+def _run_meta(args, kind: str, files: list[str], **extra) -> dict:
+    """``run.json``: connsim's marker and the files it wrote (what ``--overwrite`` may replace
+    later), the command and the version."""
     from connsim import __version__
 
-    return {"command": ["connsim", *args.argv], "connsim_version": __version__, **extra}
+    return {"written_by": WRITTEN_BY, "kind": kind, "files": files, "command": ["connsim", *args.argv],
+            "connsim_version": __version__, **extra}
 
 
 def cmd_run(args) -> int:
@@ -406,21 +800,32 @@ def cmd_run(args) -> int:
     mv, av = result.model_vars, result.agent_vars
     title = f"{spec.name}, seed {args.seed}" + (f", until {args.until}" if args.until else "")
     summary = format_summary(mv, title)
-    print(summary)
 
     import matplotlib.pyplot as plt
 
+    files = [f"model_vars.{args.format}", f"agent_vars.{args.format}", "trajectories.png", "summary.txt", "scenario.json", RESULT_FILE]
     with staged_output(out, args.overwrite) as tmp:
         _write_frame(mv, tmp / "model_vars", args.format)
         _write_frame(av, tmp / "agent_vars", args.format)
         fig = plot_trajectories(mv, tmp / "trajectories.png", title)
         plt.close(fig)
         (tmp / "summary.txt").write_text(summary + "\n")
-        (tmp / "scenario.json").write_text(result.scenario.model_dump_json(indent=2) + "\n")
-        meta = _run_meta(args, scenario=spec.name, seed=args.seed, until=args.until, steps=int(mv["step"].iloc[-1]))
-        (tmp / "run.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"\nwrote {out}/: model_vars.{args.format}, agent_vars.{args.format}, trajectories.png, summary.txt, scenario.json, run.json")
+        (tmp / "scenario.json").write_text(json.dumps(resolved_scenario(result.scenario), indent=2) + "\n")
+        meta = _run_meta(args, "run", files, scenario=spec.name, extends=spec.extends, seed=args.seed, until=args.until,
+                         steps=int(mv["step"].iloc[-1]))
+        (tmp / RESULT_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    # the results are in place: only now the summary (a closed pipe cannot hide a failed write)
+    print(summary)
+    print(f"\nwrote {out}/: {', '.join(files)}")
     return EXIT_OK
+
+
+def resolved_scenario(spec: Scenario) -> dict:
+    """The scenario as run, fully resolved, for ``scenario.json``: every value, the events of its
+    whole ``extends`` chain, and no ``extends`` (``connsim run scenario.json`` runs it again)."""
+    data = json.loads(spec.model_dump_json())
+    data.pop("extends", None)
+    return data
 
 
 def compare_table(ends, names: list[str], keys) -> "pd.DataFrame":  # noqa: F821
@@ -540,7 +945,6 @@ def cmd_compare(args) -> int:
     labels = {k: label(k) for k in keys}
     table = compare_table(ends, names, keys)
     text = _format_compare(table, names, labels, args.seeds, args.until)
-    print(text)
 
     grouped = runs.groupby(["scenario", "step"], sort=False)[numeric + ["year"]]
     mean = grouped.mean().reset_index()
@@ -549,6 +953,7 @@ def cmd_compare(args) -> int:
 
     import matplotlib.pyplot as plt
 
+    files = ["comparison.csv", f"outcomes.{args.format}", f"trajectories.{args.format}", "comparison.png", "summary.txt", RESULT_FILE]
     with staged_output(out, args.overwrite) as tmp:
         table.rename_axis("outcome").to_csv(tmp / "comparison.csv")
         _write_frame(ends[["scenario", "seed", "step", "year", *numeric]], tmp / "outcomes", args.format)
@@ -557,8 +962,10 @@ def cmd_compare(args) -> int:
         fig = plot_comparison(mean, std, names, tmp / "comparison.png", f"{' vs '.join(names)} ({args.seeds} seeds)")
         plt.close(fig)
         (tmp / "summary.txt").write_text(text + "\n")
-        meta = _run_meta(args, scenarios=names, seeds=seeds, until=args.until,
-                         resolved={n: json.loads(s.model_dump_json()) for n, s in zip(names, specs)})
-        (tmp / "run.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"\nwrote {out}/: comparison.csv, outcomes.{args.format}, trajectories.{args.format}, comparison.png, summary.txt, run.json")
+        meta = _run_meta(args, "compare", files, scenarios=names, seeds=seeds, until=args.until,
+                         extends={n: s.extends for n, s in zip(names, specs)},
+                         resolved={n: resolved_scenario(s) for n, s in zip(names, specs)})
+        (tmp / RESULT_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    print(text)  # after the results are in place
+    print(f"\nwrote {out}/: {', '.join(files)}")
     return EXIT_OK

@@ -151,7 +151,7 @@ def stop_at(scenario: Scenario, until: int) -> Scenario:
     """The scenario stopped at the start of year ``until``; its events after that never happen."""
     if until == scenario.end_year + 1:
         return scenario
-    kept = [e.model_dump() for e in scenario.events if e.year < until]
+    kept = [e.model_dump() for e in scenario.events if e.year <= until - scenario.dt + 1e-9]  # the others never apply
     return scenario.replace(end_year=until - 1, events=kept)
 
 

@@ -9,14 +9,26 @@ time takes a number or a schedule ``{ 2019 = 0.5, 2023 = 0.9 }`` (a ramp), inter
 linearly between the years given and held constant outside them.
 
 A wrong scenario is refused before any run with one :class:`ScenarioError` naming the file, the
-key path and what is allowed, all problems of the file at once. Values are checked strictly: a
-string or a boolean where a number is expected is refused, not converted.
+key path and what is allowed, all problems of the file at once (the first
+:data:`MAX_PROBLEMS_SHOWN`, then a count). Values are checked strictly: a string or a boolean
+where a number is expected is refused, not converted. Every way of making a :class:`Scenario`
+validates: loading, :meth:`Scenario.replace`, :meth:`Scenario.model_copy`, ``Scenario(...)``
+itself, and :func:`validate_scenario` (which :func:`load_scenario`, and so every run, applies to
+a Scenario it is given, ``Scenario.model_construct`` included).
+
+Limits on what a file may ask for (each refused with a message): a scenario file is at most
+:data:`MAX_FILE_BYTES` (1 MiB), a chain of ``extends`` at most :data:`MAX_EXTENDS_DEPTH` links,
+``extends`` names only ``.toml`` files, and the world's size times its steps is at most
+:data:`MAX_STATE_STEPS` (the memory a run records grows with both).
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import math
+import os
+import stat
 import tomllib
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -25,8 +37,8 @@ from typing import Annotated, Any, Literal, Union
 import annotated_types as atypes
 import numpy as np
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError,
-    field_validator,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError,
+    ValidationInfo, field_validator, model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -37,7 +49,8 @@ from connsim.weights import Weights
 
 __all__ = [
     "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table", "load_parent",
-    "SCENARIOS_DIR", "DONORS", "LEVERS", "library_dir", "with_parameters",
+    "SCENARIOS_DIR", "DONORS", "LEVERS", "library_dir", "with_parameters", "validate_scenario", "MAX_FILE_BYTES",
+    "MAX_EXTENDS_DEPTH", "MAX_PROBLEMS_SHOWN", "MAX_SYNTHETIC", "MAX_STATE_STEPS",
 ]
 
 
@@ -54,19 +67,42 @@ SCENARIOS_DIR = as_path(library_dir())
 #: Tables that merge key by key under ``extends`` and :meth:`Scenario.replace`.
 MERGED_TABLES = ("weights", "oda_budget_scale", "oda_staffing")
 
+#: Largest scenario file read (bytes), for the file itself and every file of its ``extends`` chain.
+MAX_FILE_BYTES = 1 << 20
+#: Longest chain of ``extends`` (links: a file extending one that extends none is one link).
+MAX_EXTENDS_DEPTH = 32
+#: Problems listed in a :class:`ScenarioError`; the others are counted.
+MAX_PROBLEMS_SHOWN = 20
+#: Most synthetic third countries a scenario may add.
+MAX_SYNTHETIC = 50_000
+#: Most states x recorded steps (steps + 1) in a run. A run that records every state (the default)
+#: peaks at about 0.37 MB per 1,000 state-steps, ``connsim run`` with its frames, plot and files at
+#: about 0.56 MB (``benchmarks/memory.py``): this limit is about 1.4 GB above the interpreter's
+#: 0.2 GB (1.5 GB measured for 50,000 synthetic states), and the 12-year quarterly horizon
+#: (49 recorded steps) holds 193 + 50,000 states.
+MAX_STATE_STEPS = 2_500_000
+
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be run. ``problems`` lists each as 'key.path: what is allowed'."""
+    """A scenario that cannot be run. ``problems`` lists each as 'key.path: what is allowed'.
 
-    def __init__(self, source: str, problems: list[str]):
+    Only the first :data:`MAX_PROBLEMS_SHOWN` problems are kept and shown; ``more`` counts the
+    others (one per key path beyond them)."""
+
+    def __init__(self, source: str, problems: list[str], more: int = 0):
         self.source = str(source)
-        self.problems = list(problems)
-        lines = [f"{self.source}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"]
+        problems = list(problems)
+        self.problems = problems[:MAX_PROBLEMS_SHOWN]
+        self.more = int(more) + len(problems) - len(self.problems)
+        total = len(self.problems) + self.more
+        lines = [f"{self.source}: {total} problem{'s' if total != 1 else ''}"]
         lines += [f"  - {p}" for p in self.problems]
+        if self.more:
+            lines.append(f"  ... and {self.more} more")
         super().__init__("\n".join(lines))
 
     def __reduce__(self):
-        return (type(self), (self.source, self.problems))
+        return (type(self), (self.source, self.problems, self.more))
 
 
 def _fmt(x: float) -> str:
@@ -88,12 +124,34 @@ def _custom(message: str) -> PydanticCustomError:
 _NUMBER, _SCHEDULE = "<number>", "<schedule>"
 
 
-def _year_key(key: Any) -> int:
+def _year_or_none(key: Any) -> int | None:
     if isinstance(key, int) and not isinstance(key, bool):
         return key
     if isinstance(key, str) and key.strip().isdigit() and len(key.strip()) <= 6:
         return int(key)
-    raise _custom(f"{_short(key)} is not a year; a schedule maps years to values, e.g. {{2019 = 0.5, 2023 = 0.9}}")
+    return None
+
+
+def _year_key(key: Any) -> int:
+    year = _year_or_none(key)
+    if year is None:
+        raise _custom(f"{_short(key)} is not a year; a schedule maps years to values, e.g. {{2019 = 0.5, 2023 = 0.9}}")
+    return year
+
+
+def _unique_years(value):
+    """Refuse a schedule that gives one year twice (``2019``, ``"02019"`` and ``" 2019"`` are one year)."""
+    if isinstance(value, dict):
+        keys: dict[int, list] = {}
+        for key in value:
+            year = _year_or_none(key)
+            if year is not None:
+                keys.setdefault(year, []).append(key)
+        for year, given in keys.items():
+            if len(given) > 1:
+                raise _custom(f"year {year} is given {len(given)} times ({', '.join(_short(k, 12) for k in given)}); "
+                              "allowed each year once in a schedule")
+    return value
 
 
 def _sorted_schedule(value):
@@ -117,7 +175,7 @@ class Range:
 def _schedule(lo: float, hi: float):
     """A lever that may change over time: a number in lo..hi, or {year = value} with such values."""
     value = Annotated[float, atypes.Ge(lo), atypes.Le(hi)]
-    table = Annotated[dict[Annotated[int, BeforeValidator(_year_key)], value], atypes.MinLen(1)]
+    table = Annotated[dict[Annotated[int, BeforeValidator(_year_key)], value], atypes.MinLen(1), BeforeValidator(_unique_years)]
     return Annotated[
         Union[Annotated[value, Tag(_NUMBER)], Annotated[table, Tag(_SCHEDULE)]],
         Discriminator(lambda v: _SCHEDULE if isinstance(v, dict) else _NUMBER),
@@ -164,7 +222,7 @@ class Event(BaseModel):
     policies, holds for ``hold_years`` (default: to the end of the run).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, revalidate_instances="always")
 
     year: float = _field(..., "when the event happens (fractional years allowed)", "year",
                          allowed="a year within the scenario's horizon, e.g. 2022 or 2022.5")
@@ -175,7 +233,8 @@ class Event(BaseModel):
         allowed=f"for vendor_policy one of {', '.join(POLICIES)}; for regime one of {', '.join(REGIMES)}; "
         "for adequacy true or false; for conflict_shock a number in -1..1",
     )
-    hold_years: float | None = _field(None, "years the imposed choice holds (default: to the end)", "years", gt=0)
+    hold_years: float | None = _field(None, "years the imposed choice holds (default: to the end)", "years",
+                                      allowed="a number of years above 0 (leave it out: to the end of the run)", gt=0)
 
     @field_validator("iso3")
     @classmethod
@@ -184,9 +243,15 @@ class Event(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A complete, validated scenario. Immutable: use :meth:`replace` for a changed copy."""
+    """A complete, validated scenario. Immutable: use :meth:`replace` for a changed copy.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    ``Scenario(...)`` validates its fields and, like every loaded scenario, its world: events
+    name known states and fall within the horizon, ``end_year`` is not before ``start_year``,
+    the world fits :data:`MAX_STATE_STEPS` and the seed tables are valid (a pydantic
+    ``ValidationError`` otherwise; :func:`load_scenario` raises :class:`ScenarioError`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, revalidate_instances="always")
 
     name: str = _field("unnamed", "short name (default: the file name)")
     description: str = _field("", "the story, and which claim of the paper it explores")
@@ -227,12 +292,40 @@ class Scenario(BaseModel):
     # --- events and scale --------------------------------------------------------------------
     events: tuple[Event, ...] = _field((), "timed events",
                                        allowed="an array of tables [[events]], each with year, kind, iso3, value and optionally hold_years")
-    synthetic_third_countries: int = _field(0, "third countries added, drawn from the real ones, to scale the world", "states", ge=0, le=1_000_000)
+    synthetic_third_countries: int = _field(
+        0, "third countries added, drawn from the real ones, to scale the world (a run recording every state, "
+        "as connsim run does, needs about 18 MB of memory per 1,000 states over the 12-year quarterly horizon, "
+        "27 MB with its frames and files)", "states", ge=0, le=MAX_SYNTHETIC,
+        allowed=f"a whole number in 0..{MAX_SYNTHETIC:,}, and (193 + it) x (steps + 1) at most {MAX_STATE_STEPS:,}",
+    )
+
+    #: set once this instance has passed validation (``model_construct`` leaves it False)
+    _validated: bool = PrivateAttr(default=False)
 
     @field_validator("events", mode="before")
     @classmethod
     def _events_as_tuple(cls, v):
         return tuple(v) if isinstance(v, list) else v
+
+    @model_validator(mode="after")
+    def _check_world_of_instance(self, info: ValidationInfo):
+        """The checks across fields and against the seeds, for a Scenario made directly
+        (``Scenario(...)``, ``Scenario.model_validate``); loading runs them on the raw data."""
+        if not (isinstance(info.context, dict) and info.context.get(_WORLD_CHECKED)):
+            problems = _check_world({k: getattr(self, k) for k in _WORLD_KEYS})
+            if problems:
+                raise _custom(str(ScenarioError(self.name, problems)))
+        self._validated = True  # (_validate raises if the raw data's world checks fail)
+        return self
+
+    def model_copy(self, *, update: "dict[str, Any] | None" = None, deep: bool = False) -> "Scenario":
+        """A copy; with ``update`` a validated one (each value given replaces the old one whole,
+        tables included; see :meth:`replace` to merge tables). Raises :class:`ScenarioError`."""
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {k: getattr(self, k) for k in type(self).model_fields}
+        data.update(update)
+        return _validate(data, f"{self.name} (model_copy)")
 
     # --- derived -----------------------------------------------------------------------------
     @property
@@ -244,6 +337,11 @@ class Scenario(BaseModel):
     def dt(self) -> float:
         """Length of a step in years."""
         return 1.0 / self.steps_per_year
+
+    @property
+    def last_step_year(self) -> float:
+        """Calendar time at the start of the last step: the latest year an event can apply."""
+        return float(self.year_of(self.n_steps - 1))
 
     def year_of(self, step: int | np.ndarray):
         """Calendar time at the start of a step (2019.25 = 2019Q2)."""
@@ -386,6 +484,9 @@ def _clean_loc(loc, data, missing: bool = False) -> list[str]:
         elif isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
             out.append(str(part))
             node = node[part]
+        elif isinstance(node, BaseModel) and isinstance(part, str) and part in type(node).model_fields:
+            out.append(part)  # a model instance given as a value (Scenario(weights=Weights(...)))
+            node = getattr(node, part)
         elif last and missing:
             out.append(str(part))
     return out
@@ -396,14 +497,16 @@ def _hint(word: str, options) -> str:
     return f"did you mean {hint[0]!r}? " if hint else ""
 
 
-def _describe(error: dict, data: Any = None) -> str:
+def _describe(error: dict, data: Any = None, listed: set | None = None) -> str:
+    """One problem in words. ``listed``: the tables whose allowed keys a message has listed
+    already (a file with many unknown keys lists them once)."""
     try:
-        return _describe_unsafe(error, data)
+        return _describe_unsafe(error, data, set() if listed is None else listed)
     except Exception:  # a message must never fail: fall back to pydantic's own words
         return f"{'.'.join(str(p) for p in error.get('loc', ())) or '(top level)'}: {error.get('msg', 'invalid')}"
 
 
-def _describe_unsafe(error: dict, data: Any) -> str:
+def _describe_unsafe(error: dict, data: Any, listed: set) -> str:
     loc = _clean_loc(error["loc"], data, missing=error["type"] == "missing")
     etype = error["type"]
     if loc and loc[-1] == "[key]":  # a bad key of a table (an unknown donor, a year that is not one)
@@ -421,7 +524,13 @@ def _describe_unsafe(error: dict, data: Any) -> str:
         options = list(owner.model_fields) if owner is not None else []
         hint = _hint(loc[-1], options)
         where = {Weights: "weights", Event: "an event", Scenario: "a scenario"}.get(owner, "this table")
-        allowed = f"{hint}allowed keys of {where}: {', '.join(options)}" if not hint else hint.rstrip() + f" (see connsim show for the keys of {where})"
+        if hint:
+            allowed = hint.rstrip() + f" (see connsim show for the keys of {where})"
+        elif where in listed:
+            allowed = f"allowed keys of {where}: as listed above"
+        else:
+            listed.add(where)
+            allowed = f"allowed keys of {where}: {', '.join(options)}"
         return f"{key}: unknown key; {allowed}"
     if etype == "missing":
         return f"{key}: required key is missing; allowed {_allowed_at(loc)}"
@@ -445,16 +554,19 @@ def _describe_unsafe(error: dict, data: Any) -> str:
 
 
 def list_scenarios(directory: str | Path | None = None) -> dict[str, str]:
-    """Library scenarios in ``directory`` (default :func:`library_dir`): name -> first line of description."""
+    """Library scenarios in ``directory`` (default :func:`library_dir`): name -> first line of description.
+
+    Only regular files ``NAME.toml`` count (a folder named ``x.toml`` is not a scenario)."""
     out = {}
-    folder = Path(directory) if directory else library_dir()
+    folder = Path(directory) if directory else Path(SCENARIOS_DIR)
     if not folder.is_dir():
         return out
     for path in sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
+        if not _is_file(path):
+            continue
         try:
-            with path.open("rb") as f:
-                desc = str(tomllib.load(f).get("description", ""))
-        except (OSError, ValueError, RecursionError):
+            desc = str(_read_data(path).get("description", ""))
+        except ScenarioError:
             desc = "(unreadable)"
         out[path.name.removesuffix(".toml")] = desc.strip().splitlines()[0] if desc.strip() else ""
     return out
@@ -467,15 +579,27 @@ def _is_file(p: Path) -> bool:
         return False
 
 
-def _resolve(ref: str | Path, relative_to: Path | None) -> Path:
+#: What a scenario reference may name: a TOML file, or the ``scenario.json`` that ``connsim run`` writes.
+SCENARIO_SUFFIXES = (".toml", ".json")
+
+
+def _resolve(ref: str | Path, relative_to: Path | None, extends: bool = False) -> Path:
+    """The file a library name or a path names. ``extends``: only ``.toml`` files (a library
+    name is ``scenarios/NAME.toml``); otherwise ``.json`` too. Nothing else is opened."""
     ref = str(ref)
-    if ref.endswith(".toml") or "/" in ref or "\\" in ref or ref.startswith("."):
+    suffixes = (".toml",) if extends else SCENARIO_SUFFIXES
+    allowed = "the path of a .toml file or a library name (connsim list)"
+    if not extends:
+        allowed = "the path of a .toml file (or of a scenario.json written by connsim run) or a library name (connsim list)"
+    if Path(ref).suffix or "/" in ref or "\\" in ref or ref.startswith((".", "~")):
         p = Path(ref).expanduser() if ref.startswith("~") else Path(ref)
         candidate = p if p.is_absolute() or relative_to is None else relative_to / p
+        if candidate.suffix.lower() not in suffixes:
+            return _missing(ref, f"{candidate} is not a {' or '.join(suffixes)} file; allowed {allowed}")
         if _is_file(candidate):
             return candidate.resolve()
-        return _missing(ref, f"no scenario file {candidate}; allowed the path of a .toml file or a library name (connsim list)")
-    candidate = as_path(library_dir()) / f"{ref}.toml"
+        return _missing(ref, f"no scenario file {candidate}; allowed {allowed}")
+    candidate = Path(SCENARIOS_DIR) / f"{ref}.toml"
     if _is_file(candidate):
         return candidate.resolve()
     library = list(list_scenarios())
@@ -487,18 +611,76 @@ def _missing(ref: str, problem: str):
     raise ScenarioError(ref, [problem])
 
 
-def _read_toml(path: Path) -> dict:
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, read without ever
+    reading more (a huge, sparse or endless file is refused, a FIFO is not waited on)."""
+    def refuse(problem: str):
+        raise ScenarioError(str(path), [problem])
+
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(str(path), [f"TOML syntax error: {e}; allowed TOML (https://toml.io)"]) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError) as e:
+        refuse(f"cannot read the file: {getattr(e, 'strerror', None) or e}")
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            refuse("not a regular file; allowed a scenario file (.toml)")
+        limit = f"allowed a scenario file of at most {MAX_FILE_BYTES:,} bytes (1 MiB)"
+        if info.st_size > MAX_FILE_BYTES:
+            refuse(f"the file is {info.st_size:,} bytes; {limit}")
+        try:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            refuse(f"cannot read the file: {e.strerror or e}")
+    if len(raw) > MAX_FILE_BYTES:
+        refuse(f"the file is larger than {MAX_FILE_BYTES:,} bytes; {limit}")
+    return raw
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_data(path: Path) -> dict:
+    """The raw table of a scenario file: TOML, or JSON for a ``.json`` file (a UTF-8 byte-order
+    mark at the start is skipped). Every failure is a :class:`ScenarioError`."""
+    raw = _read_bytes(path)
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ScenarioError(str(path), [f"not a text file (byte {e.start} is not UTF-8); allowed a UTF-8 TOML file"]) from None
+    if path.suffix.lower() == ".json":
+        return _read_json(path, text)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(str(path), [f"TOML syntax error: {e}; allowed TOML (https://toml.io)"]) from None
     except RecursionError:
         raise ScenarioError(str(path), ["TOML nested too deeply to read"]) from None
-    except OSError as e:
-        raise ScenarioError(str(path), [f"cannot read the file: {e.strerror or e}"]) from None
+
+
+def _read_json(path: Path, text: str) -> dict:
+    def unique(pairs):
+        out = {}
+        for k, v in pairs:
+            if k in out:
+                raise ValueError(f"key {k!r} given twice")
+            out[k] = v
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=unique)
+    except json.JSONDecodeError as e:
+        raise ScenarioError(str(path), [f"JSON syntax error: {e.msg} (at line {e.lineno}, column {e.colno}); "
+                                        "allowed a JSON object such as connsim run writes to scenario.json"]) from None
+    except ValueError as e:
+        raise ScenarioError(str(path), [f"JSON: {e}; allowed each key once"]) from None
+    except RecursionError:
+        raise ScenarioError(str(path), ["JSON nested too deeply to read"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), [f"got a JSON {type(data).__name__}; allowed a JSON object of scenario keys"])
+    return data
 
 
 def _merge(base: dict, child: dict, concat_events: bool = True) -> dict:
@@ -519,7 +701,11 @@ def _raw(path: Path, chain: tuple[Path, ...]) -> dict:
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(str(chain[0]), [f"extends: cycle {cycle}; allowed a chain of extends that ends in a scenario extending none"])
-    data = _read_toml(path)
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        raise ScenarioError(str(chain[0]), [f"extends: a chain of more than {MAX_EXTENDS_DEPTH} links ({chain[0].name} -> "
+                                            f"{chain[1].name} -> ... -> {path.name}); allowed at most {MAX_EXTENDS_DEPTH} "
+                                            "scenarios extending one another"])
+    data = _read_data(path)
     data.setdefault("name", path.stem)
     parent = data.get("extends")
     if parent is None:
@@ -527,7 +713,7 @@ def _raw(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError(str(path), [f"extends: got {_short(parent)}; allowed a library name such as 'baseline' or a path relative to this file"])
     try:
-        parent_path = _resolve(parent, path.parent)
+        parent_path = _resolve(parent, path.parent, extends=True)
     except ScenarioError as e:
         raise ScenarioError(str(path), [f"extends: {p}" for p in e.problems]) from None
     base = _raw(parent_path, (*chain, path))
@@ -549,26 +735,42 @@ def _plain(value):
     return value
 
 
+#: Validation context telling Scenario that the raw data's world checks are done by :func:`_validate`.
+_WORLD_CHECKED = "connsim_world_checked"
+_WORLD_KEYS = ("start_year", "end_year", "steps_per_year", "events", "synthetic_third_countries")
+
+
 def _validate(data: dict, source: str) -> Scenario:
+    """A Scenario from raw data, or one :class:`ScenarioError` with every problem: the field
+    errors (described for the first :data:`MAX_PROBLEMS_SHOWN` key paths, the rest counted)
+    and the world checks."""
     data = _plain(data)
     problems: list[str] = []
+    more = 0
     scenario = None
     try:
-        scenario = Scenario.model_validate(data, strict=True)
+        scenario = Scenario.model_validate(data, strict=True, context={_WORLD_CHECKED: True})
     except ValidationError as e:
-        by_key: dict[str, list[str]] = {}
-        for err in e.errors():
-            text = _describe(err, data)
-            by_key.setdefault(text.split(":", 1)[0], [])
-            if text not in by_key[text.split(":", 1)[0]]:
-                by_key[text.split(":", 1)[0]].append(text)
-        for key, texts in by_key.items():
+        by_key: dict[tuple, list[dict]] = {}  # one key path may fail several branches of a union
+        for err in e.errors(include_url=False):
+            loc = _clean_loc(err["loc"], data, missing=err["type"] == "missing")
+            by_key.setdefault(tuple(loc[:-1] if loc and loc[-1] == "[key]" else loc), []).append(err)
+        listed: set = set()
+        for n, errors in enumerate(by_key.values()):
+            if n == MAX_PROBLEMS_SHOWN:
+                more = len(by_key) - n
+                break
+            texts: list[str] = []
+            for err in errors:
+                text = _describe(err, data, listed)
+                if text not in texts:
+                    texts.append(text)
             if len(texts) > 1 and all(": got " in t for t in texts):  # one value failing every branch of a union
                 texts = texts[:1]
             problems += texts
     problems += _check_world(data)
-    if problems:
-        raise ScenarioError(source, problems)
+    if problems or more:
+        raise ScenarioError(source, problems, more)
     return scenario
 
 
@@ -576,22 +778,50 @@ def _int_or(value, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _year_text(x: float) -> str:
+    """A year for a message, exact: 2030.75, or 2031 - 1/3 where a decimal would be rounded."""
+    text = f"{x:.6g}"
+    if float(text) == x:
+        return text
+    whole = math.ceil(x)
+    k = round(1 / (whole - x)) if whole > x else 0
+    return f"{whole} - 1/{k}" if k and abs(whole - 1 / k - x) < 1e-9 else repr(x)
+
+
 def _check_world(data: dict) -> list[str]:
     """Checks that need the seeds or several fields at once, on the raw data (so that they are
-    reported together with type errors); values of a wrong type are left to pydantic."""
+    reported together with type errors); values of a wrong type are left to pydantic.
+
+    The seed tables are loaded (and so validated) every time. An event must name a state whose
+    choice it can set: a power's 5G policy and data-flow regime are not choices of the model,
+    and a member state's regime is the EU's (nor is adequacy a question inside the EU); and it
+    must fall on or before the start of the last step, since an event applies at the first
+    step on or after its year."""
     problems = []
     defaults = Scenario.model_fields
     start = _int_or(data.get("start_year"), defaults["start_year"].default)
     end = _int_or(data.get("end_year"), defaults["end_year"].default)
+    per_year = _int_or(data.get("steps_per_year"), defaults["steps_per_year"].default)
     if end < start:
         problems.append(f"end_year: {end} is before start_year {start}; allowed a year from {start}")
+    try:
+        countries = load_seeds().countries
+    except SeedError as e:  # a broken seed folder is reported, not raised as a traceback
+        return problems + [f"(seeds) {e}"]
+    kinds = dict(zip(countries["iso3"], countries["kind"]))
+    kinds.pop("EUU", None)
+    synthetic = _int_or(data.get("synthetic_third_countries"), 0)
+    if 0 <= synthetic <= MAX_SYNTHETIC and end >= start and 1 <= per_year <= 12:
+        states, recorded = len(kinds) + synthetic, (end - start + 1) * per_year + 1
+        if states * recorded > MAX_STATE_STEPS:
+            problems.append(f"synthetic_third_countries: {states:,} states over {recorded:,} recorded steps are "
+                            f"{states * recorded:,} state-steps; allowed at most {MAX_STATE_STEPS:,} (about 1.4 GB of memory "
+                            "for connsim run): fewer synthetic states, or a shorter horizon or coarser steps")
     events = data.get("events", ())
     if not isinstance(events, (list, tuple)) or not events:
         return problems
-    try:
-        known = set(load_seeds().countries["iso3"]) - {"EUU"}
-    except SeedError as e:  # a broken seed folder is reported, not raised as a traceback
-        return problems + [f"(seeds) {e}"]
+    known = set(kinds)
+    last = start + ((end - start + 1) * per_year - 1) / per_year if 1 <= per_year <= 12 else float(end)
     allowed_values = {"vendor_policy": POLICIES, "regime": REGIMES}
     for i, ev in enumerate(events):
         if isinstance(ev, Event):
@@ -600,9 +830,14 @@ def _check_world(data: dict) -> list[str]:
             continue
         where = f"events.{i}"
         year, kind, iso3, value = ev.get("year"), ev.get("kind"), ev.get("iso3"), ev.get("value")
-        if isinstance(year, (int, float)) and not isinstance(year, bool) and not start <= year < end + 1:
-            problems.append(f"{where}.year: {_short(year)} is outside the horizon; allowed {start} to before {end + 1} "
-                            f"(the scenario runs from {start} through {end})")
+        if isinstance(year, (int, float)) and not isinstance(year, bool) and not start <= year <= last + 1e-9:
+            window = (f"allowed {start} to {_year_text(last)}, the start of the last step (an event applies at the first "
+                      f"step on or after its year; the scenario runs from {start} through {end})")
+            if start <= year < end + 1:
+                problems.append(f"{where}.year: {_short(year)} is after the start of the last step, so it would never "
+                                f"apply; {window}")
+            else:
+                problems.append(f"{where}.year: {_short(year)} is outside the horizon; {window}")
         if kind not in EVENT_KINDS:
             continue
         if kind == "conflict_shock":
@@ -616,6 +851,10 @@ def _check_world(data: dict) -> list[str]:
         elif isinstance(iso3, str) and iso3.upper() not in known:
             problems.append(f"{where}.iso3: unknown state {iso3!r}; {_hint(iso3.upper(), sorted(known))}"
                             "allowed an ISO3 code of a state in seeds/countries.csv (not EUU)")
+        elif isinstance(iso3, str):
+            problem = _event_target_problem(kind, iso3.upper(), kinds[iso3.upper()])
+            if problem:
+                problems.append(f"{where}.iso3: {problem}")
         if kind == "adequacy":
             if not isinstance(value, bool) and value is not None:
                 problems.append(f"{where}.value: got {_short(value)}; allowed for an adequacy event true or false")
@@ -625,16 +864,52 @@ def _check_world(data: dict) -> list[str]:
     return problems
 
 
-def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scenario:
-    """A validated, immutable scenario from a library name, a TOML path, a dict or a Scenario.
+def _event_target_problem(kind: str, iso3: str, state_kind: str) -> str | None:
+    """Why an event of ``kind`` cannot apply to a state of ``state_kind`` (None if it can)."""
+    if state_kind == "Power" and kind in ("vendor_policy", "regime"):
+        what = "5G security policy" if kind == "vendor_policy" else "data-flow regime"
+        who = "a member state or a third country" if kind == "vendor_policy" else "a third country"
+        return (f"{iso3} is a power: the powers hold their {what} for the whole run (a scenario setting, not a choice "
+                f"of the model), so an event cannot impose one; allowed for a {kind} event {who}")
+    if state_kind == "MemberState" and kind == "regime":
+        return (f"{iso3} is an EU member state: its data-flow regime is the EU's; "
+                "allowed for a regime event a third country")
+    if state_kind == "MemberState" and kind == "adequacy":
+        return (f"{iso3} is an EU member state: adequacy is the EU's decision on a state outside it; "
+                "allowed for an adequacy event a third country or a power")
+    return None
 
+
+def validate_scenario(scenario: Scenario) -> Scenario:
+    """``scenario`` itself if it is valid, however it was made (``Scenario.model_construct``
+    included: every field is checked again); raises :class:`ScenarioError` otherwise.
+
+    :func:`load_scenario`, and so every run, applies it to a Scenario it is given unless the
+    instance was validated when it was made (loaded, ``replace``, ``model_copy`` or
+    ``Scenario(...)``: frozen, it stays valid)."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"validate_scenario takes a Scenario, not {type(scenario).__name__}")
+    data = {k: scenario.__dict__.get(k, info.default) for k, info in Scenario.model_fields.items()}
+    extra = sorted(set(scenario.__dict__) - set(Scenario.model_fields))
+    for k in extra:
+        data[k] = scenario.__dict__[k]
+    _validate(data, str(scenario.__dict__.get("name", "<Scenario>")))
+    scenario._validated = True
+    return scenario
+
+
+def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scenario:
+    """A validated, immutable scenario from a library name, a path, a dict or a Scenario.
+
+    A path names a TOML file, or a ``scenario.json`` written by ``connsim run`` (the resolved
+    scenario). A Scenario is checked again (:func:`validate_scenario`) and returned as it is.
     Raises :class:`ScenarioError` (naming the file, each key path and what is allowed).
 
     >>> load_scenario("baseline").end_year
     2030
     """
     if isinstance(scenario, Scenario):
-        return scenario
+        return scenario if scenario._validated else validate_scenario(scenario)
     if isinstance(scenario, dict):
         data = dict(scenario)
         source = str(data.get("name", "<dict>"))
@@ -642,7 +917,11 @@ def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scen
         if parent is not None:
             if not isinstance(parent, (str, Path)):
                 raise ScenarioError(source, [f"extends: got {_short(parent)}; allowed a library name or a path"])
-            base = load_scenario(parent).model_dump()
+            try:
+                parent_path = _resolve(parent, Path.cwd(), extends=True)
+            except ScenarioError as e:
+                raise ScenarioError(source, [f"extends: {p}" for p in e.problems]) from None
+            base = load_scenario(parent_path).model_dump()
             base.pop("description", None)
             base.pop("name", None)
             data = _merge(base, data)
@@ -659,10 +938,10 @@ def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scen
 def load_parent(scenario: "str | Path") -> Scenario | None:
     """The validated scenario that a library name or file ``extends`` (None if it extends none)."""
     path = _resolve(scenario, Path.cwd())
-    parent = _read_toml(path).get("extends")
+    parent = _read_data(path).get("extends")
     if not isinstance(parent, str):
         return None
-    return load_scenario(_resolve(parent, path.parent))
+    return load_scenario(_resolve(parent, path.parent, extends=True))
 
 
 def parameter_table(scenario: "str | Path | Scenario | dict", reference: Scenario | None = None) -> list[dict]:

@@ -15,6 +15,7 @@ directory and shared: treat them as read-only (``.copy()`` before changing them)
 
 from __future__ import annotations
 
+import csv
 import functools
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -89,7 +90,10 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
         "iso3": Col("str"), "name": S(), "region": S(), "paper_region": Col(allowed=PAPER_REGIONS),
         "kind": Col(allowed=KINDS), "eu_member": BIN,
         "lat": Col("float", lo=-90, hi=90), "lon": Col("float", lo=-180, hi=180),
-        "population": Col("int", lo=1), "gdp_usd": Col("float", lo=1.0), "gdp_per_capita": Col("float", lo=0.0),
+        # upper bounds far above any real state (world GDP 2019: 8.8e13 US$, population 7.7e9) keep every
+        # sum and product of the model finite
+        "population": Col("int", lo=1, hi=1e10), "gdp_usd": Col("float", lo=1.0, hi=1e15),
+        "gdp_per_capita": Col("float", lo=0.0, hi=1e7),
         "rule_of_law": Col("float", lo=-3.0, hi=3.0),
         "fh_political_rights": Col("float", lo=1, hi=7), "fh_civil_liberties": Col("float", lo=1, hi=7),
         "fh_status": Col(allowed=("F", "PF", "NF")),
@@ -115,12 +119,12 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
                               "source": S()}),
     "donors.csv": ("donor", {
         "donor": Col(allowed=DONORS), "kind": Col(allowed=("Power", "MemberStates")),
-        "digital_oda_usd_2019": Col("float", lo=0.0), "staffing": UNIT, "share_capacity": UNIT,
+        "digital_oda_usd_2019": Col("float", lo=0.0, hi=1e12), "staffing": UNIT, "share_capacity": UNIT,
         "share_fin_inclusion": UNIT, "share_infrastructure": UNIT, "speed": UNIT, "conditionality": UNIT,
         "source": S()}),
     "oda_projects_2019.csv": ("iso3", {
         "donor": Col(allowed=DONORS), "iso3": ISO, "program": Col(allowed=PROGRAMS),
-        "year": Col("int", lo=2000, hi=2019), "amount_usd": Col("float", lo=0.0), "source": S()}),
+        "year": Col("int", lo=2000, hi=2019), "amount_usd": Col("float", lo=0.0, hi=1e12), "source": S()}),
     "columns.csv": ("column", {"file": S(), "column": S(), "unit": Col(required=False), "source_or_method": S(),
                                "estimated": Col(allowed=("yes", "no", "partly"))}),
 }
@@ -186,6 +190,7 @@ def _read(directory: Path, fname: str) -> pd.DataFrame:
     f = _File(directory, fname, key)
     if not path.is_file():
         raise f.error(f"file is missing (expected at {path})")
+    _check_fields(path, f)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     except Exception as exc:  # pragma: no cover - parse errors are rare but must be named
@@ -249,6 +254,36 @@ def _read(directory: Path, fname: str) -> pd.DataFrame:
         keys = ", ".join(f"{k}={frame[k].iloc[pos]}" for k in UNIQUE[fname])
         raise f.error(f"duplicate entry ({keys}); each must appear once", pos, UNIQUE[fname][-1])
     return frame
+
+
+def _check_fields(path: Path, f: _File) -> None:
+    """Every data row has one field per header column; a ragged row is named by its 1-based data
+    row (blank lines do not count, as for every other message) and the column where it goes wrong."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = csv.reader(handle)
+            header = next(rows, None)
+            if header is None:
+                raise f.error("is empty; expected a header row and data rows")
+            key = header.index(f.key) if f.key in header else None
+            n = 0
+            for record in rows:
+                if not record:  # a blank line
+                    continue
+                n += 1
+                if len(record) == len(header):
+                    continue
+                name = record[key] if key is not None and key < len(record) and record[key] else None
+                row = f"{f.label}, row {n}" + (f" ({name})" if name else "")
+                if len(record) < len(header):
+                    raise SeedError(f"{row}, column '{header[len(record)]}': missing field; the row has {len(record)} "
+                                    f"fields and the header {len(header)}; allowed one field per column")
+                raise SeedError(f"{row}, field {len(header) + 1} (after column '{header[-1]}'): extra field; the row has "
+                                f"{len(record)} fields and the header {len(header)}; allowed one field per column")
+    except UnicodeDecodeError as e:
+        raise f.error(f"is not UTF-8 text (byte {e.start}); allowed a UTF-8 CSV file") from None
+    except csv.Error as e:
+        raise f.error(f"cannot be parsed as CSV: {e}") from None
 
 
 def _check_iso(directory: Path, fname: str, frame: pd.DataFrame, known: set[str]) -> None:
@@ -332,6 +367,19 @@ def _check_sums(directory: Path, fname: str, frame: pd.DataFrame, cols: list[str
             raise f.error(f"column sums to {tot:.9f}; allowed 1 (+-1e-6)", pos=len(frame) - 1, column=col)
 
 
+def _check_vendor_risk(directory: Path, v: pd.DataFrame) -> None:
+    """The rules need both kinds of vendor: high-risk ones for a restriction to mean anything, and
+    trusted ones for a state that bans high-risk vendors to buy from."""
+    f = _File(directory, "vendors.csv", "vendor", v)
+    n_high = int(v["high_risk"].sum())
+    if n_high == 0:
+        raise f.error("no vendor is high-risk; allowed at least one row with high_risk 1 (Huawei, ZTE) and one with 0",
+                      column="high_risk")
+    if n_high == len(v):
+        raise f.error("every vendor is high-risk; allowed at least one row with high_risk 0 (a trusted vendor, which a "
+                      "state banning high-risk vendors buys from) and one with 1", column="high_risk")
+
+
 def _check_columns(directory: Path, frames: dict[str, pd.DataFrame], columns: pd.DataFrame) -> None:
     f = _File(directory, "columns.csv", "column", columns)
     declared = set(zip(columns["file"], columns["column"]))
@@ -359,6 +407,7 @@ def _load(directory: Path) -> Seeds:
             _check_iso(directory, fname, frames[fname], known)
     compat, matrix = _check_compat(directory, frames["regime_compatibility.csv"])
     _check_sums(directory, "vendors.csv", frames["vendors.csv"], ["ran_share_2019", "core_share_2019"], "vendor")
+    _check_vendor_risk(directory, frames["vendors.csv"])
     d = frames["donors.csv"]
     mix = d[["share_capacity", "share_fin_inclusion", "share_infrastructure"]].sum(axis=1)
     if ((mix - 1).abs() > 1e-6).any():
@@ -384,5 +433,5 @@ def _load_cached(resolved: str) -> Seeds:
 def load_seeds(directory: str | Path | None = None) -> Seeds:
     """Load and validate the seed tables (default: :func:`seeds_dir`, the shipped ``seeds/``). Cached per resolved
     directory."""
-    path = as_path(seeds_dir()) if directory is None else Path(directory)
+    path = Path(SEEDS_DIR) if directory is None else Path(directory)
     return _load_cached(str(path.resolve()))

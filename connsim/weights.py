@@ -29,7 +29,7 @@ def _w(default: float, lo: float, hi: float, meaning: str):
 class Weights(BaseModel):
     """Weights of the three decisions. Every field: default, allowed range, one-line meaning."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", revalidate_instances="always")
 
     # --- 5G: threat perception ------------------------------------------------------------
     threat_adjustment: float = _w(0.5, 0, 5, "per year: how fast threat perception moves toward its target")

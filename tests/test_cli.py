@@ -202,15 +202,16 @@ def test_interrupted_or_failed_write_leaves_nothing(tmp_path, monkeypatch, capsy
     assert list(tmp_path.iterdir()) == [], "no partial result and no folder made for it"
 
 
-def test_interrupted_overwrite_keeps_the_old_result(tmp_path, monkeypatch):
+def test_interrupted_overwrite_keeps_the_old_result(tmp_path, monkeypatch, capsys):
     import connsim.plots
 
     out = tmp_path / "res"
-    out.mkdir()
-    (out / "keep.txt").write_text("old")
+    assert cli.main(["run", "baseline", "--until", "2020", "--out", str(out), "--seed", "1"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     monkeypatch.setattr(connsim.plots, "plot_trajectories", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     assert cli.main(["run", "baseline", "--until", "2020", "--out", str(out), "--overwrite"]) == 130
-    assert [p.name for p in tmp_path.iterdir()] == ["res"] and (out / "keep.txt").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_show_resolves_extends(tmp_path, capsys):

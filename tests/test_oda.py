@@ -321,4 +321,4 @@ def test_budgets_and_offer_amounts_are_never_negative(budget, staffing, coordina
     scores = np.abs(np.sin(np.arange(4 * 9, dtype=float))).reshape(4, 9)
     amounts = make_offers(remove_double_targeting(scores, (0, 1), coordination), b, np.full(4, reach))
     assert (amounts >= 0).all()
-    assert amounts.sum() <= b.sum() * (1 + 1e-12)
+    assert amounts.sum() <= b.sum() * (1 + 1e-12) + 1e-300  # (subnormal budgets round beyond any relative margin)

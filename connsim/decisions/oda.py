@@ -27,7 +27,7 @@ import numpy as np
 
 from typing import NamedTuple
 
-from connsim.choice import logit_probabilities, row_max, row_sum, sample_choice
+from connsim.choice import logistic, logit_probabilities, row_max, row_sum, sample_choice
 from connsim.names import PROGRAMS
 
 __all__ = [
@@ -150,7 +150,7 @@ def accept_offers(
     infra = np.zeros((n, d), dtype=bool)
     chosen = pick < d
     infra[np.nonzero(chosen)[0], pick[chosen]] = True
-    p_other = 1.0 / (1.0 + np.exp(-beta * (utilities - w.u_outside)))
+    p_other = logistic(beta * (utilities - w.u_outside))
     other = offered & (uniforms_other < p_other)
     return infra, other
 
