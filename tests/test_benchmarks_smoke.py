@@ -209,6 +209,20 @@ WITH_EVENTS = {
 }
 
 
+
+def test_idiomatic_mesa_model_applies_scripted_events(bench):
+    """Imposed policies and laws hold for their years; a conflict shock raises the conflict."""
+    law = {"year": 2019.5, "kind": "regime", "iso3": "IND", "value": "trust", "hold_years": 0.5}
+    m = bench.IdiomaticWorld({**WITH_EVENTS, "events": [*WITH_EVENTS["events"], law]}, rng=4)
+    ken, ind = m.by_iso3["KEN"], m.by_iso3["IND"]
+    assert ken.policy != POLICIES.index("banned") and not ind.has_law
+    for _ in range(3):  # 2019.0, 2019.25, 2019.5
+        m.step()
+    assert ken.policy == POLICIES.index("banned") and ken.policy_locked_until == np.inf
+    assert ind.has_law and ind.regime == REGIMES.index("trust") and ind.law_year == 2019.5
+    assert ind.regime_locked_until == 2020.0 and ind.position == REGIMES.index("trust")
+    assert m.lv.us_china_conflict == pytest.approx(0.8)
+
 @pytest.mark.parametrize("scenario", ["baseline", "member_state_fragmentation", WITH_EVENTS], ids=["baseline", "fragmentation", "events"])
 def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
     k = bench.Kernel(scenario, seed=4).run(5)
