@@ -234,10 +234,9 @@ ODA_PROJECTS = [
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
-# 6. Each state's own starting point (issue 11, data layer). New columns beside the old ones, which stay as they
-#    are (the model still reads the old ones): alignment from UN General Assembly voting, installed high-risk
-#    shares from Strand Consult's country figures, the data-protection law in force at end-2019, the EEA flag and
-#    telecom investment. Method and checks in SOURCES.md ("Starting points from data").
+# 6. Each state's own starting point (issue 11): the inputs of alignment (UN General Assembly voting; the security
+#    ties are blocs), installed high-risk shares from Strand Consult's country figures, the data-protection law in
+#    force at end-2019 and telecom investment. Method and checks in SOURCES.md (countries.csv).
 # ---------------------------------------------------------------------------------------------------------------
 UNGA = "seeds/reference un_voting_alignment_2019.csv"
 RAN = "seeds/reference installed_chinese_ran_2019.csv"
@@ -539,7 +538,7 @@ def unga_alignment(vote: pd.DataFrame, iso_list: list[str]) -> tuple[np.ndarray,
     ideal point to X's, in units of the US-China distance. The two powers get 1 with themselves and 0 with each
     other; a state between them has align_us + align_cn = 1 (its position on the China = 0, US = 1 scale and its
     complement); a state beyond China (more opposed to the US than China is) or beyond the US is less aligned with
-    both. No tie adjustment: alliances enter the model once, as the security-peer network (blocs.csv).
+    both. These are the voting half of ``align_us`` / ``align_cn``; build_countries adds the security ties.
     """
     v = vote[vote["year"] == 2019]
     assert not v.duplicated(["iso3", "measure"]).any(), "one value per state and measure"

@@ -345,3 +345,59 @@ def test_reference_data_is_the_shared_copy_unchanged():
         pytest.skip(f"no original at {shared} to compare with")
     for p in sorted(shared.iterdir()):
         assert (ref / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_sources_md_quotes_the_figures_of_the_current_build():
+    """The counts, factors and ranges that seeds/SOURCES.md quotes are those of the committed tables and of the
+    build's report, so a changed constant or reference file that is not documented fails here."""
+    build = _load_build()
+    _, report = build.build_all()
+    doc = " ".join((SEEDS_DIR / "SOURCES.md").read_text().split())  # line breaks do not matter
+    c = load_seeds().countries.set_index("iso3").drop(index="EUU")
+    blocs = load_seeds().blocs
+
+    def counts(frame):
+        return ", ".join(f"{k} {v}" for k, v in frame["regime_2019"].value_counts().items())
+
+    def members(*names):
+        return c.index.isin(blocs.loc[blocs["bloc"].isin(names), "iso3"])
+
+    law, hr, unga = c["dp_law"] == 1, report["hr"], report["unga"]
+    src = c.loc[~law, "dp_law_source"]
+    later = src.str.extract(r"first comprehensive law enacted (\d{4})")[0].dropna().astype(int).value_counts()
+    eu = c[c["eu_member"] == 1]
+    nato = eu[members("nato")[c["eu_member"] == 1]]
+    other = eu.drop(index=nato.index)
+    quoted = [
+        f"Result over the 193 states: {counts(c)}", f"the {law.sum()} with a law: {counts(c[law])}",
+        f"the {(~law).sum()} without: {counts(c[~law])}",
+        f"**Result: {law.sum()} of the 193 states ({law.mean():.1%})**",
+        f"{later.sum()} in the table enacted their first law in 2020-2023 ("
+        + ", ".join(f"{later[y]} in {y}" for y in sorted(later.index)),
+        f"{(src.str.startswith('no law') & ~src.str.contains('first comprehensive')).sum()} in the table had none",
+        f"{src.str.startswith('not in').sum()} are not in the table",
+        f"**r = {hr['europe_residual']:.3f}**", f"**{hr['scale']:.4f}**",
+        f"the Europe residual {hr['europe_residual']:.6f}, the regional factor {hr['scale']:.6f}",
+        "sourced {sourced}, derived {derived}, estimated {estimated}".format(**hr["counts"]),
+        f"d(USA, CHN) = {unga['span']}", f"**{unga['rho_coincidence']:.3f}**",
+        f"The {len(unga['beyond_cn'])} states beyond China ({' '.join(unga['beyond_cn'])}:",
+        f"a US tie of 1 for {(members('nato', 'us_treaty_ally', 'five_eyes') & (c.index != 'USA')).sum()} states",
+        f"0.5 for the {(members('us_mnna') & ~members('nato', 'us_treaty_ally', 'five_eyes')).sum()} other Major",
+        f"a China tie for the {(members('sco', 'csto') & (c.index != 'CHN')).sum()} other SCO or CSTO members",
+        f"The {len(nato)} in NATO range from {nato['align_us'].min():.3f} ({nato['align_us'].idxmin()}) to "
+        f"{nato['align_us'].max():.3f} ({nato['align_us'].idxmax()})",
+        f"The six outside it ({' '.join(sorted(other.index))}) get {other['align_us'].min():.3f}-"
+        f"{other['align_us'].max():.3f}",
+        f"{(c['align_cn'] > c['align_us']).sum()} states have align_cn > align_us",
+        f"{(c['align_us'] >= 0.6).sum()} have align_us >= 0.6",
+        f"{(members('nato', 'us_treaty_ally', 'five_eyes', 'us_mnna') & (c.index != 'USA')).sum()} states besides "
+        "the US",
+    ]
+    quoted += [  # the estimated constants
+        f"= {build.ALIGN_VOTES}, {build.ALIGN_TIES}, {build.ALIGN_CN_TIES}",
+        f"clip({build.SC_BASE} + {build.SC_FREE} free + {build.SC_STRICT} [5G status FRAMEWORK_ONLY or stricter] "
+        f"+ {build.SC_BAN} [BAN or BAN_DEFACTO], 0, 1)",
+    ] + [f"| {pos} | {build.COMPAT_PAIRS['none', pos]} |" for pos in build.POSITIONS]
+    assert len(other) == 6
+    missing = [q for q in quoted if q not in doc]
+    assert not missing, f"seeds/SOURCES.md does not quote the current figures: {missing}"
