@@ -108,14 +108,18 @@ def per_agent_step(repeat: int) -> dict:
         kernels.append(k)
         return time.perf_counter() - t0
 
-    t_mesa = t_kernel = t_run = t_steps = t_noagents = float("inf")
+    t_mesa = t_kernel = t_run = t_steps = t_noagents = t_run_mv = float("inf")
     for _ in range(repeat):  # interleaved
         t_mesa = min(t_mesa, mesa_run())
         t_kernel = min(t_kernel, kernel_run())
         gc.collect()
         t0 = time.perf_counter()
-        result = connsim.run(spec, seed=0, keep_model=True)  # model_vars is part of the result
+        result = connsim.run(spec, seed=0, keep_model=True)  # model_vars is computed on first use
         t_run = min(t_run, time.perf_counter() - t0)
+        gc.collect()
+        t0 = time.perf_counter()
+        _ = connsim.run(spec, seed=0).model_vars  # every outcome of every step too
+        t_run_mv = min(t_run_mv, time.perf_counter() - t0)
         gc.collect()
         t0 = time.perf_counter()
         connsim.run(spec, seed=0, record_agents=False)
@@ -137,6 +141,7 @@ def per_agent_step(repeat: int) -> dict:
         "connsim_us": t_run * us,
         "connsim_steps_us": t_steps * us,
         "connsim_noagents_us": t_noagents * us,
+        "connsim_model_vars_us": t_run_mv * us,
         "run_s": t_run,
         "kernel_same_numbers": bool(same),
     }
@@ -289,6 +294,7 @@ def memory() -> dict:
 
 def report(info: dict, pas: dict, gr: dict, sh: dict, mem: dict, cold: float) -> str:
     mesa_x = pas["mesa_us"] / pas["connsim_us"]
+    mesa_mv_x = pas["mesa_us"] / pas["connsim_model_vars_us"]
     kern_x = pas["connsim_us"] / pas["kernel_us"]
     ok = lambda c: "yes" if c else "NO"  # noqa: E731
     lines = [
@@ -303,13 +309,15 @@ def report(info: dict, pas: dict, gr: dict, sh: dict, mem: dict, cold: float) ->
         "|---|---:|",
         f"| idiomatic per-agent Mesa model (`benchmarks/models.py`: `IdiomaticWorld`) | {pas['mesa_us']:.1f} |",
         f"| pure-NumPy kernel of the same rules (`Kernel`, no Mesa / WorldModel / recorder) | {pas['kernel_us']:.2f} |",
-        f"| connsim, whole run (`connsim.run`: construction, steps, recording every agent, `model_vars`) | {pas['connsim_us']:.2f} |",
+        f"| connsim, whole run (`connsim.run`: construction, steps, recording every agent) | {pas['connsim_us']:.2f} |",
+        f"| connsim, whole run and its `model_vars` (every outcome of every step, computed on first use) | {pas['connsim_model_vars_us']:.2f} |",
         f"| connsim, steps only (with recording) | {pas['connsim_steps_us']:.2f} |",
         f"| connsim, whole run, `record_agents=False` | {pas['connsim_noagents_us']:.2f} |",
         "",
         "| ratio | value | target | met |",
         "|---|---:|---:|:---:|",
-        f"| Mesa / connsim (whole run with `model_vars`) | {mesa_x:.1f}x | >= 10x | {ok(mesa_x >= 10)} |",
+        f"| Mesa / connsim (whole run) | {mesa_x:.1f}x | >= 10x | {ok(mesa_x >= 10)} |",
+        f"| Mesa / connsim (whole run and `model_vars`; Mesa's DataCollector works during its steps) | {mesa_mv_x:.1f}x | >= 10x | {ok(mesa_mv_x >= 10)} |",
         f"| connsim (whole run) / kernel | {kern_x:.2f}x | <= 3x | {ok(kern_x <= 3)} |",
         f"| kernel gives connsim's numbers (states equal after 48 steps) | {pas['kernel_same_numbers']} | True | {ok(pas['kernel_same_numbers'])} |",
         "",

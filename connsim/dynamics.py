@@ -153,7 +153,7 @@ def policy_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The model's own 5G security-policy rule: :func:`connsim.decisions.vendors.policy_utilities`."""
     st, lv = s.state, s.levers
     return vendors.policy_utilities(
-        st.threat, st.hr_core, st.hr_ran, premium=s.inputs["premium"], income=st.income, trade_chn=st.trade_cn,
+        st.threat, st.hr_core, st.hr_ran, premium=s.inputs["premium"], shadow_price=s.constants.shadow_price, trade_chn=st.trade_cn,
         align_us=st.align_us, align_cn=st.align_cn, conflict=lv.us_china_conflict, us_pressure=lv.us_pressure,
         toolbox_pull=np.where(st.member, lv.eu_toolbox_strength, 0.0), current=st.policy, w=s.weights,
     )
@@ -277,7 +277,7 @@ def step(
     )
     per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
     fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.high_risk.astype(float)[:, None] * st.threat)
-    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, c.allowed, c.price)
+    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, c.price)
     util, terms["vendor_policy"] = rules["vendor_policy"](Situation(st, lv, c, w, {"premium": premium}))
     revised["vendor_policy"] = c.policy_deciders & revising(p_step, u[U_POLICY]) & (st.policy_locked_until <= year)
     st.policy = revise_choices(st.policy, revised["vendor_policy"], util, s.beta_policy, u[U_POLICY + 1])
@@ -288,7 +288,7 @@ def step(
         c.compat_base, lv.dfft_multilateral_push, regimes.interoperability(lv.cooperation), w
     )
     flow = regimes.flow_intensity(compatibility, w)
-    shares = regimes.partner_shares(st.trade, st.position)
+    shares = regimes.partner_shares(st.trade, st.position, rows=c.trade_rows)
     influence = regimes.regime_influence(
         st.trade_eu, st.align_us, st.align_cn, c.japan_tie, oda_regime_pull, us_pressure=lv.us_pressure,
         digital_silk_road=lv.digital_silk_road_intensity, dfft_push=lv.dfft_multilateral_push, w=w,

@@ -20,7 +20,7 @@ import numpy as np
 from connsim import metrics
 from connsim.names import DONORS, NO_LAW, POLICIES, POSITIONS, POWER_REGIME, POWERS, REGIMES
 
-__all__ = ["Outcome", "OUTCOMES", "Recorded", "columns", "outcome", "label", "compute", "markdown", "KINDS"]
+__all__ = ["Outcome", "OUTCOMES", "Recorded", "columns", "outcome", "label", "compute", "frame", "markdown", "KINDS"]
 
 #: What an outcome is: a share (0..1), a count, US$ (bn), an index (0..1), a level, or the clock.
 KINDS = ("share", "count", "usd", "index", "level", "time")
@@ -276,6 +276,14 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     out["anchored_eu_jpn_ring"] = np.count_nonzero((anchor == 1) & r.ring, axis=1).astype(float)
     out.update(_scorecards(r, per_donor, count_sh))
     return out
+
+
+def frame(r: Recorded):
+    """``model_vars``: every outcome of every recorded step as a DataFrame, the columns in registry order."""
+    import pandas as pd
+
+    values = compute(r)
+    return pd.DataFrame({name: values[name] for name in columns(r.vendor_names)})
 
 
 def _among_laws(shares: np.ndarray) -> np.ndarray:

@@ -104,7 +104,7 @@ class Recorder:
             "adequacy": np.empty((rows, n), np.bool_), "hr_core": np.empty((rows, n)), "hr_ran": np.empty((rows, n)),
             "premium_paid": np.empty((rows, n)), "rip_paid": np.empty((rows, n)),
             "net_trusted": np.empty((rows, n)), "net_high_risk": np.empty((rows, n)),
-            "strongest": np.empty((rows, n), np.int8), "active": np.empty((rows, n, d), np.bool_),
+            "strength": np.empty((rows, n, d)), "active": np.empty((rows, n, d), np.bool_),
             "world": np.empty((rows, 2, v)), "quality": np.empty((rows, v)), "reach": np.empty((rows, v)),
             "flow": np.empty((rows, 5, 5)),
         }
@@ -127,7 +127,7 @@ class Recorder:
         sides = c.sides @ st.installed  # (layer, trusted / high-risk, state)
         s["net_trusted"][i] = 0.5 * (sides[0, 0] + sides[1, 0])  # half core, half radio
         s["net_high_risk"][i] = 0.5 * (sides[0, 1] + sides[1, 1])
-        s["strongest"][i] = strongest_partner(st.strength)
+        s["strength"][i] = st.strength
         s["world"][i] = st.installed @ c.market  # world vendor shares of both layers
         s["flow"][i] = m.flow_at_start if record is None else record.flow
         if self.record_agents:
@@ -161,7 +161,8 @@ class Recorder:
             step=s["scalars"][:, 0].astype(int), year=s["scalars"][:, 1], us_china_conflict=s["scalars"][:, 2],
             eu_toolbox_strength=s["scalars"][:, 3], **{k: s[k] for k in (
                 "position", "policy", "adequacy", "hr_core", "hr_ran", "premium_paid", "rip_paid", "net_trusted",
-                "net_high_risk", "strongest", "active", "world", "quality", "reach", "flow")},
+                "net_high_risk", "active", "world", "quality", "reach", "flow")},
+            strongest=strongest_partner(s["strength"]),
             gdp=st.gdp, population=st.population, member=st.member, gdpr_area=st.gdpr_area, third=st.third,
             allies=st.us_ally,
             ring=st.third & c.donors.ring, own={p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS},
@@ -171,30 +172,32 @@ class Recorder:
     def model_frame(self) -> pd.DataFrame:
         """``model_vars``: one row per recorded step, the columns of :mod:`connsim.outcomes`."""
         if self._model_frame is None or self._model_frame[0] != self.count:
-            values = outcomes.compute(self.recorded())
-            self._model_frame = (self.count, pd.DataFrame({name: values[name] for name in self.columns}))
+            self._model_frame = (self.count, outcomes.frame(self.recorded()))
         return self._model_frame[1].copy()
 
-    def agent_record(self) -> AgentRecord:
-        """Every state's decisions and their terms up to ``count`` (copies)."""
+    def agent_record(self, copy: bool = True) -> AgentRecord:
+        """Every state's decisions and their terms up to ``count`` (copies, or views of the
+        recorder's arrays with ``copy=False``: for a run that has ended, whose arrays no step
+        will write again)."""
         if not self.record_agents:
             raise ValueError("this run did not record agents (record_agents=False)")
         m, st, T, s = self.model, self.model.state, self.count, self.steps
         a = self.agent_only
+        keep = np.copy if copy else (lambda x: x)
         from_steps = {"vendor_policy": "policy", "regime": "regime", "adequacy": "adequacy"}
         fields = {}
-        for k, dtype in AGENT_FIELDS.items():
+        for k in AGENT_FIELDS:
             if k in a:
-                fields[k] = a[k][:T].copy()
+                fields[k] = keep(a[k][:T])
             elif k in from_steps:
-                fields[k] = s[from_steps[k]][:T].copy()
+                fields[k] = keep(s[from_steps[k]][:T])
         fields.update({
             "hr_core_share": s["hr_core"][:T].astype(np.float32), "hr_ran_share": s["hr_ran"][:T].astype(np.float32),
-            "oda_partners": s["active"][:T].sum(axis=2).astype(np.int8), "oda_main_partner": s["strongest"][:T].copy(),
+            "oda_partners": s["active"][:T].sum(axis=2).astype(np.int8), "oda_main_partner": strongest_partner(s["strength"][:T]).astype(np.int8),
             "premium_paid_usd": s["premium_paid"][:T].astype(np.float32), "rip_paid_usd": s["rip_paid"][:T].astype(np.float32),
         })
         fields = {k: fields[k] for k in AGENT_FIELDS}
-        terms = {d: {k: arr[:T].copy() for k, arr in self.terms.get(d, {}).items()}
+        terms = {d: {k: keep(arr[:T]) for k, arr in self.terms.get(d, {}).items()}
                  or {"none": np.zeros((T, self.n, len(options)), np.float32)} for d, (options, _, _) in DECISIONS.items()}
         spec, c = m.spec, m.constants
         return AgentRecord(

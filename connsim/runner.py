@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
@@ -16,6 +16,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from connsim import outcomes
+from connsim.outcomes import Recorded
 from connsim.recorder import DECISIONS, AgentRecord
 from connsim.scenario import Scenario, load_scenario
 
@@ -36,13 +38,28 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    model_vars: pd.DataFrame
+    recorded: Recorded | None = field(default=None, repr=False)  # what model_vars is computed from, until it is
     agents: AgentRecord | None = None
     model: Any = None
 
     @cached_property
+    def model_vars(self) -> pd.DataFrame:
+        """Every outcome of every step (computed on first use, from the recorded arrays)."""
+        frame = outcomes.frame(self.recorded)
+        self.recorded = None  # the frame replaces the arrays it came from
+        return frame
+
+    @cached_property
     def agent_vars(self) -> pd.DataFrame:
         return self._agents().frame()
+
+    def __getstate__(self) -> dict:
+        """A result travels with its frame, not the arrays it is computed from."""
+        state = dict(self.__dict__)
+        state["model_vars"] = self.model_vars
+        state["recorded"] = None
+        state.pop("agent_vars", None)  # rebuilt from the agent record on demand
+        return state
 
     def _agents(self) -> AgentRecord:
         if self.agents is None:
@@ -220,5 +237,5 @@ def run(
     for _ in steps:
         model.step()
     rec = model.recorder
-    return RunResult(model.spec, seed, rec.model_frame(), rec.agent_record() if record_agents else None,
+    return RunResult(model.spec, seed, rec.recorded(), rec.agent_record(copy=False) if record_agents else None,
                      model if keep_model else None)

@@ -251,6 +251,22 @@ def _prepared(directory: str) -> dict:
         "quality_2019": vendors["quality_2019"].to_numpy(float),
         "reach_2019": vendors["reach_2019"].to_numpy(float),
     }
+    # what the constants of a run read of the small tables: arrays, so that a model is built without pandas
+    dn = seeds.donors.set_index("donor").loc[list(DONORS)]
+    high_risk = prepared["high_risk"]
+    origin = tuple(vendors["origin_iso3"].tolist())
+    eu_origin = set(seeds.countries.loc[seeds.countries["eu_member"] == 1, "iso3"])
+    prepared.update({
+        "vendor_names": tuple(vendors["vendor"]), "vendor_origin": origin, "price": vendors["price_index"].to_numpy(float),
+        "donor_budget": dn["digital_oda_usd_2019"].to_numpy(float), "donor_staffing": dn["staffing"].to_numpy(float),
+        "donor_programs": dn[["share_" + p for p in PROGRAMS]].to_numpy(float), "donor_speed": dn["speed"].to_numpy(float),
+        "donor_conditions": dn["conditionality"].to_numpy(float), "donor_vendor_tie": _donor_vendor_tie(origin, high_risk, eu_origin),
+        "capacity_need": seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float),
+        "compat_base": seeds.compatibility_matrix,
+    })
+    for key in ("high_risk", "price", "donor_budget", "donor_staffing", "donor_programs", "donor_speed", "donor_conditions",
+                "donor_vendor_tie", "capacity_need"):
+        prepared[key].flags.writeable = False
     for arr in cols.values():
         arr.flags.writeable = False  # shared by every model: build_world copies
     return prepared
@@ -382,7 +398,7 @@ class Constants:
     western_donor: np.ndarray  # (d,) booleans
     oda_regime_pull: np.ndarray  # (d, 4): a full partnership's pull toward its donor's regime
     # states
-    blocs: np.ndarray  # (n, b) dense 0/1 security-bloc membership (the security peers)
+    blocs: vendors.BlocWeights  # (n, b) dense 0/1 security-bloc membership and its weights (the security peers)
     policy_deciders: np.ndarray  # (n,) member states and third countries
     regime_deciders: np.ndarray  # (n,) third countries outside the EEA: their law and its orientation
     adequacy_scope: np.ndarray  # (n,) states the EU may assess for adequacy: all outside the GDPR area
@@ -390,6 +406,8 @@ class Constants:
     spend: np.ndarray  # (n,) yearly network-equipment spend, US$
     network_value: np.ndarray  # (n,) replacement value of a state's network, US$ (lifecycle x spend)
     japan_tie: np.ndarray  # (n,) 0..1: the state's ties to Japan and the G20 (the DFFT push's reach)
+    trade_rows: np.ndarray  # (edges,) the row of each edge of the trade network (its structure is fixed)
+    shadow_price: np.ndarray  # (n,) what a unit of cost weighs for each state (vendors.shadow_price)
     japan: int  # row of Japan
 
 
@@ -463,28 +481,21 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
     cached for worlds without synthetic states: see :func:`_start_vendors`).
     """
     w = scenario.weights
-    v = seeds.vendors
-    high_risk = v["high_risk"].to_numpy(bool)
-    high_risk.flags.writeable = False
-    price = v["price_index"].to_numpy(float)
-    price.flags.writeable = False
-    origin = tuple(v["origin_iso3"].tolist())
+    prep = _prepare(seeds)
+    high_risk, price, origin, tie = prep["high_risk"], prep["price"], prep["vendor_origin"], prep["donor_vendor_tie"]
     real = st.iso3[: int((~st.synthetic).sum())]  # synthetic states (S001...) come last
     index_of = {code: i for i, code in enumerate(real)}
-    dn = seeds.donors.set_index("donor").loc[list(DONORS)]
-    eu_origin = set(seeds.countries.loc[seeds.countries["eu_member"] == 1, "iso3"])
-    tie = _donor_vendor_tie(origin, high_risk, eu_origin)
-    staffing = np.array([scenario.oda_staffing.get(d, dn["staffing"].iloc[j]) for j, d in enumerate(DONORS)], float)
+    staffing = np.array([scenario.oda_staffing.get(d, prep["donor_staffing"][j]) for j, d in enumerate(DONORS)], float)
     priority, ocre, india = _regional_targets(st.paper_region, st.region)
     camp = np.array([DONOR_CAMP[d] for d in DONORS])
     regime_pull = np.zeros((len(DONORS), len(REGIMES)))
     regime_pull[np.arange(len(DONORS)), [REGIMES.index(DONOR_REGIME[d]) for d in DONORS]] = w.kappa_oda_regime
     donors = oda.Donors(
-        budget_2019=dn["digital_oda_usd_2019"].to_numpy(float),
+        budget_2019=prep["donor_budget"],
         staffing=staffing,
-        programs=dn[["share_" + p for p in PROGRAMS]].to_numpy(float),
-        speed=dn["speed"].to_numpy(float),
-        conditionality=dn["conditionality"].to_numpy(float),
+        programs=prep["donor_programs"],
+        speed=prep["donor_speed"],
+        conditionality=prep["donor_conditions"],
         priority=priority,
         # a western donor's alignment with a recipient rises with its alignment with the US over
         # China, China's the other way (0.05..1)
@@ -506,7 +517,7 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
     else:  # every seed of a scenario starts from the same world
         vendor_constant, installed, revenue_2019 = (a.copy() for a in _shared_start(_Key((str(seeds.directory), scenario.start_year, w), start)))
     constants = Constants(
-        vendor_names=tuple(v["vendor"]),
+        vendor_names=prep["vendor_names"],
         vendor_origin=origin,
         high_risk=high_risk,
         price=price,
@@ -517,14 +528,14 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         revenue_share_2019=revenue_2019,
         allowed=vendors.allowed_by_policy(high_risk),
         sides=np.stack([~high_risk, high_risk]).astype(float),
-        compat_base=seeds.compatibility_matrix,
-        capacity_need=seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float),
+        compat_base=prep["compat_base"],
+        capacity_need=prep["capacity_need"],
         disposition=regimes.dispositions(st.freedom, st.rule_of_law01, w),
         donors=donors,
         donor_vendor_tie=tie,
         western_donor=camp > 0,
         oda_regime_pull=regime_pull,
-        blocs=st.blocs.toarray().astype(float),
+        blocs=vendors.bloc_weights(st.blocs.toarray().astype(float)),
         policy_deciders=~st.power,
         regime_deciders=st.third & ~st.eea,
         adequacy_scope=~st.gdpr_area,
@@ -532,6 +543,8 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         spend=EQUIPMENT_SPEND_SHARE * st.gdp.sum() * market,
         network_value=w.lifecycle_years * EQUIPMENT_SPEND_SHARE * st.gdp.sum() * market,
         japan_tie=np.clip(JAPAN_TIE_G20 * st.g20 + JAPAN_TIE_PER_TRADE * st.trade_jp, 0.0, 1.0),
+        trade_rows=np.repeat(np.arange(st.n), np.diff(st.trade.indptr)),
+        shadow_price=vendors.shadow_price(st.income, w),
         japan=index_of["JPN"],
     )
     return constants, installed

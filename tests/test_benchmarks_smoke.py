@@ -113,7 +113,7 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     # the 5G policy: each state's own premium per policy from its own procurement utilities
     per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
     fixed = per_vendor + (w.gamma_finance * st.finance.T - w.gamma_risk * c.high_risk.astype(float)[:, None] * threat)
-    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, c.allowed, c.price)
+    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, c.price)
     moved = dataclasses.replace(st, threat=threat)
     want, _ = dynamics.policy_rule(dynamics.Situation(moved, lv, c, w, {"premium": premium}))
     utility = [x.procurement_utility() for x in countries]

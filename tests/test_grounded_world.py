@@ -175,8 +175,7 @@ def test_the_premium_a_state_weighs_is_the_premium_it_then_pays():
     before = st.premium_paid.copy()
     m.step()
     terms = m.last_record.terms["vendor_policy"]  # this step's decision, before this step's procurement
-    weighed = -terms["premium"] / (w.kappa_cost * w.premium_horizon_years
-                                   * np.clip(st.income, 0.05, 20)[:, None] ** -w.alpha_income)
+    weighed = -terms["premium"] / (w.kappa_cost * w.premium_horizon_years * c.shadow_price[:, None])
     paid = (st.premium_paid - before) / (c.spend * m.spec.dt)
     chosen = weighed[np.arange(st.n), st.policy]
     clean = (st.policy > 0) & (st.hr_core + st.hr_ran < 0.02)

@@ -26,6 +26,7 @@ from connsim.decisions.vendors import (
     protection,
     renew_capacity,
     rip_years,
+    shadow_price,
     vendor_quality,
     viable_trusted_vendors,
 )
@@ -62,7 +63,7 @@ HAND = dict(
     hr_core=np.array([0.4, 0.1]),
     hr_ran=np.array([0.5, 0.3]),
     premium=np.array([[0.0, 0.05, 0.1], [0.0, 0.02, 0.05]]),  # yearly premium per year of spend, per policy
-    income=np.array([4.0, 0.25]),  # shadow price of money income ** -0.5 = 0.5 and 2
+    shadow_price=np.array([0.5, 2.0]),  # income 4 and 0.25 times the median, alpha 0.5
     trade_chn=np.array([0.1, 0.3]),
     align_us=np.array([0.8, 0.1]),
     align_cn=np.array([0.2, 0.5]),
@@ -129,11 +130,15 @@ def test_status_quo_bonus_sits_on_the_current_option_only():
 
 
 def test_the_shadow_price_of_money_is_clipped_so_the_poorest_weigh_costs_as_at_five_percent_of_the_median():
-    _, a = _policy(income=np.array([0.001, 0.05]), hr_core=np.array([0.4, 0.4]), hr_ran=np.array([0.5, 0.5]),
+    p = shadow_price(np.array([0.001, 0.05, 4.0, 0.25, 100.0]), HAND_W)
+    assert p.tolist() == pytest.approx([0.05**-0.5, 0.05**-0.5, 0.5, 2.0, 20**-0.5])
+
+
+def test_costs_weigh_in_proportion_to_the_shadow_price():
+    _, a = _policy(shadow_price=np.array([1.0, 3.0]), hr_core=np.array([0.4, 0.4]), hr_ran=np.array([0.5, 0.5]),
                    premium=np.array([[0.0, 0.05, 0.1], [0.0, 0.05, 0.1]]))
-    assert a["premium"][0] == pytest.approx(a["premium"][1])
-    assert a["swap"][0] == pytest.approx(a["swap"][1])
-    assert np.isfinite(a["premium"]).all()
+    assert a["premium"][1] == pytest.approx(3 * a["premium"][0])
+    assert a["swap"][1] == pytest.approx(3 * a["swap"][0])
 
 
 # --- the premium of each policy, from the state's own vendor mix ----------------------------------
@@ -142,8 +147,7 @@ def test_the_shadow_price_of_money_is_clipped_so_the_poorest_weigh_costs_as_at_f
 def test_premium_by_policy_hand_case():
     # one state, two vendors (high-risk at price 1, trusted at 1.5) equally attractive in both layers
     utility = np.zeros((2, 2, 1))
-    allowed = np.array(allowed_vendors(np.arange(3), np.array([True, False]))).transpose(0, 2, 1)  # (layer, v, policy)
-    premium = premium_by_policy(utility, allowed, np.array([1.0, 1.5]))
+    premium = premium_by_policy(utility, np.array([False, True]), np.array([1.0, 1.5]))
     # unrestricted: price 1.25 in each layer; excluding the high-risk vendor from a layer costs 0.25
     # there; half the yearly spend goes to each layer
     assert premium[0].tolist() == pytest.approx([0.0, 0.125, 0.25])
@@ -155,12 +159,19 @@ def test_premium_by_policy_is_zero_for_open_and_rises_with_protection(seed):
     r = np.random.default_rng(seed)
     utility = r.normal(size=(2, 4, 6))
     high_risk = np.array([True, True, False, False])
-    allowed = np.array(allowed_vendors(np.arange(3), high_risk)).transpose(0, 2, 1)
     price = np.array([1.0, 0.9, 1.3, 1.4])  # the trusted vendors cost more
-    p = premium_by_policy(utility, allowed, price)
+    p = premium_by_policy(utility, ~high_risk, price)
     assert p.shape == (6, 3)
     assert p[:, OPEN] == pytest.approx(np.zeros(6), abs=1e-12)
     assert (p[:, CORE_EXCLUDED] > 0).all() and (p[:, BANNED] > p[:, CORE_EXCLUDED]).all()
+    # the same as buying over each policy's allowed vendors (allowed_vendors), layer by layer
+    allowed = np.array(allowed_vendors(np.arange(3), high_risk))  # (layer, policy, v)
+    e = np.exp(utility)
+    free = np.einsum("v,lvn->ln", price, e) / e.sum(axis=1)
+    for k in range(3):
+        m = e * allowed[:, k, :, None]
+        expected = 0.5 * np.maximum(np.einsum("v,lvn->ln", price, m) / m.sum(axis=1) - free, 0).sum(axis=0)
+        np.testing.assert_allclose(p[:, k], expected, atol=1e-12)
 
 
 # --- security-policy utility: monotonicity --------------------------------------------------------
@@ -172,7 +183,7 @@ def _random_inputs(seed, n=5):
     premium[:, 0] = 0.0
     return dict(
         threat=r.uniform(0, 2, n), hr_core=r.uniform(0, 1, n), hr_ran=r.uniform(0, 1, n),
-        premium=premium, income=r.uniform(0.1, 5, n), trade_chn=r.uniform(0, 0.5, n),
+        premium=premium, shadow_price=r.uniform(0.2, 3, n), trade_chn=r.uniform(0, 0.5, n),
         align_us=r.uniform(0, 1, n), align_cn=r.uniform(0, 1, n), conflict=float(r.uniform(0.05, 1)),
         us_pressure=float(r.uniform(0, 1)), toolbox_pull=r.uniform(0, 1, n) * (r.uniform(size=n) < 0.5),
         current=r.integers(0, 3, n),
@@ -196,7 +207,7 @@ def test_more_high_risk_core_lowers_core_exclusion_and_ban_relative_to_open(seed
     x = _random_inputs(seed)
     u0, _ = policy_utilities(**x, w=MONO_W)
     u1, _ = policy_utilities(**{**x, "hr_core": x["hr_core"] + delta}, w=MONO_W)
-    shadow = np.clip(x["income"], 0.05, 20) ** -MONO_W.alpha_income
+    shadow = x["shadow_price"]
     for option in (CORE_EXCLUDED, BANNED):
         change = (u1[:, option] - u1[:, OPEN]) - (u0[:, option] - u0[:, OPEN])
         assert change == pytest.approx(-MONO_W.kappa_cost * shadow * rip_years(MONO_W) * delta)

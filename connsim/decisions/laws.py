@@ -65,23 +65,17 @@ def law_utilities(
     logit depends only on the difference. O(n).
     """
     n = orientation.shape[0]
-    as_law = (partner_shares * flow[orientation]).sum(axis=1)  # sum_j W_ij flow(o_i, p_j)
-    as_none = partner_shares @ flow[NO_LAW]
+    flows = np.empty((n, 2))
+    np.einsum("ij,ij->i", partner_shares, flow[orientation], out=flows[:, LAW])  # sum_j W_ij flow(o_i, p_j)
+    np.matmul(partner_shares, flow[NO_LAW], out=flows[:, NO_LAW_OPTION])  # sum_j W_ij flow(none, p_j)
     with_law = 1.0 - partner_shares[:, NO_LAW]  # trade-weighted share of partners with a law
-
-    def on_law(x: np.ndarray) -> np.ndarray:
-        out = np.zeros((n, 2))
-        out[:, LAW] = x
-        return out
-
+    out = np.zeros((6, n, 2))  # the terms but flows: each sits on one option
+    np.multiply(w.kappa_law_peers, with_law, out=out[0, :, LAW])
+    np.multiply(w.kappa_adequacy_prospect, trade_eu, out=out[1, :, LAW])
+    np.multiply(-w.kappa_cap, np.maximum(0.0, capacity_need[orientation] - capacity), out=out[2, :, LAW])
+    np.multiply(w.d_law, rule_of_law01 - 0.5, out=out[3, :, LAW])
     current = has_law.astype(np.intp)
-    terms = {
-        "flows": w.phi * np.stack([as_none, as_law], axis=1),
-        "peers": on_law(w.kappa_law_peers * with_law),
-        "adequacy_prospect": on_law(w.kappa_adequacy_prospect * trade_eu),
-        "capacity": on_law(-w.kappa_cap * np.maximum(0.0, capacity_need[orientation] - capacity)),
-        "governance": on_law(w.d_law * (rule_of_law01 - 0.5)),
-        "status_quo": np.take(w.kappa_law_status_quo * np.eye(2), current, axis=0),
-        "repeal": np.where(has_law[:, None], [-w.kappa_repeal, 0.0], 0.0),
-    }
+    out[4, np.arange(n), current] = w.kappa_law_status_quo
+    out[5, :, NO_LAW_OPTION] = -w.kappa_repeal * has_law
+    terms = {"flows": w.phi * flows, **dict(zip(LAW_TERMS[1:], out))}
     return sum(terms.values()), terms

@@ -85,14 +85,16 @@ def flow_intensity(compatibility: np.ndarray, w) -> np.ndarray:
     return np.clip((np.asarray(compatibility, dtype=float) - lo) / (hi - lo), 0.0, 1.0)
 
 
-def partner_shares(trade, position: np.ndarray, k: int = len(POSITIONS)) -> np.ndarray:
+def partner_shares(trade, position: np.ndarray, k: int = len(POSITIONS), rows: np.ndarray | None = None) -> np.ndarray:
     """Each state's trade-weighted share of partners in each position, ``W @ onehot(position)``: (n, k).
 
-    ``trade`` is the row-normalised (n, n) sparse trade network W. One ``bincount`` over its
+    ``trade`` is the row-normalised (n, n) sparse trade network W (CSR); ``rows`` (edges,) may give
+    the row of each of its edges, which depends only on its structure. One ``bincount`` over the
     edges: O(edges), no (n, k) one-hot and no n x n structure.
     """
     n = trade.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(trade.indptr))
+    if rows is None:
+        rows = np.repeat(np.arange(n), np.diff(trade.indptr))
     return np.bincount(k * rows + position[trade.indices], weights=trade.data, minlength=k * n).reshape(n, k)
 
 

@@ -32,6 +32,7 @@ the readable reference and tested equal to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,9 +44,12 @@ __all__ = [
     "POLICY_TERMS",
     "protection",
     "threat_perception",
+    "BlocWeights",
+    "bloc_weights",
     "security_peers",
     "premium_by_policy",
     "rip_years",
+    "shadow_price",
     "policy_utilities",
     "allowed_vendors",
     "procurement_shares",
@@ -66,6 +70,8 @@ __all__ = [
 ]
 
 OPEN, CORE_EXCLUDED, BANNED = range(3)
+#: Which layer a policy restricts: the core from ``core_excluded`` on, the radio network under ``banned``.
+RESTRICTED_BY_POLICY = np.array([np.arange(3) >= CORE_EXCLUDED, np.arange(3) == BANNED])  # (layer, policy)
 _IDENTITY = np.eye(len(POLICIES))
 #: The terms of the security-policy utility, in the order they are recorded.
 POLICY_TERMS = ("security", "swap", "premium", "retaliation", "alignment", "toolbox", "status_quo")
@@ -108,13 +114,29 @@ def threat_perception(
     return np.minimum(np.maximum(threat + dt * change, 0.0), 2.0)  # np.clip, without its overhead
 
 
-def security_peers(restricting: np.ndarray, membership: np.ndarray) -> np.ndarray:
+class BlocWeights(NamedTuple):
+    """Security-bloc membership and what :func:`security_peers` derives from it, once per run."""
+
+    membership: np.ndarray  # (n, blocs) 0/1
+    other_members: np.ndarray  # (blocs,) 1 / (members - 1), 0 for a bloc of one
+    degree: np.ndarray  # (n,) sum over a state's blocs of 1 / (members - 1)
+    count: np.ndarray  # (n,) number of blocs a state belongs to
+
+
+def bloc_weights(membership: np.ndarray) -> BlocWeights:
+    """The constants of :func:`security_peers` for a (n, blocs) 0/1 membership array."""
+    sizes = membership.sum(axis=0)
+    inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)
+    return BlocWeights(membership, inv, membership @ inv, membership.sum(axis=1))
+
+
+def security_peers(restricting: np.ndarray, blocs: BlocWeights) -> np.ndarray:
     """Share of each state's security partners that restrict high-risk vendors: (n,).
 
     Parameters
     ----------
     restricting : (n,) booleans (or 0/1): the state restricts (policy above ``open``).
-    membership : (n, blocs) 0/1 array: security-bloc membership (NATO, Five Eyes, SCO, ...).
+    blocs : the security-bloc membership (NATO, Five Eyes, SCO, ...) and its weights (:func:`bloc_weights`).
 
     Notes
     -----
@@ -123,35 +145,41 @@ def security_peers(restricting: np.ndarray, membership: np.ndarray) -> np.ndarra
     O(n x blocs), never n x n.
     """
     r = np.asarray(restricting, dtype=float)
-    sizes = membership.sum(axis=0)
-    inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)  # 1 / (other members) per bloc
-    count = membership.sum(axis=1)
-    restricting_in_bloc = membership.T @ r
-    others = membership @ (restricting_in_bloc * inv) - r * (membership @ inv)
-    return np.where(count > 0, others / np.maximum(count, 1), 0.0)
+    m = blocs.membership
+    others = m @ ((m.T @ r) * blocs.other_members) - r * blocs.degree
+    return np.where(blocs.count > 0, others / np.maximum(blocs.count, 1), 0.0)
 
 
-def premium_by_policy(utility: np.ndarray, allowed: np.ndarray, price: np.ndarray) -> np.ndarray:
+def premium_by_policy(utility: np.ndarray, trusted: np.ndarray, price: np.ndarray) -> np.ndarray:
     """The trusted-vendor premium each policy would cost each state, per year: (n, 3) capex-years.
 
     Parameters
     ----------
     utility : (layer, v, n) each state's procurement utility of each vendor (lock-in included).
-    allowed : (layer, v, policy) which vendors each policy allows.
+    trusted : (v,) booleans: the vendors no policy excludes.
     price : (v,) price index.
 
     Notes
     -----
-    For each policy, the price of what the state would buy over the vendors the policy allows, less
-    the price of what it would buy with no restriction, from its own vendor mix (logit shares of its
-    own utilities); half of the yearly spend goes to each layer. This is the premium the strategic-
-    autonomy scorecard counts (``premium_paid``), per year of the state's spend. O(layer x v x 3 x n).
+    A policy leaves a layer open to every vendor or to the trusted ones only (``RESTRICTED_BY_POLICY``).
+    On a restricted layer, the premium is the price of what the state would buy from its trusted
+    vendors less the price of what it would buy with no restriction, from its own vendor mix (logit
+    shares of its own utilities); half of the yearly spend goes to each layer. This is the premium
+    the strategic-autonomy scorecard counts (``premium_paid``), per year of the state's spend.
+    O(layer x v x n).
     """
     e = np.exp(utility - utility.max(axis=1, keepdims=True))  # (layer, v, n)
-    free = price @ (e / e.sum(axis=1, keepdims=True))  # (layer, n)
-    masked = e[:, :, None, :] * allowed[:, :, :, None]  # (layer, v, policy, n)
-    priced = np.einsum("v,lvkn->lkn", price, masked) / masked.sum(axis=1)
-    return 0.5 * np.maximum(priced - free[:, None, :], 0.0).sum(axis=0).T
+    free = price @ e / e.sum(axis=1)  # (layer, n): the unrestricted price
+    et = e[:, trusted, :]
+    gap = np.maximum(price[trusted] @ et / et.sum(axis=1) - free, 0.0)  # (layer, n): the premium of restricting it
+    return 0.5 * (RESTRICTED_BY_POLICY.T.astype(float) @ gap).T  # (n, policy)
+
+
+def shadow_price(income: np.ndarray, w) -> np.ndarray:
+    """The shadow price of money of each state: ``income ** -alpha_income``, with income (GDP per
+    capita relative to the world median) clipped to 0.05..20, so the poorest feel costs as at 5% of
+    the median: (n,)."""
+    return np.minimum(np.maximum(income, 0.05), 20.0) ** -w.alpha_income
 
 
 def rip_years(w) -> float:
@@ -167,7 +195,7 @@ def policy_utilities(
     hr_ran: np.ndarray,
     *,
     premium: np.ndarray,
-    income: np.ndarray,
+    shadow_price: np.ndarray,
     trade_chn: np.ndarray,
     align_us: np.ndarray,
     align_cn: np.ndarray,
@@ -184,8 +212,8 @@ def policy_utilities(
     ----------
     threat : (n,) threat perception; hr_core, hr_ran : (n,) installed high-risk shares.
     premium : (n, 3) the yearly trusted-vendor premium of each policy (:func:`premium_by_policy`).
-    income : (n,) GDP per capita relative to the world median: the shadow price of money is
-        ``income ** -alpha_income`` (income clipped to 0.05..20), so poorer states feel costs more.
+    shadow_price : (n,) what a unit of cost weighs for each state (:func:`shadow_price`): poorer
+        states feel costs more.
     trade_chn : (n,) trade share with China; align_us, align_cn : (n,) alignment with the US and China.
     conflict, us_pressure : the levers, 0..1; toolbox_pull : (n,) the EU toolbox for member states, else 0.
     current : (n,) the policy held.
@@ -198,7 +226,7 @@ def policy_utilities(
     """
     pi = protection(w.pi_core)
     n = threat.shape[0]
-    shadow = (np.minimum(np.maximum(income, 0.05), 20.0) ** -w.alpha_income)[:, None]
+    shadow = shadow_price[:, None]
     exposure = np.empty((n, 3))  # high-risk share of the layers each policy disallows: 0, core, core + radio
     exposure[:, 0] = 0.0
     exposure[:, 1] = hr_core
@@ -352,10 +380,6 @@ def allowed_by_policy(high_risk: np.ndarray) -> np.ndarray:
     ``np.take(allowed, policy, axis=-1)`` is every state's (layer, vendor, state) mask."""
     allowed = np.array(allowed_vendors(np.arange(len(POLICIES)), high_risk))  # (layer, policy, vendor)
     return np.ascontiguousarray(allowed.transpose(0, 2, 1))
-
-
-#: Which layer a policy restricts: the core from ``core_excluded`` on, the radio network under ``banned``.
-RESTRICTED_BY_POLICY = np.array([np.arange(3) >= CORE_EXCLUDED, np.arange(3) == BANNED])  # (layer, policy)
 
 
 def autonomy_cost(
