@@ -223,7 +223,7 @@ def shares(repeat: int) -> dict:
     from connsim import world
 
     def cold_build():
-        world._shared_start.cache_clear()
+        world._shared_start.cache_clear()  # the whole start: build_world, derive_constants
         WorldModel(spec, rng=0)
 
     t_cold_build = _best(cold_build, repeat * 3)

@@ -12,9 +12,47 @@ option from the same random numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-__all__ = ["logit_probabilities", "logistic", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
+__all__ = ["Terms", "logit_probabilities", "logistic", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
+
+
+class Terms(Mapping):
+    """A decision's utility terms, name -> (n, options) array, held as one block.
+
+    ``block`` is a (terms, n, options) array whose slices are the values, in the order of
+    ``names``; the utility is their sum, ``total()``. The model's own rules return their terms
+    this way so that the recorder copies one block per step instead of one array per term; a
+    rule may equally return a plain ``dict`` of arrays (:mod:`connsim.dynamics`).
+    """
+
+    __slots__ = ("names", "block")
+
+    def __init__(self, names: tuple[str, ...], block: np.ndarray):
+        if block.shape[0] != len(names):
+            raise ValueError(f"{len(names)} term names for a block of {block.shape[0]} terms")
+        self.names, self.block = tuple(names), block
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.block[self.names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        return f"Terms({self.names}, block of shape {self.block.shape})"
+
+    def total(self) -> np.ndarray:
+        """The utility: the terms summed in order (as ``sum(terms.values())``), (n, options)."""
+        return np.add.reduce(self.block, axis=0)
 
 
 def row_max(a: np.ndarray) -> np.ndarray:
@@ -109,11 +147,11 @@ def revise_choices(
     rows = revise.nonzero()[0]
     if rows.size:
         z = _scaled_utilities(utilities[rows], beta)
-        z -= z.max(axis=1, keepdims=True)
+        z -= np.maximum.reduce(z, axis=1, keepdims=True)  # the ufunc methods: .max() and .sum() add a wrapper
         np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
+        z /= np.add.reduce(z, axis=1, keepdims=True)
         np.add.accumulate(z, axis=1, out=z)  # the cumulative probabilities, left to right
-        picked = (z <= uniforms[rows][:, None]).sum(axis=1)
+        picked = np.add.reduce(z <= uniforms[rows][:, None], axis=1)
         out[rows] = np.minimum(picked, z.shape[1] - 1)
     return out
 

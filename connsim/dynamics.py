@@ -276,7 +276,7 @@ def step(
         infoshare=lv.infoshare, japan_threat=st.threat[c.japan], dt=dt, w=w,
     )
     per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
-    fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.high_risk.astype(float)[:, None] * st.threat)
+    fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.sides[1][:, None] * st.threat)  # sides[1]: high-risk 0/1
     premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, c.price)
     util, terms["vendor_policy"] = rules["vendor_policy"](Situation(st, lv, c, w, {"premium": premium}))
     revised["vendor_policy"] = c.policy_deciders & revising(p_step, u[U_POLICY]) & (st.policy_locked_until <= year)
@@ -298,8 +298,9 @@ def step(
     util, terms["law"] = rules["law"](Situation(st, lv, c, w, inputs))
     revised["law"] = c.regime_deciders & revising(p_step, u[U_LAW]) & free
     has_law = revise_choices(st.has_law.astype(np.int8), revised["law"], util, s.beta_regime, u[U_LAW + 1]) == 1
-    st.law_year = np.where(has_law & ~st.has_law, year, np.where(has_law, st.law_year, np.nan))
-    st.has_law = has_law
+    if (has_law != st.has_law).any():  # a law adopted (dated this year) or repealed (undated)
+        st.law_year = np.where(has_law & ~st.has_law, year, np.where(has_law, st.law_year, np.nan))
+        st.has_law = has_law
     util, terms["regime"] = rules["regime"](Situation(st, lv, c, w, inputs))
     revised["regime"] = c.regime_deciders & revising(p_step, u[U_REGIME]) & free
     st.regime = revise_choices(st.regime, revised["regime"], util, s.beta_regime, u[U_REGIME + 1])

@@ -10,6 +10,7 @@ own tools (``batch_run``, SolaraViz plots) read the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import mesa
@@ -85,6 +86,14 @@ class AgentRecord:
         return pd.DataFrame(data)
 
 
+def _count_last(flags: np.ndarray) -> np.ndarray:
+    """``flags.sum(axis=-1)`` as int8 for a short last axis (the donors), as a chain of additions."""
+    out = flags[..., 0].astype(np.int8)
+    for j in range(1, flags.shape[-1]):
+        out += flags[..., j]
+    return out
+
+
 class Recorder:
     """Preallocated per-step storage for one model run (see the module docstring)."""
 
@@ -101,17 +110,20 @@ class Recorder:
             "scalars": np.empty((rows, 4)),  # step, year, us_china_conflict, eu_toolbox_strength
             "position": np.empty((rows, n), np.int8), "regime": np.empty((rows, n), np.int8),
             "policy": np.empty((rows, n), np.int8),
-            "adequacy": np.empty((rows, n), np.bool_), "hr_core": np.empty((rows, n)), "hr_ran": np.empty((rows, n)),
+            "adequacy": np.empty((rows, n), np.bool_),
+            "sides": np.empty((rows, 2, 2, n)),  # (layer, trusted / high-risk): each network's two sums
+            "world": np.empty((rows, 2, v)),  # world vendor shares of both layers
             "premium_paid": np.empty((rows, n)), "rip_paid": np.empty((rows, n)),
-            "net_trusted": np.empty((rows, n)), "net_high_risk": np.empty((rows, n)),
             "strength": np.empty((rows, n, d)), "active": np.empty((rows, n, d), np.bool_),
-            "world": np.empty((rows, 2, v)), "quality": np.empty((rows, v)), "reach": np.empty((rows, v)),
+            "quality": np.empty((rows, v)), "reach": np.empty((rows, v)),
             "flow": np.empty((rows, 5, 5)),
         }
         if record_agents:
             self.agent_only = {k: np.zeros((rows, n), AGENT_FIELDS[k]) for k in (
                 "has_law", "threat", "capacity", *(field for _, _, field in DECISIONS.values()))}
             self.terms: dict[str, dict[str, np.ndarray]] = {}  # allocated at the first step, from the rules' term names
+            self._blocks: dict[str, np.ndarray] = {}  # decision -> (rows, terms, n, options) when its terms share a shape
+            self._names: dict[str, tuple[str, ...]] = {}
         self._model_frame: tuple[int, pd.DataFrame] | None = None
 
     def collect(self, record=None, levers=None) -> None:
@@ -120,15 +132,13 @@ class Recorder:
         m, st, c, i, s = self.model, self.model.state, self.model.constants, self.count, self.steps
         lv = levers if levers is not None else m.start_levers
         s["scalars"][i] = (m.t, m.year, lv.us_china_conflict, lv.eu_toolbox_strength)
-        for key, value in (("position", st.position), ("regime", st.regime), ("policy", st.policy), ("adequacy", st.adequacy), ("hr_core", st.hr_core),
-                           ("hr_ran", st.hr_ran), ("premium_paid", st.premium_paid), ("rip_paid", st.rip_paid),
-                           ("active", st.partnership_active), ("quality", st.quality), ("reach", st.reach)):
+        for key, value in (("position", st.position), ("regime", st.regime), ("policy", st.policy), ("adequacy", st.adequacy),
+                           ("premium_paid", st.premium_paid), ("rip_paid", st.rip_paid),
+                           ("active", st.partnership_active), ("quality", st.quality), ("reach", st.reach),
+                           ("strength", st.strength)):
             s[key][i] = value
-        sides = c.sides @ st.installed  # (layer, trusted / high-risk, state)
-        s["net_trusted"][i] = 0.5 * (sides[0, 0] + sides[1, 0])  # half core, half radio
-        s["net_high_risk"][i] = 0.5 * (sides[0, 1] + sides[1, 1])
-        s["strength"][i] = st.strength
-        s["world"][i] = st.installed @ c.market  # world vendor shares of both layers
+        np.matmul(c.sides, st.installed, out=s["sides"][i])  # not the (layer, v, n) networks: a tenth of the memory
+        np.matmul(st.installed, c.market, out=s["world"][i])
         s["flow"][i] = m.flow_at_start if record is None else record.flow
         if self.record_agents:
             a = self.agent_only
@@ -141,22 +151,39 @@ class Recorder:
                         self._store_terms(decision, record.terms[decision], i)
         self.count += 1
 
-    def _store_terms(self, decision: str, terms: dict[str, np.ndarray], i: int) -> None:
+    def _store_terms(self, decision: str, terms: Mapping[str, np.ndarray], i: int) -> None:
+        names = getattr(terms, "names", None) or tuple(terms)  # a choice.Terms carries its names and block
         held = self.terms.get(decision)
         if held is None:  # the first step: allocate for the rule's terms; the start has none (zeros)
-            held = self.terms[decision] = {k: np.zeros((self.rows,) + np.shape(v), np.float32) for k, v in terms.items()}
+            shapes = {np.shape(v) for v in terms.values()}
+            if len(shapes) == 1:  # one block of (rows, terms, ...), the terms its slices
+                self._blocks[decision] = stacked = np.zeros((self.rows, len(names), *shapes.pop()), np.float32)
+                held = {k: stacked[:, j] for j, k in enumerate(names)}
+            else:
+                held = {k: np.zeros((self.rows,) + np.shape(v), np.float32) for k, v in terms.items()}
+            self.terms[decision] = held
             self.terms = {d: self.terms[d] for d in DECISIONS if d in self.terms}  # in the order of the step
-        if held.keys() != terms.keys():
-            raise ValueError(f"the {decision} rule returned the terms {sorted(terms)} at step {i}, "
-                             f"not the {sorted(held)} it returned at the first step; a rule's terms must not change")
-        for k, v in terms.items():
-            held[k][i] = v
+            self._names[decision] = names
+        if names != self._names[decision]:
+            raise ValueError(f"the {decision} rule returned the terms {list(names)} at step {i}, "
+                             f"not the {list(held)} it returned at the first step; a rule's terms must not change")
+        stacked = self._blocks.get(decision)
+        block = getattr(terms, "block", None)
+        if block is not None and stacked is not None and block.shape == stacked.shape[1:]:
+            stacked[i] = block
+        else:
+            for k, v in terms.items():
+                held[k][i] = v
 
     # --- what the run reports -----------------------------------------------------------------
     def recorded(self) -> outcomes.Recorded:
         """The recorded arrays up to ``count`` and the world they describe."""
         m, st, c, T = self.model, self.model.state, self.model.constants, self.count
         s = {k: a[:T] for k, a in self.steps.items()}
+        sides = s["sides"]  # (T, layer, trusted / high-risk, n)
+        s["hr_core"], s["hr_ran"] = sides[:, 0, 1], sides[:, 1, 1]
+        s["net_trusted"] = 0.5 * (sides[:, 0, 0] + sides[:, 1, 0])  # half core, half radio
+        s["net_high_risk"] = 0.5 * (sides[:, 0, 1] + sides[:, 1, 1])
         return outcomes.Recorded(
             step=s["scalars"][:, 0].astype(int), year=s["scalars"][:, 1], us_china_conflict=s["scalars"][:, 2],
             eu_toolbox_strength=s["scalars"][:, 3], **{k: s[k] for k in (
@@ -192,8 +219,8 @@ class Recorder:
             elif k in from_steps:
                 fields[k] = keep(s[from_steps[k]][:T])
         fields.update({
-            "hr_core_share": s["hr_core"][:T].astype(np.float32), "hr_ran_share": s["hr_ran"][:T].astype(np.float32),
-            "oda_partners": s["active"][:T].sum(axis=2).astype(np.int8), "oda_main_partner": strongest_partner(s["strength"][:T]).astype(np.int8),
+            "hr_core_share": s["sides"][:T, 0, 1].astype(np.float32), "hr_ran_share": s["sides"][:T, 1, 1].astype(np.float32),
+            "oda_partners": _count_last(s["active"][:T]), "oda_main_partner": strongest_partner(s["strength"][:T]).astype(np.int8),
             "premium_paid_usd": s["premium_paid"][:T].astype(np.float32), "rip_paid_usd": s["rip_paid"][:T].astype(np.float32),
         })
         fields = {k: fields[k] for k in AGENT_FIELDS}

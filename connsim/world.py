@@ -9,7 +9,7 @@ so a step is a handful of array operations over all states at once.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,18 @@ class WorldState:
                 "To change it, change the seed data (seeds/) or the scenario and build a new model."
             )
         object.__setattr__(self, name, value)
+
+    def copy(self) -> "WorldState":
+        """A world whose state changes independently of this one: the fixed arrays (read-only)
+        are shared, every other array and network copied."""
+        new = object.__new__(WorldState)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name not in FIXED and isinstance(value, (np.ndarray, sparse.spmatrix, dict)):
+                value = value.copy()
+            object.__setattr__(new, f.name, value)
+        object.__setattr__(new, "_fixed", self.__dict__.get("_fixed", False))
+        return new
 
     def fix(self) -> None:
         """Make the identity and fixed attributes (:data:`FIXED`) read-only."""
@@ -453,32 +465,12 @@ def _start_vendors(st: WorldState, high_risk, price, market, tie, year: float, w
     return constant, updated, vendors.revenue_shares(new @ market, w.omega_core)
 
 
-class _Key:
-    """A cache key that carries the computation it stands for (for :func:`_shared_start`)."""
-
-    def __init__(self, key, compute):
-        self.key, self.compute = key, compute
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, _Key) and self.key == other.key
-
-
-@functools.lru_cache(maxsize=32)
-def _shared_start(key: _Key) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_start_vendors` once per (seeds folder, start year, weights): the one cache of a
-    model's set-up (about 1.5 ms of a run's 25 ms, see ``benchmarks/README.md``)."""
-    return key.compute()
-
-
 def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[Constants, np.ndarray]:
     """The constants of a run, and the installed networks after the start's (dt = 0) procurement.
 
     The vendor constants are calibrated so that purchases at the start reproduce the 2019 world
-    shares (a pure function of the seeds, the start year and the procurement weights, so it is
-    cached for worlds without synthetic states: see :func:`_start_vendors`).
+    shares (:func:`_start_vendors`); :func:`start_world` builds the start once for every seed of
+    a world without synthetic states.
     """
     w = scenario.weights
     prep = _prepare(seeds)
@@ -509,13 +501,7 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
     )
     market = st.capex / st.capex.sum()
 
-    def start():
-        return _start_vendors(st, high_risk, price, market, tie, float(scenario.start_year), w)
-
-    if st.synthetic.any():  # a world of its own draw: nothing to share
-        vendor_constant, installed, revenue_2019 = start()
-    else:  # every seed of a scenario starts from the same world
-        vendor_constant, installed, revenue_2019 = (a.copy() for a in _shared_start(_Key((str(seeds.directory), scenario.start_year, w), start)))
+    vendor_constant, installed, revenue_2019 = _start_vendors(st, high_risk, price, market, tie, float(scenario.start_year), w)
     constants = Constants(
         vendor_names=prep["vendor_names"],
         vendor_origin=origin,
@@ -553,7 +539,23 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
 def start_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> tuple[WorldState, Constants]:
     """The world at the start of a run and its constants: :func:`build_world`, then
     :func:`derive_constants`, the installed networks after the start's procurement, and the
-    partnerships and tied finance in force at the start year."""
+    partnerships and tied finance in force at the start year.
+
+    Notes
+    -----
+    Without synthetic states the start is a pure function of the seeds folder, the start year,
+    the weights and the ODA staffing (``rng`` is not drawn from), so every seed of a scenario
+    starts from the same world: it is built once (:func:`_shared_start`) and each run gets its
+    own copy of the changing arrays (:meth:`WorldState.copy`) and the shared, read-only constants.
+    """
+    if scenario.synthetic_third_countries:  # a world of its own draw: nothing to share
+        return _start(seeds, scenario, rng)
+    key = (str(seeds.directory), scenario.start_year, scenario.weights, tuple(sorted(scenario.oda_staffing.items())))
+    st, c = _shared_start(_Key(key, lambda: _start(seeds, scenario, rng)))
+    return st.copy(), c
+
+
+def _start(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> tuple[WorldState, Constants]:
     st = build_world(seeds, scenario, rng)
     c, installed = derive_constants(seeds, scenario, st)
     w, year = scenario.weights, float(scenario.start_year)
@@ -562,3 +564,35 @@ def start_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> t
     st.partnership_active = (year - st.last_accept) < w.partnership_years
     st.finance = oda.tied_finance(year, st.last_infra, c.donor_vendor_tie, w.tied_finance_years).T
     return st, c
+
+
+class _Key:
+    """A cache key that carries the computation it stands for (for :func:`_shared_start`)."""
+
+    def __init__(self, key, compute):
+        self.key, self.compute = key, compute
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Key) and self.key == other.key
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_start(key: _Key) -> tuple[WorldState, Constants]:
+    """The start of a world without synthetic states, once per (seeds folder, start year, weights,
+    ODA staffing): the one cache of a model's set-up (``benchmarks/run.py`` measures what it buys).
+    The constants' arrays are made read-only: every run of the key shares them."""
+    st, c = key.compute()
+    for value in vars(c).values():
+        _read_only(value)
+    return st, c
+
+
+def _read_only(value) -> None:
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):  # the donors and the bloc weights (named tuples)
+        for item in value:
+            _read_only(item)

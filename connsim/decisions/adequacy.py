@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from connsim.choice import Terms
 from connsim.decisions.regimes import ADEQUACY_KEPT, PROTECT, TRUST
 from connsim.names import ADEQUACY_OPTIONS
 
@@ -69,19 +70,15 @@ def adequacy_utilities(
     n = orientation.shape[0]
     trade_value = np.maximum(trade_eu * gdp / eu_gdp, 1e-6)  # the state's trade with the EU, share of EU GDP (gravity)
     p = min(max(openness, 1e-9), 1 - 1e-9)
-    grant_terms = {
-        "openness": np.full(n, np.log(p / (1 - p))),
-        "capacity": w.adequacy_w_capacity * (capacity - 0.6),
-        "compatibility": w.adequacy_w_compatibility * (flow[orientation, PROTECT] - 0.5),
-        "trade": w.adequacy_w_trade * np.log10(trade_value / 0.01),
-        "cooperation": w.adequacy_w_cooperation * cooperation_beyond * (orientation == TRUST),
-    }
-    terms = {}
-    for name, x in grant_terms.items():
-        t = np.zeros((n, 2))
-        t[:, GRANT] = x
-        terms[name] = t
-    return sum(terms.values()), terms
+    block = np.zeros((len(ADEQUACY_TERMS), n, 2))  # withholding is 0: every term sits on grant
+    openness_term, cap, compatibility, trade, cooperation = block[:, :, GRANT]
+    openness_term[:] = np.log(p / (1 - p))
+    np.multiply(w.adequacy_w_capacity, capacity - 0.6, out=cap)
+    np.multiply(w.adequacy_w_compatibility, flow[orientation, PROTECT] - 0.5, out=compatibility)
+    np.multiply(w.adequacy_w_trade, np.log10(trade_value / 0.01), out=trade)
+    np.multiply(w.adequacy_w_cooperation * cooperation_beyond, orientation == TRUST, out=cooperation)
+    terms = Terms(ADEQUACY_TERMS, block)
+    return terms.total(), terms
 
 
 def grant(candidate: np.ndarray, utilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from connsim.choice import Terms
 from connsim.names import LAW_OPTIONS, NO_LAW
 
 __all__ = ["LAW_OPTIONS", "LAW_TERMS", "law_utilities"]
@@ -65,17 +66,16 @@ def law_utilities(
     logit depends only on the difference. O(n).
     """
     n = orientation.shape[0]
-    flows = np.empty((n, 2))
+    block = np.zeros((len(LAW_TERMS), n, 2))  # every term but flows sits on one option
+    flows, peers, prospect, cap, governance, status_quo, repeal = block
     np.einsum("ij,ij->i", partner_shares, flow[orientation], out=flows[:, LAW])  # sum_j W_ij flow(o_i, p_j)
     np.matmul(partner_shares, flow[NO_LAW], out=flows[:, NO_LAW_OPTION])  # sum_j W_ij flow(none, p_j)
-    with_law = 1.0 - partner_shares[:, NO_LAW]  # trade-weighted share of partners with a law
-    out = np.zeros((6, n, 2))  # the terms but flows: each sits on one option
-    np.multiply(w.kappa_law_peers, with_law, out=out[0, :, LAW])
-    np.multiply(w.kappa_adequacy_prospect, trade_eu, out=out[1, :, LAW])
-    np.multiply(-w.kappa_cap, np.maximum(0.0, capacity_need[orientation] - capacity), out=out[2, :, LAW])
-    np.multiply(w.d_law, rule_of_law01 - 0.5, out=out[3, :, LAW])
-    current = has_law.astype(np.intp)
-    out[4, np.arange(n), current] = w.kappa_law_status_quo
-    out[5, :, NO_LAW_OPTION] = -w.kappa_repeal * has_law
-    terms = {"flows": w.phi * flows, **dict(zip(LAW_TERMS[1:], out))}
-    return sum(terms.values()), terms
+    flows *= w.phi
+    np.multiply(w.kappa_law_peers, 1.0 - partner_shares[:, NO_LAW], out=peers[:, LAW])  # share of partners with a law
+    np.multiply(w.kappa_adequacy_prospect, trade_eu, out=prospect[:, LAW])
+    np.multiply(-w.kappa_cap, np.maximum(0.0, capacity_need[orientation] - capacity), out=cap[:, LAW])
+    np.multiply(w.d_law, rule_of_law01 - 0.5, out=governance[:, LAW])
+    status_quo[np.arange(n), has_law.astype(np.intp)] = w.kappa_law_status_quo
+    np.multiply(-w.kappa_repeal, has_law, out=repeal[:, NO_LAW_OPTION])
+    terms = Terms(LAW_TERMS, block)
+    return terms.total(), terms

@@ -23,11 +23,11 @@ One round a year:
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import NamedTuple
 
-from connsim.choice import logistic, logit_probabilities, row_max, row_sum, sample_choice
+import numpy as np
+
+from connsim.choice import logistic, logit_probabilities, row_max, sample_choice
 from connsim.names import PROGRAMS
 
 __all__ = [
@@ -263,7 +263,7 @@ def partnership_pulls(strength: np.ndarray, western: np.ndarray, regime_pull: np
     (n,) the strength of a state's western minus its Chinese partnerships (it moves threat
     perception), and (n, 4) the pull toward each regime (``strength @ regime_pull``).
     """
-    return row_sum(strength[:, western]) - row_sum(strength[:, ~western]), strength @ regime_pull
+    return strength @ np.where(western, 1.0, -1.0), strength @ regime_pull
 
 
 def tied_finance(year: float, last_infra: np.ndarray, vendor_tie: np.ndarray, tied_years: float) -> np.ndarray:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from connsim.choice import Terms
 from connsim.names import NO_LAW, POSITIONS, REGIMES
 
 __all__ = [
@@ -180,18 +181,20 @@ def regime_utilities(
     The flows term costs O(n x 20): partner shares are per position, not per partner. An
     adequacy decision makes flows with the EU free as long as the orientation keeps it.
     """
-    flows = w.phi * partner_shares @ flow[: len(REGIMES)].T
+    n = current.shape[0]
+    block = np.empty((len(REGIME_TERMS), n, len(REGIMES)))
+    dispo, flows, adequacy_term, cap, influence_term, status_quo = block
+    dispo[...] = disposition
+    np.matmul(partner_shares, w.phi * flow[: len(REGIMES)].T, out=flows)
     gap_to_free = 1.0 - flow[: len(REGIMES), PROTECT]
-    adequacy_term = w.phi * (adequacy * eu_trade)[:, None] * (gap_to_free * ADEQUACY_KEPT)[None, :]
-    terms = {
-        "disposition": disposition,
-        "flows": flows,
-        "adequacy": adequacy_term,
-        "capacity": -w.kappa_cap * np.maximum(0.0, capacity_need[None, :] - capacity[:, None]),
-        "influence": influence,
-        "status_quo": np.take(w.kappa_switch * _IDENTITY, current, axis=0),  # kappa_switch on the current orientation
-    }
-    return sum(terms.values()), terms
+    np.multiply((w.phi * adequacy * eu_trade)[:, None], gap_to_free * ADEQUACY_KEPT, out=adequacy_term)
+    np.subtract(capacity_need[None, :], capacity[:, None], out=cap)
+    np.maximum(cap, 0.0, out=cap)
+    cap *= -w.kappa_cap
+    influence_term[...] = influence
+    np.take(w.kappa_switch * _IDENTITY, current, axis=0, out=status_quo)  # kappa_switch on the current orientation
+    terms = Terms(REGIME_TERMS, block)
+    return terms.total(), terms
 
 
 assert NO_LAW == len(REGIMES)  # positions: the four orientations, then none

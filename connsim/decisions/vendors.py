@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from connsim.choice import row_max, row_sum
+from connsim.choice import Terms, row_max, row_sum
 from connsim.names import POLICIES
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
 OPEN, CORE_EXCLUDED, BANNED = range(3)
 #: Which layer a policy restricts: the core from ``core_excluded`` on, the radio network under ``banned``.
 RESTRICTED_BY_POLICY = np.array([np.arange(3) >= CORE_EXCLUDED, np.arange(3) == BANNED])  # (layer, policy)
+_HALF_RESTRICTED = 0.5 * RESTRICTED_BY_POLICY.T.astype(float)  # (policy, layer): half the spend per layer
 _IDENTITY = np.eye(len(POLICIES))
 #: The terms of the security-policy utility, in the order they are recorded.
 POLICY_TERMS = ("security", "swap", "premium", "retaliation", "alignment", "toolbox", "status_quo")
@@ -110,7 +111,7 @@ def threat_perception(
         eu = threat[member_state]
         eu_mean = np.add.reduce(eu) / eu.shape[0]  # eu.mean(), without its Python wrapper
         pull = w.w_eu * toolbox * (eu_mean - threat) + w.w_jp * infoshare * np.maximum(0.0, japan_threat - threat)
-        change = change + np.where(member_state, pull, 0.0)
+        change += pull * member_state
     return np.minimum(np.maximum(threat + dt * change, 0.0), 2.0)  # np.clip, without its overhead
 
 
@@ -121,13 +122,15 @@ class BlocWeights(NamedTuple):
     other_members: np.ndarray  # (blocs,) 1 / (members - 1), 0 for a bloc of one
     degree: np.ndarray  # (n,) sum over a state's blocs of 1 / (members - 1)
     count: np.ndarray  # (n,) number of blocs a state belongs to
+    per_bloc: np.ndarray  # (n,) 1 / count, 0 for a state in no bloc
 
 
 def bloc_weights(membership: np.ndarray) -> BlocWeights:
     """The constants of :func:`security_peers` for a (n, blocs) 0/1 membership array."""
     sizes = membership.sum(axis=0)
     inv = np.where(sizes > 1, 1.0 / np.maximum(sizes - 1, 1), 0.0)
-    return BlocWeights(membership, inv, membership @ inv, membership.sum(axis=1))
+    count = membership.sum(axis=1)
+    return BlocWeights(membership, inv, membership @ inv, count, np.where(count > 0, 1.0 / np.maximum(count, 1), 0.0))
 
 
 def security_peers(restricting: np.ndarray, blocs: BlocWeights) -> np.ndarray:
@@ -147,7 +150,7 @@ def security_peers(restricting: np.ndarray, blocs: BlocWeights) -> np.ndarray:
     r = np.asarray(restricting, dtype=float)
     m = blocs.membership
     others = m @ ((m.T @ r) * blocs.other_members) - r * blocs.degree
-    return np.where(blocs.count > 0, others / np.maximum(blocs.count, 1), 0.0)
+    return others * blocs.per_bloc
 
 
 def premium_by_policy(utility: np.ndarray, trusted: np.ndarray, price: np.ndarray) -> np.ndarray:
@@ -168,11 +171,11 @@ def premium_by_policy(utility: np.ndarray, trusted: np.ndarray, price: np.ndarra
     the strategic-autonomy scorecard counts (``premium_paid``), per year of the state's spend.
     O(layer x v x n).
     """
-    e = np.exp(utility - utility.max(axis=1, keepdims=True))  # (layer, v, n)
-    free = price @ e / e.sum(axis=1)  # (layer, n): the unrestricted price
+    e = np.exp(utility - np.maximum.reduce(utility, axis=1, keepdims=True))  # (layer, v, n)
+    free = price @ e / np.add.reduce(e, axis=1)  # (layer, n): the unrestricted price
     et = e[:, trusted, :]
-    gap = np.maximum(price[trusted] @ et / et.sum(axis=1) - free, 0.0)  # (layer, n): the premium of restricting it
-    return 0.5 * (RESTRICTED_BY_POLICY.T.astype(float) @ gap).T  # (n, policy)
+    gap = np.maximum(price[trusted] @ et / np.add.reduce(et, axis=1) - free, 0.0)  # (layer, n): the premium of restricting it
+    return (_HALF_RESTRICTED @ gap).T  # (n, policy)
 
 
 def shadow_price(income: np.ndarray, w) -> np.ndarray:
@@ -227,20 +230,21 @@ def policy_utilities(
     pi = protection(w.pi_core)
     n = threat.shape[0]
     shadow = shadow_price[:, None]
-    exposure = np.empty((n, 3))  # high-risk share of the layers each policy disallows: 0, core, core + radio
+    block = np.empty((len(POLICY_TERMS), n, 3))
+    security, swap, premium_term, retaliation, alignment, toolbox, status_quo = block
+    np.multiply((w.kappa_security * threat)[:, None], pi, out=security)
+    exposure = swap  # high-risk share of the layers each policy disallows: 0, core, core + radio
     exposure[:, 0] = 0.0
     exposure[:, 1] = hr_core
     np.add(hr_core, hr_ran, out=exposure[:, 2])
-    terms = {
-        "security": w.kappa_security * threat[:, None] * pi,
-        "swap": -w.kappa_cost * shadow * rip_years(w) * exposure,
-        "premium": -w.kappa_cost * shadow * w.premium_horizon_years * premium,
-        "retaliation": -w.kappa_ret * (trade_chn * conflict)[:, None] * pi,
-        "alignment": w.kappa_al * ((align_us - align_cn) * conflict * (0.5 + us_pressure))[:, None] * pi,
-        "toolbox": w.kappa_toolbox * toolbox_pull[:, None] * (pi > 0),
-        "status_quo": np.take(w.kappa_status_quo * _IDENTITY, current, axis=0),  # on the current policy
-    }
-    return sum(terms.values()), terms
+    exposure *= -w.kappa_cost * rip_years(w) * shadow
+    np.multiply(-w.kappa_cost * w.premium_horizon_years * shadow, premium, out=premium_term)
+    np.multiply((-w.kappa_ret * conflict * trade_chn)[:, None], pi, out=retaliation)
+    np.multiply((w.kappa_al * conflict * (0.5 + us_pressure) * (align_us - align_cn))[:, None], pi, out=alignment)
+    np.multiply((w.kappa_toolbox * toolbox_pull)[:, None], pi > 0, out=toolbox)
+    np.take(w.kappa_status_quo * _IDENTITY, current, axis=0, out=status_quo)  # on the current policy
+    terms = Terms(POLICY_TERMS, block)
+    return terms.total(), terms
 
 
 def allowed_vendors(policy: np.ndarray, high_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
