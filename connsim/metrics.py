@@ -261,7 +261,7 @@ def viable_trusted_vendors(
     ``quality`` and ``reach`` (v,) or (steps, v); returns two (steps,) arrays (or two floats)."""
     q, single = _steps(quality)
     r = np.broadcast_to(reach, q.shape)
-    counts = np.stack([vendors.viable_trusted_vendors(high_risk, q[t], r[t], origin_index, n_states, w) for t in range(q.shape[0])])
+    counts = vendors.viable_trusted_vendors(high_risk, q, r, origin_index, n_states, w)  # (steps, n)
     mean, fewest = counts.mean(axis=1), counts.min(axis=1).astype(float)
     return (float(mean[0]), float(fewest[0])) if single else (mean, fewest)
 

@@ -267,7 +267,7 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     out["us_allies_restricting"] = np.count_nonzero(restricting & r.allies, axis=1) / n_allies if n_allies else np.full(len(r.step), np.nan)
     out["eu_restricting"] = np.count_nonzero(restricting & r.member, axis=1) / n_eu if n_eu else np.full(len(r.step), np.nan)
     # ODA
-    per_donor = np.count_nonzero(r.active, axis=1).astype(float)  # (T, d)
+    per_donor = np.add.reduce(r.active, axis=1, dtype=float)  # (T, d)
     for j, d in enumerate(DONORS):
         out[f"oda_partnerships_{d}"] = per_donor[:, j]
     anchor = _ANCHOR[r.strongest + 1]
@@ -283,7 +283,12 @@ def frame(r: Recorded):
     import pandas as pd
 
     values = compute(r)
-    return pd.DataFrame({name: values[name] for name in columns(r.vendor_names)})
+    names = columns(r.vendor_names)
+    floats = [name for name in names if name != "step"]
+    # one float block, then the integer step: a DataFrame of ~100 separate columns costs ~1.5 ms more
+    df = pd.DataFrame(np.column_stack([np.asarray(values[name], dtype=float) for name in floats]), columns=floats)
+    df.insert(names.index("step"), "step", np.asarray(values["step"]))
+    return df
 
 
 def _among_laws(shares: np.ndarray) -> np.ndarray:

@@ -466,16 +466,18 @@ def vendor_quality(
 def viable_trusted_vendors(
     high_risk: np.ndarray, quality: np.ndarray, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
 ) -> np.ndarray:
-    """How many trusted vendors are a real option for each state: (n,) integers.
+    """How many trusted vendors are a real option for each state: (n,) integers, or (steps, n)
+    for (steps, v) ``quality`` and ``reach``.
 
     A trusted vendor is viable for a state if its quality and global reach pass the
     thresholds, or it is a home vendor of that state.
     """
     trusted = ~high_risk.astype(bool)
-    global_ok = trusted & (quality >= w.viable_quality) & (reach >= w.viable_reach)
-    counts = np.full(n_states, int(global_ok.sum()), dtype=np.int64)
+    global_ok = trusted & (quality >= w.viable_quality) & (reach >= w.viable_reach)  # (..., v)
+    counts = np.repeat(np.add.reduce(global_ok, axis=-1, dtype=np.int64)[..., None], n_states, axis=-1)
     home_only = trusted & ~global_ok & (origin_index >= 0)
-    np.add.at(counts, origin_index[home_only], 1)
+    *steps, vendor = np.nonzero(home_only)
+    np.add.at(counts, (*steps, origin_index[vendor]), 1)
     return counts
 
 
