@@ -1,19 +1,21 @@
-"""Plots of a run's trajectories (matplotlib, no display needed)."""
+"""Plots of a run's trajectories and of ensembles (frames in, matplotlib figures out).
+
+The library leaves matplotlib's backend alone (a notebook keeps its inline backend); the
+command line chooses Agg, since it only writes files.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from connsim.recorder import POWERS_SCORED
+from connsim.seeds import REGIMES
 
-from connsim.recorder import POWERS_SCORED  # noqa: E402
-from connsim.seeds import REGIMES  # noqa: E402
-
-__all__ = ["plot_trajectories"]
+__all__ = ["plot_trajectories", "fan_chart"]
 
 
 def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, title: str = "") -> plt.Figure:
@@ -44,6 +46,60 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
         a.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def fan_chart(model_vars: pd.DataFrame, outcomes, *, by: str = "scenario", x: str = "year",
+              bands=((0.05, 0.95), (0.25, 0.75)), labels: dict | None = None, ncols: int = 3,
+              path: str | Path | None = None, title: str = "") -> plt.Figure:
+    """Fan charts of an ensemble: per group (``by``, default each scenario), the median of each
+    outcome over runs and shaded quantile bands (default 5-95% and 25-75%), one panel per outcome.
+
+    Parameters
+    ----------
+    model_vars : DataFrame with columns ``by``, ``x`` and the outcomes, one row per run and step
+        (``EnsembleResult.model_vars``).
+    outcomes : outcome column names (one panel each).
+    bands : (lo, hi) quantile pairs, widest first; drawn lighter the wider.
+    labels : outcome -> panel title.
+    path : save the figure here as well.
+
+    Returns
+    -------
+    matplotlib Figure. Cost: one groupby-quantile over the rows.
+    """
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    missing = [o for o in outcomes if o not in model_vars.columns]
+    if missing:
+        raise KeyError(f"fan_chart: no outcome column {missing[0]!r} in model_vars")
+    n = max(1, len(outcomes))
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.4 * nrows), squeeze=False, sharex=True)
+    groups = list(dict.fromkeys(model_vars[by])) if by in model_vars else [None]
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    qs = sorted({q for b in bands for q in b} | {0.5})
+    for k, (ax, key) in enumerate(zip(axes.flat, outcomes)):
+        for j, g in enumerate(groups):
+            part = model_vars if g is None else model_vars[model_vars[by] == g]
+            q = part.groupby(x)[key].quantile(qs).unstack()
+            color = colors[j % len(colors)]
+            for width, (lo, hi) in enumerate(bands):
+                ax.fill_between(q.index, q[lo], q[hi], color=color, alpha=0.12 + 0.12 * width, linewidth=0)
+            ax.plot(q.index, q[0.5], color=color, label=str(g) if g is not None else "median")
+        ax.set_title((labels or {}).get(key, key), fontsize=10)
+        ax.grid(alpha=0.3)
+        if k >= n - ncols:
+            ax.set_xlabel(x)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    runs = model_vars["run_id"].nunique() if "run_id" in model_vars else None
+    band_text = ", ".join(f"{int(lo * 100)}-{int(hi * 100)}%" for lo, hi in bands)
+    axes.flat[0].legend(loc="best", fontsize=8, title=f"median; bands {band_text}", title_fontsize=7)
+    fig.suptitle(title or (f"median and quantile bands over {runs} runs" if runs else ""), fontsize=11)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
