@@ -7,6 +7,9 @@ Public API::
     result.model_vars      # outcomes per step (pandas)
     result.agent_vars      # every state's decisions per step
     result.explain("KEN")  # why Kenya chose what it chose
+
+    ens = connsim.run_ensemble(["baseline", "hardening_conflict"], replications=20, workers=2, out="out/ens")
+    connsim.sweep(...), connsim.sensitivity(...), connsim.discover(...)   # see docs/experiments.md
 """
 
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor
@@ -17,7 +20,18 @@ from connsim.seeds import SeedError, load_seeds
 
 __version__ = "0.1.0"
 
+#: experiments at scale (connsim.experiments), imported on first use
+_EXPERIMENTS = ("run_ensemble", "EnsembleResult", "sweep", "sensitivity", "SensitivityResult", "discover", "DiscoveryResult")
+
 __all__ = [
     "load_scenario", "list_scenarios", "run", "RunResult", "WorldModel", "Scenario", "ScenarioError",
-    "SeedError", "load_seeds", "Power", "MemberState", "ThirdCountry", "Vendor", "__version__",
+    "SeedError", "load_seeds", "Power", "MemberState", "ThirdCountry", "Vendor", "__version__", *_EXPERIMENTS,
 ]
+
+
+def __getattr__(name):
+    if name in _EXPERIMENTS:
+        import connsim.experiments as experiments
+
+        return getattr(experiments, name)
+    raise AttributeError(f"module 'connsim' has no attribute {name!r}")
