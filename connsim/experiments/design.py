@@ -242,7 +242,8 @@ def parse_levers(levers: Mapping[str, Any], *, ranges_only: bool = False) -> lis
 def factorial(specs: list[tuple[Lever, Any]], n: int | None = None) -> list[dict]:
     """Every combination of the levers' values (the first lever varies slowest).
 
-    A range gives ``n`` evenly spaced levels from lo to hi (integers rounded, repeats dropped).
+    A range gives ``n`` evenly spaced levels from lo to hi (to 12 decimals, so that 0.2..1 in
+    3 levels gives 0.6, not 0.6000000000000001; integers rounded, repeats dropped).
     Returns one ``{lever name: value}`` per design point. Cost: the product of the level counts.
     """
     levels = []
@@ -253,7 +254,7 @@ def factorial(specs: list[tuple[Lever, Any]], n: int | None = None) -> list[dict
         if n is None or n < 2:
             raise DesignError(f"n: a factorial design over the range of {lv.name} needs n (levels per range) of at least 2")
         grid = np.linspace(spec[1], spec[2], n)
-        vals = [float(v) for v in grid] if lv.kind == "real" else sorted({int(round(v)) for v in grid})
+        vals = [float(np.round(v, 12)) for v in grid] if lv.kind == "real" else sorted({int(round(v)) for v in grid})
         levels.append(vals)
     return [dict(zip([lv.name for lv, _ in specs], combo)) for combo in itertools.product(*levels)]
 

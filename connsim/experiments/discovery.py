@@ -104,12 +104,13 @@ def discover(
     if outcome not in result.model_vars.columns:
         raise DesignError(f"outcome: {outcome!r} was not kept by this ensemble; allowed "
                           f"{', '.join(c for c in result.model_vars.columns if c not in ('run_id', 'scenario', 'seed', 'step', 'year'))}")
-    ends = result.ends(year, [outcome])
-    x = ends[levers].copy()
+    values = result.outcome_at(outcome, year)
+    design = result.experiments.set_index("run_id").loc[values.index]
+    x = design[levers].copy()
     for c in levers:  # PRIM peels numbers; anything else is a category
         if not pd.api.types.is_numeric_dtype(x[c]) or pd.api.types.is_bool_dtype(x[c]):
             x[c] = x[c].astype(object).astype("category")
-    yv = ends[outcome].to_numpy(float)
+    yv = values.to_numpy(float)
     y = yv > above if above is not None else yv < below
     if y.all() or not y.any():
         rel = f"above {above:g}" if above is not None else f"below {below:g}"
@@ -124,7 +125,7 @@ def discover(
         box = p.find_box()
     rel = f"{outcome} > {above:g}" if above is not None else f"{outcome} < {below:g}"
     when = f"in {year:g}" if year is not None else "at the end of the run"
-    return DiscoveryResult(box, x, y, levers, rel, when, threshold, n_runs=len(ends))
+    return DiscoveryResult(box, x, y, levers, rel, when, threshold, n_runs=len(values))
 
 
 class DiscoveryResult:

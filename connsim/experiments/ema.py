@@ -10,6 +10,8 @@ conflict, US pressure, China's Digital Silk Road; any behaviour parameter or wei
 treat as uncertain), *levers* are their policy choices (cooperation, toolbox, vendor push,
 DFFT, ODA), *outcomes* are ``model_vars`` columns at one year (``ScalarOutcome``) or over the
 run (``TimeSeriesOutcome``). Ranges default to the scenario schema's and are checked against it.
+Parameter names are connsim's, except that an ODA table entry's dot becomes an underscore
+(``oda_budget_scale_EUU``: EMA 3 wants Python identifiers).
 Each experiment runs connsim once with the ``seed`` constant (spawned from ``seed`` as in
 :func:`connsim.run_ensemble`); with ``replications`` > 1 the model is a ``ReplicatorModel``.
 
@@ -28,7 +30,7 @@ from connsim.experiments.ensemble import check_outcomes
 from connsim.experiments.sensitivities import check_year
 from connsim.scenario import load_scenario
 
-__all__ = ["ema_model", "ConnsimFunction", "DEFAULT_LEVERS", "DEFAULT_UNCERTAINTIES", "DEFAULT_OUTCOMES"]
+__all__ = ["ema_model", "ema_name", "ConnsimFunction", "DEFAULT_LEVERS", "DEFAULT_UNCERTAINTIES", "DEFAULT_OUTCOMES"]
 
 #: the EU's and Japan's policy choices (EMA levers), with the ranges explored by default
 DEFAULT_LEVERS: dict[str, Any] = {
@@ -71,7 +73,8 @@ class ConnsimFunction:
     """
 
     def __init__(self, base_json: str, names: Sequence[str], outcomes: Sequence[str], year: float | None, timeseries: bool):
-        self.base_json, self.names, self.outcomes = base_json, list(names), list(outcomes)
+        self.base_json, self.outcomes = base_json, list(outcomes)
+        self.names = {ema_name(n): n for n in names}  # EMA's name -> connsim's
         self.year, self.timeseries = year, timeseries
 
     def __call__(self, seed: int, **values) -> dict:
@@ -79,8 +82,9 @@ class ConnsimFunction:
 
         unknown = set(values) - set(self.names)
         if unknown:
-            raise DesignError(f"unknown parameters {sorted(unknown)}; this model has {self.names}")
-        changes = merge_changes(lever(k).change(lever(k).check(_plain(v), k)) for k, v in values.items())
+            raise DesignError(f"unknown parameters {sorted(unknown)}; this model has {sorted(self.names)}")
+        levers = {self.names[k]: _plain(v) for k, v in values.items()}
+        changes = merge_changes(lever(k).change(lever(k).check(v, k)) for k, v in levers.items())
         spec = _worker._scenario(self.base_json)
         spec = spec.replace(**changes) if changes else spec
         mv = _worker.simulate(spec, int(seed), outcomes=self.outcomes)["model_vars"]
@@ -90,19 +94,26 @@ class ConnsimFunction:
         return {o: float(row[o]) for o in self.outcomes}
 
 
+def ema_name(name: str) -> str:
+    """A connsim lever name as an EMA parameter name (a Python identifier, as EMA 3 requires):
+    ``oda_budget_scale.EUU`` -> ``oda_budget_scale_EUU``; others are unchanged."""
+    return name.replace(".", "_")
+
+
 def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
 def _parameter(ema, lv, spec):
+    name = ema_name(lv.name)
     if spec[0] == "range":
         if lv.kind == "integer":
-            return ema.IntegerParameter(lv.name, int(spec[1]), int(spec[2]))
-        return ema.RealParameter(lv.name, float(spec[1]), float(spec[2]))
+            return ema.IntegerParameter(name, int(spec[1]), int(spec[2]))
+        return ema.RealParameter(name, float(spec[1]), float(spec[2]))
     values = list(spec[1])
     if lv.kind == "boolean" and sorted(values) == [False, True]:
-        return ema.BooleanParameter(lv.name)
-    return ema.CategoricalParameter(lv.name, values)
+        return ema.BooleanParameter(name)
+    return ema.CategoricalParameter(name, values)
 
 
 def ema_model(

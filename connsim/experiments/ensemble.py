@@ -27,7 +27,7 @@ from connsim.experiments import _worker
 from connsim.experiments.design import (
     DesignError, Plan, plan_scenarios, resolve_scenarios, spawn_seeds, stop_at,
 )
-from connsim.experiments.executors import execute
+from connsim.experiments.executors import check_executor, execute
 from connsim.experiments.store import Store, StoreError
 
 __all__ = ["run_ensemble", "EnsembleResult", "RunsFailedWarning"]
@@ -144,9 +144,10 @@ def execute_plan(plan: Plan, *, executor=None, workers=None, out=None, progress=
                  batch_size=None, kind="ensemble", chunk=None) -> "EnsembleResult":
     """Run ``plan`` (skipping the runs ``out`` already holds) and return its result."""
     plan.options["kind"] = kind
-    experiments = plan.experiments()
+    check_executor(executor, workers)
     if batch_size is not None:
         batch_size = _whole(batch_size, "batch_size", 1)
+    experiments = plan.experiments()
     store = None
     if out is not None:
         if not isinstance(out, (str, Path)):
@@ -157,7 +158,8 @@ def execute_plan(plan: Plan, *, executor=None, workers=None, out=None, progress=
         pending = [i for i in range(plan.n_runs) if i not in done]
         collector = _Collector(store, batch_size or BATCH_RUNS, BATCH_SECONDS)
         try:
-            execute(plan, pending, collector, executor=executor, workers=workers, progress=progress, label=label, chunk=chunk)
+            execute(plan, pending, collector, executor=executor, workers=workers, progress=progress, label=label,
+                    chunk=chunk, max_chunk=collector.batch_runs if store is not None else None)
         finally:  # what finished is kept, even on Ctrl-C
             collector.flush()
         if store is not None:
@@ -359,24 +361,39 @@ class EnsembleResult:
     def _reporter_names(self) -> list[str]:
         return list(self.experiments.attrs.get("reporters", []))
 
-    def ends(self, year: float | None = None, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
-        """One row per finished run: its experiments row and its outcomes at ``year`` (default:
-        the last recorded step, the end of the run)."""
+    def _rows_at(self, year: float | None) -> pd.DataFrame:
+        """The model_vars row of each finished run at ``year`` (default: its last step)."""
         mv = self.model_vars
         if mv.empty:
-            return self.experiments.iloc[:0]
+            return mv
         if year is None:
-            rows = mv.groupby("run_id", sort=False).tail(1)
-        else:
-            rows = mv[np.isclose(mv["year"].to_numpy(float), float(year))]
-            if rows.empty:
-                years = np.unique(mv["year"])
-                raise DesignError(f"year: {year} is not a recorded step year; allowed {years[0]:g}..{years[-1]:g} "
-                                  f"in steps of {years[1] - years[0]:g}" if len(years) > 1 else f"year: allowed {years[0]:g}")
-        cols = [c for c in mv.columns if c not in ("scenario", "seed")]
+            return mv.groupby("run_id", sort=False).tail(1)
+        rows = mv[np.isclose(mv["year"].to_numpy(float), float(year))]
+        if rows.empty:
+            years = np.unique(mv["year"])
+            step = f" in steps of {years[1] - years[0]:g}" if len(years) > 1 else ""
+            raise DesignError(f"year: {year} is not a recorded step year; allowed {years[0]:g}..{years[-1]:g}{step}")
+        return rows
+
+    def outcome_at(self, outcome: str, year: float | None = None) -> pd.Series:
+        """One outcome of every finished run at ``year`` (default: the end), indexed by run_id."""
+        rows = self._rows_at(year)
+        if outcome not in rows.columns:
+            raise DesignError(f"outcome: {outcome!r} is not among this ensemble's outcomes")
+        return rows.set_index("run_id")[outcome]
+
+    def ends(self, year: float | None = None, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per finished run: its experiments row and its outcomes at ``year`` (default:
+        the last recorded step, the end of the run). An outcome named like a lever column of
+        ``experiments`` (``us_china_conflict`` is both) is called ``<name>_outcome`` here."""
+        rows = self._rows_at(year)
+        if rows.empty:
+            return self.experiments.iloc[:0]
+        cols = [c for c in rows.columns if c not in ("scenario", "seed")]
         if outcomes is not None:
             cols = ["run_id", "step", "year", *outcomes]
-        return self.experiments.merge(rows[cols], on="run_id", how="inner")
+        rows = rows[cols].rename(columns={c: f"{c}_outcome" for c in cols if c != "run_id" and c in self.experiments.columns})
+        return self.experiments.merge(rows, on="run_id", how="inner")
 
     # --- reading it ------------------------------------------------------------------------------
     def summary(self, outcomes: Sequence[str] | None = None, year: float | None = None) -> pd.DataFrame:

@@ -8,6 +8,11 @@ runs failed and the others go on; a local process pool that breaks is replaced.
 
 The results do not depend on where or in which order the runs execute: each run is a pure
 function of (scenario, seed), and results are ordered by run id afterwards.
+
+``workers=N`` starts N processes by forking this one when it runs no other thread (a worker is
+then ready in milliseconds), and otherwise from a fork server that has imported connsim (safe
+with threads, about a second to start once per session): forking a process that runs threads
+may deadlock the child, which Python 3.12+ warns about.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Callable
 from connsim.experiments import _worker
 from connsim.experiments.design import DesignError, Plan
 
-__all__ = ["resolve_executor", "execute", "dask_executor"]
+__all__ = ["check_executor", "resolve_executor", "execute", "dask_executor"]
 
 
 class _Serial:
@@ -46,25 +51,33 @@ def dask_executor(client_or_address):
     return ex
 
 
+def check_executor(executor=None, workers: int | None = None) -> None:
+    """Refuse a wrong ``executor`` / ``workers`` before anything is created or run."""
+    if executor is not None and workers is not None:
+        raise DesignError("workers: give either executor= or workers=, not both")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise DesignError(f"workers: got {workers!r}; allowed a whole number from 1")
+    if executor is None or executor == "serial" or isinstance(executor, cf.Executor):
+        return
+    if hasattr(executor, "get_executor"):  # a dask Client
+        return
+    raise DesignError(f"executor: got {type(executor).__name__}; allowed a concurrent.futures.Executor "
+                      "(ProcessPoolExecutor, ThreadPoolExecutor, dask Client.get_executor()) or a dask Client")
+
+
 def resolve_executor(executor=None, workers: int | None = None):
     """(executor, owned, workers): what runs the chunks, whether we must shut it down, and how
     many runs it executes at once (to size the chunks)."""
-    if executor is not None and workers is not None:
-        raise DesignError("workers: give either executor= or workers=, not both")
+    check_executor(executor, workers)
     if workers is not None:
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise DesignError(f"workers: got {workers!r}; allowed a whole number from 1")
         if workers == 1:
             return _Serial(), False, 1
-        return cf.ProcessPoolExecutor(max_workers=workers), True, workers
+        return local_pool(workers), True, workers
     if executor is None or executor == "serial":
         return _Serial(), False, 1
     if hasattr(executor, "get_executor") and not isinstance(executor, cf.Executor):  # a dask Client
         ex = dask_executor(executor)
         return ex, False, ex._connsim_workers
-    if not isinstance(executor, cf.Executor):
-        raise DesignError(f"executor: got {type(executor).__name__}; allowed a concurrent.futures.Executor "
-                          "(ProcessPoolExecutor, ThreadPoolExecutor, dask Client.get_executor()) or a dask Client")
     n = getattr(executor, "_connsim_workers", None) or getattr(executor, "_max_workers", None) or 4
     return executor, False, int(n)
 
@@ -79,11 +92,13 @@ def chunk_size(n_runs: int, workers: int) -> int:
 
 
 def execute(plan: Plan, pending: list[int], on_result: Callable[[dict], None], *, executor=None, workers=None,
-            progress: bool = False, label: str = "ensemble", chunk: int | None = None) -> None:
+            progress: bool = False, label: str = "ensemble", chunk: int | None = None,
+            max_chunk: int | None = None) -> None:
     """Run the ``pending`` runs of ``plan``, calling ``on_result(chunk result)`` in this process
-    as each chunk completes (in completion order)."""
+    as each chunk completes (in completion order). ``max_chunk``: at most this many runs a task
+    (a batch of the store is never split)."""
     ex, owned, n_workers = resolve_executor(executor, workers)
-    size = chunk or chunk_size(len(pending), n_workers)
+    size = min(chunk or chunk_size(len(pending), n_workers), max_chunk or len(pending) or 1)
     chunks = _chunks(pending, size)
     opts = dict(record_agents=plan.options.get("record_agents", False), outcomes=plan.options.get("outcomes"),
                 reporters=plan.reporters)
@@ -157,10 +172,26 @@ def execute(plan: Plan, pending: list[int], on_result: Callable[[dict], None], *
             ex.shutdown(wait=True)
 
 
+def local_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` local processes (forked when that is safe; module docstring)."""
+    import multiprocessing as mp
+    import threading
+
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        ctx = mp.get_context("fork")
+    elif "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["connsim.experiments._worker", "connsim"])
+    else:  # Windows, macOS without fork
+        ctx = mp.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 def _replace(ex, n_workers):
     """A new local pool for a broken one (a worker process died)."""
     ex.shutdown(wait=False, cancel_futures=True)
-    return cf.ProcessPoolExecutor(max_workers=n_workers)
+    return local_pool(n_workers)
 
 
 def _bar(progress: bool, total: int, label: str):

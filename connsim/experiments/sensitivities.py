@@ -144,9 +144,9 @@ def sensitivity(
         raise RuntimeError(f"{ens.n_failed} of {ens.n_runs} runs failed, and the indices need every run (first: run "
                            f"{first['run_id']}: {first['error']})" + (f"; the others are kept in {ens.out}: fix the "
                            "cause and call again with the same out= to run only the failed ones" if ens.out else ""))
-    ends = ens.ends(year, [outcome])
+    values = ens.outcome_at(outcome, year)
     R = len(seed_list)
-    Y = ends.groupby(ends["run_id"].to_numpy() // R)[outcome].mean().to_numpy()
+    Y = values.groupby(values.index.to_numpy() // R).mean().to_numpy()  # the mean over each point's replications
     if np.ptp(Y) == 0:  # SALib would divide by a zero variance
         kinds = ["S1", "ST"] if method == "sobol" else ["mu_star", "mu", "sigma"]
         rows = [(lv, ix, np.nan, np.nan) for lv in problem["names"] for ix in kinds]

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -145,11 +146,28 @@ class Store:
 
     @staticmethod
     def _take_lock(path: Path, where: str):
+        key = os.path.realpath(path)
+        with _OPEN_LOCK:
+            if key in _OPEN:
+                raise StoreError(f"{where} is being written by another ensemble of this process; wait for it to finish "
+                                 "or choose another folder")
+            _OPEN.add(key)
+        try:
+            return _Lock(Store._os_lock(path, where), key)
+        except BaseException:
+            with _OPEN_LOCK:
+                _OPEN.discard(key)
+            raise
+
+    @staticmethod
+    def _os_lock(path: Path, where: str):
         f = (path / ".lock").open("a")
         try:
             import fcntl
 
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a POSIX record lock: held by this process only (forked workers do not inherit it)
+            # and released by the kernel the moment the process dies, however it dies
+            fcntl.lockf(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:  # no fcntl (Windows): no lock
             pass
         except OSError:
@@ -171,10 +189,10 @@ class Store:
         if old.get("scenarios") != header["scenarios"]:
             raise StoreError(f"{where} holds an ensemble of other scenarios (digests {_short(old.get('scenarios'))} there, "
                              f"{_short(header['scenarios'])} here); {fix}")
-        for key, what in (("design", "design points"), ("n_points", "design points"), ("root_seed", "root seed"),
-                          ("seeds", "seeds"), ("replications", "number of replications"), ("options", "options")):
+        for key, what in (("root_seed", "root seed"), ("replications", "number of replications"), ("seeds", "seeds"),
+                          ("n_points", "design points"), ("design", "design points"), ("options", "options")):
             if old.get(key) != header.get(key):
-                shown = f" ({old.get(key)!r} there, {header.get(key)!r} here)" if key in ("root_seed", "replications", "options") else ""
+                shown = f" ({old.get(key)!r} there, {header.get(key)!r} here)" if key in ("root_seed", "replications", "n_points", "options") else ""
                 raise StoreError(f"{where} holds an ensemble with other {what}{shown}; {fix}")
         raise StoreError(f"{where} holds another ensemble (digest {str(manifest.get('digest'))[:12]}); {fix}")
 
@@ -292,6 +310,24 @@ class Store:
         if m.get("format") != FORMAT:
             raise StoreError(f"{path}: not an ensemble store of this connsim (format {m.get('format')!r})")
         return m
+
+
+_OPEN: set[str] = set()  # stores open for writing in this process (POSIX locks do not see them)
+_OPEN_LOCK = threading.Lock()
+
+
+class _Lock:
+    """The OS lock of a store and its entry in this process's registry; ``close`` releases both."""
+
+    def __init__(self, f, key: str):
+        self.f, self.key = f, key
+
+    def close(self) -> None:
+        if self.f is not None:
+            self.f.close()
+            self.f = None
+            with _OPEN_LOCK:
+                _OPEN.discard(self.key)
 
 
 def _short(d) -> str:
