@@ -30,8 +30,8 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in _EXPERIMENTS:
+    if name in _EXPERIMENTS or name == "experiments":
         import connsim.experiments as experiments
 
-        return getattr(experiments, name)
+        return experiments if name == "experiments" else getattr(experiments, name)
     raise AttributeError(f"module 'connsim' has no attribute {name!r}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from connsim.recorder import POWERS_SCORED
 from connsim.seeds import REGIMES
@@ -92,14 +93,19 @@ def fan_chart(model_vars: pd.DataFrame, outcomes, *, by: str = "scenario", x: st
             ax.plot(q.index, q[0.5], color=color, label=str(g) if g is not None else "median")
         ax.set_title((labels or {}).get(key, key), fontsize=10)
         ax.grid(alpha=0.3)
+        if x == "year":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if k >= n - ncols:
             ax.set_xlabel(x)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    runs = model_vars["run_id"].nunique() if "run_id" in model_vars else None
     band_text = ", ".join(f"{int(lo * 100)}-{int(hi * 100)}%" for lo, hi in bands)
     axes.flat[0].legend(loc="best", fontsize=8, title=f"median; bands {band_text}", title_fontsize=7)
-    fig.suptitle(title or (f"median and quantile bands over {runs} runs" if runs else ""), fontsize=11)
+    if not title and "run_id" in model_vars:
+        per = model_vars.groupby(by)["run_id"].nunique() if by in model_vars else model_vars["run_id"].agg(["nunique"])
+        runs = f"{per.min()}" if per.min() == per.max() else f"{per.min()}-{per.max()}"
+        title = f"median and quantile bands over {runs} runs" + (f" per {by}" if by in model_vars and len(per) > 1 else "")
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
