@@ -128,6 +128,13 @@ def test_default_out_is_named_after_the_arguments_so_the_same_command_resumes(tm
     assert "0 run by this call" in b.stdout
     c = connsim("sweep", "baseline", "--lever", "w_us=0:1", "--n", 3, "--until", 2021, cwd=tmp_path)
     assert c.returncode == 0 and len(list((tmp_path / "out").iterdir())) == 2
+    if _has("ema_workbench"):  # discover: another threshold of interest is an analysis of the same runs
+        d = ["discover", "baseline", "--lever", "us_china_conflict=0:1", "--n", 20, "--until", 2020, "--outcome", "us_china_conflict"]
+        assert connsim(*d, "--above", 0.5, cwd=tmp_path).returncode == 0
+        again = connsim(*d, "--below", 0.3, "--threshold", 0.9, cwd=tmp_path)
+        found = [p for p in (tmp_path / "out").iterdir() if p.name.startswith("discover-")]
+        assert again.returncode == 0 and len(found) == 1
+        assert "0 run by this call" in (found[0] / "summary.txt").read_text()
 
 
 def test_sweep_and_sensitivity_in_process(tmp_path, capsys, monkeypatch):

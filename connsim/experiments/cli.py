@@ -191,8 +191,11 @@ def _executor(args):
     return dask_executor(client), client
 
 
-def _default_out(args, command: str, names: list[str]) -> Path:
-    keys = {k: v for k, v in sorted(vars(args).items()) if k not in ("func", "argv", "out", "progress", "workers", "dask", "command")}
+def _default_out(args, command: str, names: list[str], analysis=()) -> Path:
+    """``out/<command>-<names>-<digest>``: the digest covers the arguments that decide the runs
+    (not where they run, nor ``analysis``, the options of an analysis of finished runs)."""
+    skip = {"func", "argv", "out", "progress", "workers", "dask", "command", *analysis}
+    keys = {k: v for k, v in sorted(vars(args).items()) if k not in skip}
     digest = hashlib.sha256(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:8]
     return Path("out") / base._safe_name(f"{command}-{'-'.join(names)}-{digest}")
 
@@ -380,7 +383,7 @@ def cmd_sensitivity(args) -> int:
         if not isinstance(v, tuple):
             raise base.UserError(f"--lever {k}={','.join(map(str, v))}: sensitivity needs a range NAME=LO:HI")
     outcome = _check_outcomes([args.outcome])[0]
-    out = args.out or _default_out(args, "sensitivity", [spec.name])
+    out = args.out or _default_out(args, "sensitivity", [spec.name], analysis=("year",))
     try:
         sa = _run(args, "sensitivity", lambda **kw: sensitivity(
             spec, levers, outcome, args.year, args.method, args.n, args.seed, args.replications,
@@ -421,7 +424,7 @@ def cmd_discover(args) -> int:
             check_year(stop_at(spec, args.until), args.year)
         except DesignError as e:
             raise base.UserError(cli_message(e)) from None
-    out = args.out or _default_out(args, "discover", [spec.name])
+    out = args.out or _default_out(args, "discover", [spec.name], analysis=("outcome", "above", "below", "year", "threshold"))
     res = _run(args, "discover", lambda **kw: sweep(spec, levers, args.design, args.n, args.replications, args.seed,
                                                     until=args.until, **kw), out)
     try:
