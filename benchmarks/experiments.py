@@ -8,7 +8,9 @@ Parts (``--part``, default all):
               the same 2019-2025 baseline runs (interleaved, best of ``--repeat``). Also what a
               run costs inside the core: construction, steps and its outcome frame.
 ``scaling``   throughput of ``workers=2`` against one worker (serial, in this process) on a
-              200-run ensemble of the whole baseline (2019-2030), the pool's start-up included.
+              200-run ensemble of the whole baseline (2019-2030), the pool's start-up included;
+              and, interleaved with it, a control: two independent plain-loop processes at once
+              against one, which is what the (possibly shared) machine gives in parallel.
 ``sobol``     a Sobol analysis of 10 levers at N=1024 (22,528 runs) of the 2019-2025 baseline
               with ``workers=2`` and a store, in a fresh process: wall time, peak memory of the
               main process and of a worker, and where the time goes (the runs' own time,
@@ -123,14 +125,49 @@ def overhead(runs: int, repeat: int) -> dict:
 # --- scaling ----------------------------------------------------------------------------------------
 
 
+CONTROL = """
+import sys, time
+sys.path.insert(0, {root!r})
+import connsim
+spec = connsim.load_scenario("baseline")
+connsim.run(spec, seed=0, record_agents=False).model_vars
+print("ready", flush=True)
+sys.stdin.readline()
+t = time.perf_counter()
+for s in range({runs}):
+    connsim.run(spec, seed=s, record_agents=False).model_vars
+print(time.perf_counter() - t, flush=True)
+"""
+
+
+def _control(runs: int, n: int) -> float:
+    """Seconds for ``n`` independent plain-loop processes to do ``runs`` runs each at once (the
+    slowest): what the machine gives this work in parallel right now, without connsim's machinery."""
+    code = CONTROL.format(root=str(ROOT), runs=runs)
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(n)]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready"
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    times = [float(p.stdout.readline()) for p in procs]
+    for p in procs:
+        p.wait()
+    return max(times)
+
+
 def scaling(runs: int, repeat: int) -> dict:
     spec = connsim.load_scenario("baseline")
     connsim.run(spec, seed=0, record_agents=False).model_vars
-    one = two = float("inf")
-    for _ in range(repeat):
+    one = two = c1 = c2 = float("inf")
+    for _ in range(repeat):  # interleaved with the control, so that each sees the same machine
         one = min(one, _best(lambda: connsim.run_ensemble(spec, replications=runs), 1))
         two = min(two, _best(lambda: connsim.run_ensemble(spec, replications=runs, workers=2), 1))
-    return {"runs": runs, "one_s": one, "two_s": two, "speedup": one / two, "steps": spec.n_steps}
+        c1 = min(c1, _control(runs // 2, 1))
+        c2 = min(c2, _control(runs // 2, 2))
+    return {"runs": runs, "one_s": one, "two_s": two, "speedup": one / two, "steps": spec.n_steps,
+            "control_one_s": c1, "control_two_s": c2, "machine_parallelism": 2 * c1 / c2}
 
 
 # --- sobol ------------------------------------------------------------------------------------------
@@ -194,7 +231,11 @@ def report(res: dict) -> str:
                   "| | wall s | runs/s |", "|---|---:|---:|",
                   f"| one worker (serial, in the main process) | {s['one_s']:.2f} | {s['runs'] / s['one_s']:.1f} |",
                   f"| `workers=2` (pool start-up included) | {s['two_s']:.2f} | {s['runs'] / s['two_s']:.1f} |",
-                  f"| **throughput ratio** | | **{s['speedup']:.2f}x** |", ""]
+                  f"| **throughput ratio** | | **{s['speedup']:.2f}x** |", "",
+                  f"Control, measured interleaved with it: two independent processes each running a plain loop of "
+                  f"{s['runs'] // 2} runs at once (no ensemble machinery) took {s['control_two_s']:.2f} s, one alone "
+                  f"{s['control_one_s']:.2f} s: the machine gave this work **{s['machine_parallelism']:.2f}x** in parallel "
+                  f"then, so `workers=2` reached {s['speedup'] / s['machine_parallelism']:.0%} of what two processes could.", ""]
     if "sobol" in res:
         b = res["sobol"]
         eff = b["run_s_in_workers"] / (2 * b["wall_s"])

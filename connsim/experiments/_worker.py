@@ -41,7 +41,17 @@ def simulate(spec, seed: int, *, record_agents: bool = False, outcomes=None, yea
     out = {"model_vars": mv, "agent_vars": result.agent_vars if record_agents else None, "reports": {}}
     if reporters:
         out["reports"] = {name: _plain(f(result)) for name, f in reporters.items()}
+    _forget(getattr(result, "model", None))
     return out
+
+
+def _forget(model) -> None:
+    """Let a finished model be freed. Mesa 3.3's ``Agent._ids`` (a class-level dict of id
+    counters keyed by model) keeps every model ever built alive: about 0.8 MB a run, 9 GB for a
+    worker's share of a 22,528-run Sobol analysis. Mesa 3.5 no longer has it."""
+    ids = getattr(__import__("mesa.agent", fromlist=["Agent"]).Agent, "_ids", None)
+    if model is not None and isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 def outcome_names() -> list[str]:
