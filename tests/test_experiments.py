@@ -185,8 +185,11 @@ def test_results_identical_whatever_the_executor_workers_or_completion_order():
     assert serial.model_vars["run_id"].nunique() == 8
 
 
-def test_workers_scale_a_given_process_pool_too():
-    with cf.ProcessPoolExecutor(2) as ex:
+def test_a_given_process_pool_gives_the_same_results():
+    import multiprocessing
+
+    # a pool of the user's own, started safely whatever threads this test session runs
+    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as ex:
         a = connsim.run_ensemble(BASE, replications=3, until=UNTIL, executor=ex)
     frames_equal(a, connsim.run_ensemble(BASE, replications=3, until=UNTIL))
 
