@@ -105,6 +105,13 @@ def test_summary_repr_html_and_fan_chart():
     np.testing.assert_allclose(line.get_ydata(), med.to_numpy())
 
 
+def test_scenarios_as_a_label_mapping_or_a_scenario_dict():
+    ens = connsim.run_ensemble({"name": BASE, "hard one": HARD}, until=UNTIL)  # labels, even one named like a field
+    assert list(ens.experiments["scenario"]) == ["name", "hard one"]
+    ens = connsim.run_ensemble({"extends": "baseline", "name": "mine", "us_pressure": 0.9}, until=UNTIL)
+    assert list(ens.experiments["scenario"]) == ["mine"]
+
+
 def test_outcomes_option_keeps_only_those_and_names_are_checked():
     ens = connsim.run_ensemble(BASE, until=UNTIL, outcomes=["convergence_index"])
     assert list(ens.model_vars.columns) == ["run_id", "scenario", "seed", "step", "year", "convergence_index"]

@@ -116,6 +116,21 @@ def test_prim_finds_the_box_of_a_known_answer():
 
 
 @needs_ema
+def test_discover_over_a_scenario_runs_its_sweep_and_resumes(tmp_path):
+    args = dict(levers={"us_china_conflict": (0.0, 1.0), "weights.w_us": (0.0, 1.0)}, n=80, until=2020, out=tmp_path / "d")
+    a = connsim.discover("baseline", "us_china_conflict", above=0.6, threshold=0.98, **args)
+    assert list(a.boxes["lever"]) == ["us_china_conflict"] and a.n_runs == 80
+    b = connsim.discover("baseline", "us_china_conflict", below=0.2, **args)  # the same sweep, read back
+    assert b.boxes.iloc[0]["hi"] == pytest.approx(0.2, abs=0.05)
+    assert connsim.experiments.load_ensemble(tmp_path / "d").n_runs == 80
+    with pytest.raises(DesignError, match="give the sweep's levers"):
+        connsim.discover("baseline", "us_china_conflict", above=0.5)
+    ens = connsim.experiments.load_ensemble(tmp_path / "d")
+    with pytest.raises(DesignError, match="workers: only for a discovery that runs its sweep"):
+        connsim.discover(ens, "us_china_conflict", above=0.5, workers=2)
+
+
+@needs_ema
 def test_prim_with_categorical_levers_and_plot():
     import matplotlib
 

@@ -502,8 +502,9 @@ def resolve_scenarios(scenarios) -> list[tuple[str, Scenario]]:
 
 
 def _looks_like_scenario_dict(d: Mapping) -> bool:
-    """A dict of scenario fields (load_scenario accepts one) rather than {label: scenario}."""
-    return any(k in Scenario.model_fields for k in d)
+    """A dict of scenario fields (load_scenario accepts one) rather than {label: scenario}:
+    every key is a scenario field and no value is a Scenario."""
+    return bool(d) and all(k in Scenario.model_fields for k in d) and not any(isinstance(v, Scenario) for v in d.values())
 
 
 __all__ += ["plan_scenarios", "plan_points", "resolve_scenarios", "merge_changes", "ScenarioError"]

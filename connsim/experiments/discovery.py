@@ -19,15 +19,21 @@ from __future__ import annotations
 import html
 import inspect
 import warnings
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from connsim.experiments.design import DesignError
+from connsim.experiments.design import lever as _lever
 from connsim.experiments.ensemble import EnsembleResult, check_outcomes
 
 __all__ = ["discover", "DiscoveryResult", "prim_module"]
+
+
+def lever_name(name: str) -> str:
+    """The name of a lever as a sweep's experiments column (``weights.w_us`` -> ``w_us``)."""
+    return _lever(name).name
 
 
 def prim_module():
@@ -54,12 +60,17 @@ def discover(
     peel_alpha: float = 0.05,
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
+    **sweep_args,
 ) -> "DiscoveryResult":
     """Find the box of lever values where ``outcome`` is ``above`` (or ``below``) a value.
 
     Parameters
     ----------
-    result : EnsembleResult of a sweep (or a SensitivityResult: its ensemble).
+    result : EnsembleResult of a sweep (or a SensitivityResult: its ensemble); or a scenario,
+        in which case ``levers`` is a sweep's ``{name: values or (lo, hi)}`` and the sweep runs
+        first, with ``sweep_args`` (``design="lhs"``, ``n=200``, ``replications``, ``seed``,
+        ``until``, ``executor``, ``workers``, ``out``, ``progress``...: as in :func:`connsim.sweep`,
+        resuming from ``out`` the same way).
     outcome : a ``model_vars`` column; the case of interest is ``outcome > above`` or
         ``outcome < below`` at ``year`` (default: the end of each run). Each run is a case.
     levers : the levers PRIM may restrict (default: every lever of the sweep).
@@ -78,11 +89,23 @@ def discover(
     Cost: PRIM's peeling is about (1 / peel_alpha) * log(1 / mass_min) passes over runs x levers.
     """
     prim = prim_module()
-    if not isinstance(result, EnsembleResult):
-        result = getattr(result, "ensemble", None)
-        if not isinstance(result, EnsembleResult):
-            raise DesignError("result: allowed the EnsembleResult of a sweep (connsim.sweep) or a SensitivityResult")
     (outcome,) = check_outcomes([outcome], "outcome")
+    if not isinstance(result, EnsembleResult) and isinstance(getattr(result, "ensemble", None), EnsembleResult):
+        result = result.ensemble
+    elif not isinstance(result, EnsembleResult):  # a scenario: sweep it first
+        from connsim.experiments.sweeps import sweep
+
+        if not isinstance(levers, Mapping):
+            raise DesignError("levers: to discover over a scenario, give the sweep's levers, e.g. "
+                              "levers={'dfft_multilateral_push': (0, 1)}; or pass the EnsembleResult of a sweep")
+        sweep_args.setdefault("design", "lhs")
+        sweep_args.setdefault("n", 200)
+        if (above is None) == (below is None):  # refused before anything runs
+            raise DesignError("above/below: give exactly one of above= or below= (the outcome's value of interest)")
+        result, levers = sweep(result, levers, **sweep_args), list(levers)
+        levers = [lever_name(lv) for lv in levers]
+    elif sweep_args:
+        raise DesignError(f"{next(iter(sweep_args))}: only for a discovery that runs its sweep (result= a scenario)")
     if (above is None) == (below is None):
         raise DesignError("above/below: give exactly one of above= or below= (the outcome's value of interest)")
     value = above if above is not None else below
