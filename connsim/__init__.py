@@ -7,6 +7,8 @@ Public API::
     result.model_vars      # outcomes per step (pandas)
     result.agent_vars      # every state's decisions per step
     result.explain("KEN")  # why Kenya chose what it chose
+    ens = connsim.run_ensemble(["baseline", "hardening_conflict"], replications=20, workers=2, out="out/ens")
+    connsim.sweep(...), connsim.sensitivity(...), connsim.discover(...)   # see docs/experiments.md
 
 The names are imported on first use, so that ``import connsim`` (and ``connsim --help``) stays
 quick; Mesa is imported only when a model is built.
@@ -35,12 +37,17 @@ _PUBLIC = {
     "WorldModel": "connsim.model", "SeedError": "connsim.seeds", "load_seeds": "connsim.seeds",
     "Power": "connsim.agents", "MemberState": "connsim.agents", "ThirdCountry": "connsim.agents", "Vendor": "connsim.agents",
     "RULES": "connsim.dynamics", "Situation": "connsim.dynamics", "OUTCOMES": "connsim.outcomes",
+    # experiments at scale (docs/experiments.md)
+    **dict.fromkeys(("run_ensemble", "EnsembleResult", "sweep", "sensitivity", "SensitivityResult", "discover",
+                     "DiscoveryResult"), "connsim.experiments"),
 }
 
 __all__ = [*_PUBLIC, "__version__"]
 
 
 def __getattr__(name: str):
+    if name == "experiments":
+        return importlib.import_module("connsim.experiments")
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'connsim' has no attribute {name!r}")

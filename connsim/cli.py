@@ -128,8 +128,11 @@ examples:
   connsim validate scenarios/*.toml my_scenario.toml
   connsim run hardening_conflict --seed 1 --until 2025
   connsim compare baseline hardening_conflict --seeds 5
+  connsim ensemble baseline hardening_conflict -r 20 --until 2026 --workers 2
+  connsim sensitivity baseline --lever us_china_conflict=0.2:1 --lever w_us=0:1 --outcome us_allies_restricting
 
-exit status: 0 success, 2 a user error (bad scenario, argument or existing output), 130 interrupted."""
+exit status: 0 success, 2 a user error (bad scenario, argument or existing output), 3 some runs of an
+ensemble failed (the others are kept), 130 interrupted."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", help=f"{out_help} (default out/compare-<names>)")
     _output_options(p)
     p.set_defaults(func=cmd_compare)
+
+    from connsim.experiments.cli import register  # ensemble, sweep, sensitivity, discover
+
+    register(sub)
     return parser
 
 
@@ -923,21 +930,19 @@ def cmd_compare(args) -> int:
 
     import pandas as pd
 
+    from connsim.experiments import run_ensemble
     from connsim.outcomes import label
     from connsim.report import SUMMARY
-    from connsim.runner import run
 
     seeds = list(range(args.seeds))
-    jobs = [(name, _until(spec, args.until), seed) for name, spec in zip(names, specs) for seed in seeds]
-    if _want_progress(args.progress):
-        from tqdm.auto import tqdm
-
-        jobs = tqdm(jobs, desc="compare", unit="run")
-    frames = []
-    for name, spec, seed in jobs:
-        mv = run(spec, seed=seed, record_agents=False).model_vars
-        frames.append(mv.assign(scenario=name, seed=seed))
-    runs = pd.concat(frames, ignore_index=True)
+    ens = run_ensemble({name: _until(spec, args.until) for name, spec in zip(names, specs)}, seeds=seeds,
+                       progress=_want_progress(args.progress))
+    if ens.n_failed:
+        first = ens.failures.iloc[0]
+        _err(f"connsim compare: error: {ens.n_failed} of {ens.n_runs} runs failed (first: {first['scenario']} seed "
+             f"{first['seed']}: {first['error']}); nothing written")
+        return 3
+    runs = ens.model_vars.drop(columns="run_id")
     numeric = [c for c in runs.columns if c not in ("scenario", "seed", "step", "year")]
     last = runs.groupby(["scenario", "seed"])["step"].transform("max") == runs["step"]
     ends = runs[last].reset_index(drop=True)

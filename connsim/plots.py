@@ -1,4 +1,4 @@
-"""Plots of a run's trajectories (matplotlib). Frames in, figures out.
+"""Plots of a run's trajectories and of ensembles (frames in, matplotlib figures out).
 
 The module leaves matplotlib's backend alone (a notebook keeps its inline plots); the command
 line chooses the non-interactive ``Agg`` backend itself.
@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from connsim.names import POWERS, REGIMES
 
-__all__ = ["plot_trajectories"]
+__all__ = ["plot_trajectories", "fan_chart"]
 
 
 def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, title: str = "") -> plt.Figure:
@@ -44,6 +46,65 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
         a.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def fan_chart(model_vars: pd.DataFrame, outcomes, *, by: str = "scenario", x: str = "year",
+              bands=((0.05, 0.95), (0.25, 0.75)), labels: dict | None = None, ncols: int = 3,
+              path: str | Path | None = None, title: str = "") -> plt.Figure:
+    """Fan charts of an ensemble: per group (``by``, default each scenario), the median of each
+    outcome over runs and shaded quantile bands (default 5-95% and 25-75%), one panel per outcome.
+
+    Parameters
+    ----------
+    model_vars : DataFrame with columns ``by``, ``x`` and the outcomes, one row per run and step
+        (``EnsembleResult.model_vars``).
+    outcomes : outcome column names (one panel each).
+    bands : (lo, hi) quantile pairs, widest first; drawn lighter the wider.
+    labels : outcome -> panel title.
+    path : save the figure here as well.
+
+    Returns
+    -------
+    matplotlib Figure. Cost: one groupby-quantile over the rows.
+    """
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    missing = [o for o in outcomes if o not in model_vars.columns]
+    if missing:
+        raise KeyError(f"fan_chart: no outcome column {missing[0]!r} in model_vars")
+    n = max(1, len(outcomes))
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.4 * nrows), squeeze=False, sharex=True)
+    groups = list(dict.fromkeys(model_vars[by])) if by in model_vars else [None]
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    qs = sorted({q for b in bands for q in b} | {0.5})
+    for k, (ax, key) in enumerate(zip(axes.flat, outcomes)):
+        for j, g in enumerate(groups):
+            part = model_vars if g is None else model_vars[model_vars[by] == g]
+            q = part.groupby(x)[key].quantile(qs).unstack()
+            color = colors[j % len(colors)]
+            for width, (lo, hi) in enumerate(bands):
+                ax.fill_between(q.index, q[lo], q[hi], color=color, alpha=0.12 + 0.12 * width, linewidth=0)
+            ax.plot(q.index, q[0.5], color=color, label=str(g) if g is not None else "median")
+        ax.set_title((labels or {}).get(key, key), fontsize=10)
+        ax.grid(alpha=0.3)
+        if x == "year":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if k >= n - ncols:
+            ax.set_xlabel(x)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    band_text = ", ".join(f"{int(lo * 100)}-{int(hi * 100)}%" for lo, hi in bands)
+    axes.flat[0].legend(loc="best", fontsize=8, title=f"median; bands {band_text}", title_fontsize=7)
+    if not title and "run_id" in model_vars:
+        per = model_vars.groupby(by)["run_id"].nunique() if by in model_vars else model_vars["run_id"].agg(["nunique"])
+        runs = f"{per.min()}" if per.min() == per.max() else f"{per.min()}-{per.max()}"
+        title = f"median and quantile bands over {runs} runs" + (f" per {by}" if by in model_vars and len(per) > 1 else "")
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)

@@ -237,5 +237,20 @@ def run(
     for _ in steps:
         model.step()
     rec = model.recorder
-    return RunResult(model.spec, seed, rec.recorded(), rec.agent_record(copy=False) if record_agents else None,
-                     model if keep_model else None)
+    result = RunResult(model.spec, seed, rec.recorded(), rec.agent_record(copy=False) if record_agents else None,
+                       model if keep_model else None)
+    if not keep_model:
+        release(model)
+    return result
+
+
+def release(model) -> None:
+    """Let a finished model be freed. Mesa 3.3's ``Agent._ids`` (a class-level dict of id counters
+    keyed by model) keeps every model ever built alive, about 0.8 MB a run (9 GB in one worker of
+    a 22,528-run Sobol analysis); Mesa 3.5 no longer has it. After this, the model must not create
+    agents: their ids would start again from 1."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)

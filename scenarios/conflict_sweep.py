@@ -1,8 +1,10 @@
-"""A loop over variants: US-China conflict levels 0.2..1.0, three seeds each, into one DataFrame.
+"""A sweep: US-China conflict levels 0.2..1.0, three seeds each, into one tidy DataFrame.
 
-Each variant is ``baseline`` with the conflict held at one level from 2019 (``replace``); the
-runs skip the per-state records (``record_agents=False``) for speed. The result is a tidy
-DataFrame (one row per run), summarised as means by conflict level.
+Each design point is ``baseline`` with the conflict held at one level from 2019; every level
+runs with the same seeds 0, 1, 2 (common random numbers), so that the differences between
+levels are the conflict's doing. ``connsim.sweep`` checks the levels against the lever's range,
+runs on any executor (``workers=2`` for two processes) and can keep the runs on disk
+(``out=``). The result is one row per run, summarised as means by conflict level.
 
     python scenarios/conflict_sweep.py
 """
@@ -10,20 +12,17 @@ DataFrame (one row per run), summarised as means by conflict level.
 import numpy as np
 import pandas as pd
 
-from connsim import load_scenario, run
+import connsim
 
 OUTCOMES = ["us_allies_restricting", "eu_restricting", "hr_core_share_world", "hr_core_share_third", "convergence_index"]
 
 
-def sweep(levels=np.round(np.arange(0.2, 1.01, 0.2), 1), seeds=range(3)) -> pd.DataFrame:
-    base = load_scenario("baseline")
-    rows = []
-    for level in levels:
-        variant = base.replace(name=f"conflict_{level:.1f}", us_china_conflict=float(level))
-        for seed in seeds:
-            end = run(variant, seed=seed, record_agents=False).model_vars.iloc[-1]
-            rows.append({"conflict": float(level), "seed": seed, **end[OUTCOMES].to_dict()})
-    return pd.DataFrame(rows)
+def sweep(levels=np.round(np.arange(0.2, 1.01, 0.2), 1), seeds=range(3), **kwargs) -> pd.DataFrame:
+    """End-of-run outcomes, one row per run: conflict level, seed and ``OUTCOMES``."""
+    ens = connsim.sweep("baseline", levers={"us_china_conflict": [float(x) for x in levels]}, seeds=list(seeds),
+                        outcomes=OUTCOMES, **kwargs)
+    ends = ens.ends()
+    return ends.rename(columns={"us_china_conflict": "conflict"})[["conflict", "seed", *OUTCOMES]]
 
 
 if __name__ == "__main__":

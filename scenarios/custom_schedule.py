@@ -4,7 +4,7 @@ A TOML scenario can give a lever a schedule of a few years (``{ 2019 = 0.5, 2023
 Here Python computes the schedule instead: the US-China conflict escalating along a logistic
 curve centred on 2022, next to a sudden escalation to full conflict by 2022 (the
 ``replace(us_china_conflict={2019: 0.5, 2022: 1.0})`` of the docs). Each scenario runs with
-three seeds; the table shows end-of-run means.
+the seeds 0, 1, 2 in one ensemble (``connsim.run_ensemble``); the table shows end-of-run means.
 
     python scenarios/custom_schedule.py
 """
@@ -12,7 +12,8 @@ three seeds; the table shows end-of-run means.
 import numpy as np
 import pandas as pd
 
-from connsim import load_scenario, run
+import connsim
+from connsim import load_scenario
 
 base = load_scenario("baseline")
 
@@ -33,11 +34,7 @@ OUTCOMES = {
 
 if __name__ == "__main__":
     print("logistic conflict schedule:", ", ".join(f"{y}: {v:.2f}" for y, v in logistic.items()))
-    rows = []
-    for scenario in variants:
-        for seed in range(3):
-            end = run(scenario, seed=seed, record_agents=False).model_vars.iloc[-1]
-            rows.append({"scenario": scenario.name, "seed": seed, **{label: end[key] for key, label in OUTCOMES.items()}})
-    table = pd.DataFrame(rows).groupby("scenario", sort=False)[list(OUTCOMES.values())].mean()
+    ends = connsim.run_ensemble(variants, seeds=range(3), outcomes=list(OUTCOMES)).ends().rename(columns=OUTCOMES)
+    table = ends.groupby("scenario", sort=False)[list(OUTCOMES.values())].mean()
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 160, "display.max_columns", None):
         print(f"\nEnd of {base.end_year}, mean over seeds 0..2:\n{table}")

@@ -190,3 +190,27 @@ def test_the_outcomes_page_of_the_docs_is_the_registry():
 
     page = Path(__file__).resolve().parents[1] / "docs" / "outcomes.md"
     assert page.read_text() == outcomes.markdown(), "docs/outcomes.md is stale: run python -m connsim.outcomes"
+
+
+def test_a_finished_run_does_not_keep_its_model_alive():
+    """Mesa 3.3 keeps every model in ``Agent._ids``; a run releases its model unless kept, so
+    that an ensemble of thousands of runs does not grow by ~0.8 MB a run (on both Mesa lines)."""
+    import gc
+    import weakref
+
+    from connsim.model import WorldModel
+
+    built = weakref.WeakSet()
+
+    class Counted(WorldModel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.add(self)
+
+    for seed in range(3):
+        connsim.run("baseline", seed=seed, until=2021, model_class=Counted)
+    gc.collect()
+    assert len(built) == 0, f"{len(built)} finished models are still alive"
+    kept = connsim.run("baseline", seed=0, until=2021, model_class=Counted, keep_model=True)
+    gc.collect()
+    assert list(built) == [kept.model]

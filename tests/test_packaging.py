@@ -192,8 +192,9 @@ PROBE = textwrap.dedent("""
 """)
 
 
-#: Distributions that connsim's dependencies import when they are present (try/except imports).
-OPTIONAL_IMPORTS_OF_DEPENDENCIES = {"charset-normalizer"}
+#: Distributions that connsim's dependencies import when they are present (try/except imports):
+#: numpy's f2py charset-normalizer, pyarrow's cloudpickle (installed here by the dask extra).
+OPTIONAL_IMPORTS_OF_DEPENDENCIES = {"charset-normalizer", "cloudpickle"}
 
 
 def test_installed_wheel_imports_only_itself_and_its_declared_requirements(fresh):
