@@ -83,12 +83,12 @@ def overhead(runs: int, repeat: int) -> dict:
 
     spec = connsim.load_scenario("baseline").replace(end_year=2025)
     seeds = connsim.experiments.spawn_seeds(0, runs)
-    connsim.run(spec, seed=0, record_agents=False).model_vars  # warm the caches of this process
+    _ = connsim.run(spec, seed=0, record_agents=False).model_vars  # warm the caches of this process
     tmp = Path(tempfile.mkdtemp(prefix="connsim-bench-"))
 
     def loop():
         for s in seeds:
-            connsim.run(spec, seed=s, record_agents=False).model_vars
+            _ = connsim.run(spec, seed=s, record_agents=False).model_vars
 
     def memory():
         connsim.run_ensemble(spec, replications=runs)
@@ -118,8 +118,12 @@ def overhead(runs: int, repeat: int) -> dict:
         parts["steps"] += t2 - t1
         parts["frame"] += t3 - t2
     n = min(runs, 60)
-    return {"runs": runs, "ms_per_run": {k: 1e3 * v / runs for k, v in times.items()},
-            "core_ms": {k: 1e3 * v / n for k, v in parts.items()}, "steps": spec.n_steps}
+    return {
+        "runs": runs,
+        "ms_per_run": {k: 1e3 * v / runs for k, v in times.items()},
+        "core_ms": {k: 1e3 * v / n for k, v in parts.items()},
+        "steps": spec.n_steps,
+    }
 
 
 # --- scaling ----------------------------------------------------------------------------------------
@@ -144,8 +148,9 @@ def _control(runs: int, n: int) -> float:
     """Seconds for ``n`` independent plain-loop processes to do ``runs`` runs each at once (the
     slowest): what the machine gives this work in parallel right now, without connsim's machinery."""
     code = CONTROL.format(root=str(ROOT), runs=runs)
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-             for _ in range(n)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(n)
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready"
     for p in procs:
@@ -159,15 +164,23 @@ def _control(runs: int, n: int) -> float:
 
 def scaling(runs: int, repeat: int) -> dict:
     spec = connsim.load_scenario("baseline")
-    connsim.run(spec, seed=0, record_agents=False).model_vars
+    _ = connsim.run(spec, seed=0, record_agents=False).model_vars
     one = two = c1 = c2 = float("inf")
     for _ in range(repeat):  # interleaved with the control, so that each sees the same machine
         one = min(one, _best(lambda: connsim.run_ensemble(spec, replications=runs), 1))
         two = min(two, _best(lambda: connsim.run_ensemble(spec, replications=runs, workers=2), 1))
         c1 = min(c1, _control(runs // 2, 1))
         c2 = min(c2, _control(runs // 2, 2))
-    return {"runs": runs, "one_s": one, "two_s": two, "speedup": one / two, "steps": spec.n_steps,
-            "control_one_s": c1, "control_two_s": c2, "machine_parallelism": 2 * c1 / c2}
+    return {
+        "runs": runs,
+        "one_s": one,
+        "two_s": two,
+        "speedup": one / two,
+        "steps": spec.n_steps,
+        "control_one_s": c1,
+        "control_two_s": c2,
+        "machine_parallelism": 2 * c1 / c2,
+    }
 
 
 # --- sobol ------------------------------------------------------------------------------------------
@@ -177,8 +190,9 @@ def sobol_child(n: int, out: str) -> dict:
     """In a fresh process: the Sobol analysis, its time, memory and where the time went."""
     spec = connsim.load_scenario("baseline")
     t0 = time.perf_counter()
-    sa = connsim.sensitivity(spec, levers=SOBOL_LEVERS, outcome="trusted_regimes_share_third", method="sobol",
-                             n=n, until=2026, workers=2, out=out)
+    sa = connsim.sensitivity(
+        spec, levers=SOBOL_LEVERS, outcome="trusted_regimes_share_third", method="sobol", n=n, until=2026, workers=2, out=out
+    )
     wall = time.perf_counter() - t0
     manifest = json.loads((Path(out) / "manifest.json").read_text())
     run_seconds = sum(b.get("seconds", 0.0) for b in manifest["batches"])
@@ -187,9 +201,18 @@ def sobol_child(n: int, out: str) -> dict:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     top = sa.indices[sa.indices["index"] == "ST"].sort_values("value", ascending=False).head(3)
-    return {"n": n, "levers": len(SOBOL_LEVERS), "runs": sa.ensemble.n_runs, "wall_s": wall, "run_s_in_workers": run_seconds,
-            "files": files, "store_mib": size / 2**20, "rss_main_mib": me, "rss_worker_mib": kids,
-            "top_ST": [(r.lever, round(r.value, 3)) for r in top.itertuples()]}
+    return {
+        "n": n,
+        "levers": len(SOBOL_LEVERS),
+        "runs": sa.ensemble.n_runs,
+        "wall_s": wall,
+        "run_s_in_workers": run_seconds,
+        "files": files,
+        "store_mib": size / 2**20,
+        "rss_main_mib": me,
+        "rss_worker_mib": kids,
+        "top_ST": [(r.lever, round(r.value, 3)) for r in top.itertuples()],
+    }
 
 
 def sobol(n: int) -> dict:
@@ -210,47 +233,69 @@ def sobol(n: int) -> dict:
 def report(res: dict) -> str:
     import mesa
 
-    lines = [f"## {platform.python_implementation()} {platform.python_version()}, Mesa {mesa.__version__}, "
-             f"{_dt.date.today().isoformat()}", "",
-             f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}); load average "
-             "(1 / 5 / 15 min) before and after each part is given, since the machine may be shared.", ""]
+    lines = [
+        f"## {platform.python_implementation()} {platform.python_version()}, Mesa {mesa.__version__}, "
+        f"{_dt.date.today().isoformat()}",
+        "",
+        f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}); load average "
+        "(1 / 5 / 15 min) before and after each part is given, since the machine may be shared.",
+        "",
+    ]
     if "overhead" in res:
         o = res["overhead"]
         ms = o["ms_per_run"]
-        lines += [f"### Overhead of the ensemble machinery ({o['runs']} runs of the 2019-2025 baseline, {o['steps']} steps, "
-                  f"serial, best of interleaved repeats; load {o['load']})", "",
-                  "| per run | ms | against the plain loop |", "|---|---:|---:|",
-                  f"| plain loop: `connsim.run(...).model_vars` | {ms['loop']:.2f} | 1.00x |",
-                  f"| `run_ensemble`, in memory | {ms['memory']:.2f} | {ms['memory'] / ms['loop']:.3f}x |",
-                  f"| `run_ensemble`, Parquet store (`out=`) | {ms['store']:.2f} | {ms['store'] / ms['loop']:.3f}x |", "",
-                  f"Inside the core, per run: construction {o['core_ms']['construction']:.2f} ms, steps "
-                  f"{o['core_ms']['steps']:.2f} ms, outcome frame {o['core_ms']['frame']:.2f} ms.", ""]
+        lines += [
+            f"### Overhead of the ensemble machinery ({o['runs']} runs of the 2019-2025 baseline, {o['steps']} steps, "
+            f"serial, best of interleaved repeats; load {o['load']})",
+            "",
+            "| per run | ms | against the plain loop |",
+            "|---|---:|---:|",
+            f"| plain loop: `connsim.run(...).model_vars` | {ms['loop']:.2f} | 1.00x |",
+            f"| `run_ensemble`, in memory | {ms['memory']:.2f} | {ms['memory'] / ms['loop']:.3f}x |",
+            f"| `run_ensemble`, Parquet store (`out=`) | {ms['store']:.2f} | {ms['store'] / ms['loop']:.3f}x |",
+            "",
+            f"Inside the core, per run: construction {o['core_ms']['construction']:.2f} ms, steps "
+            f"{o['core_ms']['steps']:.2f} ms, outcome frame {o['core_ms']['frame']:.2f} ms.",
+            "",
+        ]
     if "scaling" in res:
         s = res["scaling"]
-        lines += [f"### Two workers against one ({s['runs']} runs of the whole baseline, {s['steps']} steps; load {s['load']})", "",
-                  "| | wall s | runs/s |", "|---|---:|---:|",
-                  f"| one worker (serial, in the main process) | {s['one_s']:.2f} | {s['runs'] / s['one_s']:.1f} |",
-                  f"| `workers=2` (pool start-up included) | {s['two_s']:.2f} | {s['runs'] / s['two_s']:.1f} |",
-                  f"| **throughput ratio** | | **{s['speedup']:.2f}x** |", "",
-                  f"Control, measured interleaved with it: two independent processes each running a plain loop of "
-                  f"{s['runs'] // 2} runs at once (no ensemble machinery) took {s['control_two_s']:.2f} s, one alone "
-                  f"{s['control_one_s']:.2f} s: the machine gave this work **{s['machine_parallelism']:.2f}x** in parallel "
-                  f"then, so `workers=2` reached {s['speedup'] / s['machine_parallelism']:.0%} of what two processes could.", ""]
+        lines += [
+            f"### Two workers against one ({s['runs']} runs of the whole baseline, {s['steps']} steps; load {s['load']})",
+            "",
+            "| | wall s | runs/s |",
+            "|---|---:|---:|",
+            f"| one worker (serial, in the main process) | {s['one_s']:.2f} | {s['runs'] / s['one_s']:.1f} |",
+            f"| `workers=2` (pool start-up included) | {s['two_s']:.2f} | {s['runs'] / s['two_s']:.1f} |",
+            f"| **throughput ratio** | | **{s['speedup']:.2f}x** |",
+            "",
+            f"Control, measured interleaved with it: two independent processes each running a plain loop of "
+            f"{s['runs'] // 2} runs at once (no ensemble machinery) took {s['control_two_s']:.2f} s, one alone "
+            f"{s['control_one_s']:.2f} s: the machine gave this work **{s['machine_parallelism']:.2f}x** in parallel "
+            f"then, so `workers=2` reached {s['speedup'] / s['machine_parallelism']:.0%} of what two processes could.",
+            "",
+        ]
     if "sobol" in res:
         b = res["sobol"]
         eff = b["run_s_in_workers"] / (2 * b["wall_s"])
-        lines += [f"### Sobol: {b['levers']} levers, N={b['n']}, {b['runs']:,} runs of the 2019-2025 baseline, `workers=2`, "
-                  f"Parquet store (load {b['load']})", "",
-                  "| | |", "|---|---:|",
-                  f"| wall time | **{b['wall_s']:.0f} s ({b['wall_s'] / 60:.2f} min)** |",
-                  f"| runs' own time, summed over the workers | {b['run_s_in_workers']:.0f} s "
-                  f"({1e3 * b['run_s_in_workers'] / b['runs']:.2f} ms per run) |",
-                  f"| share of 2 x wall spent in runs | {eff:.1%} |",
-                  f"| peak resident memory, main process | {b['rss_main_mib']:.0f} MiB |",
-                  f"| peak resident memory, largest worker | {b['rss_worker_mib']:.0f} MiB |",
-                  f"| store on disk | {b['files']} Parquet files, {b['store_mib']:.1f} MiB |",
-                  f"| largest total-order indices | {', '.join(f'{k} {v}' for k, v in b['top_ST'])} |", "",
-                  f"Under 2 minutes on 2 workers needs {120 * 2 * 1e3 / b['runs']:.1f} ms per run in all.", ""]
+        lines += [
+            f"### Sobol: {b['levers']} levers, N={b['n']}, {b['runs']:,} runs of the 2019-2025 baseline, `workers=2`, "
+            f"Parquet store (load {b['load']})",
+            "",
+            "| | |",
+            "|---|---:|",
+            f"| wall time | **{b['wall_s']:.0f} s ({b['wall_s'] / 60:.2f} min)** |",
+            f"| runs' own time, summed over the workers | {b['run_s_in_workers']:.0f} s "
+            f"({1e3 * b['run_s_in_workers'] / b['runs']:.2f} ms per run) |",
+            f"| share of 2 x wall spent in runs | {eff:.1%} |",
+            f"| peak resident memory, main process | {b['rss_main_mib']:.0f} MiB |",
+            f"| peak resident memory, largest worker | {b['rss_worker_mib']:.0f} MiB |",
+            f"| store on disk | {b['files']} Parquet files, {b['store_mib']:.1f} MiB |",
+            f"| largest total-order indices | {', '.join(f'{k} {v}' for k, v in b['top_ST'])} |",
+            "",
+            f"Under 2 minutes on 2 workers needs {120 * 2 * 1e3 / b['runs']:.1f} ms per run in all.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -280,10 +325,12 @@ def main(argv=None) -> int:
     print("\n" + text)
     if not args.no_write and not args.quick:
         path = HERE / "experiments.md"
-        head = ("# Experiments benchmarks\n\nWritten by `python benchmarks/experiments.py` (see its docstring). "
-                "Each run appends its section; older sections are kept for comparison.\n\n")
+        head = (
+            "# Experiments benchmarks\n\nWritten by `python benchmarks/experiments.py` (see its docstring). "
+            "Each run appends its section; older sections are kept for comparison.\n\n"
+        )
         old = path.read_text().split("\n", 3)[-1] if path.exists() else ""
-        old = old[old.find("## "):] if "## " in old else ""
+        old = old[old.find("## ") :] if "## " in old else ""
         path.write_text(head + text + "\n" + (old and "\n" + old))
         print(f"wrote {path}")
     return 0

@@ -48,9 +48,11 @@ def measure(sizes: list[int]) -> dict[str, list[float]]:
             rows["no agents"].append(_peak_mb([sys.executable, "-c", CHILD, str(n), "0"], d))
             Path(d, f"s{n}.toml").write_text(f'extends = "baseline"\nsynthetic_third_countries = {n}\n')
             # the CLI's peak: the child's own ru_maxrss via a wrapper process
-            wrapper = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'connsim', 'run', "
-                       f"'s{n}.toml', '--out', 'o{n}'], check=True, capture_output=True); "
-                       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            wrapper = (
+                "import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'connsim', 'run', "
+                f"'s{n}.toml', '--out', 'o{n}'], check=True, capture_output=True); "
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+            )
             rows["cli"].append(_peak_mb([sys.executable, "-c", wrapper], d))
     return rows
 

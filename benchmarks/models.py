@@ -160,8 +160,9 @@ class Country(mesa.Agent):
         target = self.security_culture + w.w_peer * restricting + w.w_oda * (self.strength @ m.donor_camp)
         change = w.threat_adjustment * (target - self.threat)
         if self.member:
-            change += (w.w_eu * lv.eu_toolbox_strength * (m.eu_mean_threat - self.threat)
-                       + w.w_jp * lv.infoshare * max(0.0, m.japan_threat - self.threat))
+            change += w.w_eu * lv.eu_toolbox_strength * (m.eu_mean_threat - self.threat) + w.w_jp * lv.infoshare * max(
+                0.0, m.japan_threat - self.threat
+            )
         self.threat = min(2.0, max(0.0, self.threat + m.dt * change))
 
     def procurement_utility(self) -> np.ndarray:
@@ -181,7 +182,7 @@ class Country(mesa.Agent):
         masked = e[:, :, None] * m.allowed_by_policy  # (2, v, 3)
         premium = 0.5 * np.maximum((m.price @ masked) / masked.sum(axis=1) - unrestricted[:, None], 0.0).sum(axis=0)
         exposure = np.array([0.0, self.hr_core, self.hr_core + self.hr_ran])  # installed high-risk share each policy disallows
-        shadow = self.income ** -w.alpha_income  # poorer states feel costs more
+        shadow = self.income**-w.alpha_income  # poorer states feel costs more
         pi, conflict = m.protection, lv.us_china_conflict
         return (
             w.kappa_security * self.threat * pi
@@ -256,12 +257,14 @@ class Country(mesa.Agent):
         """Utility of each orientation: disposition, free flows with partners' positions, an adequacy
         decision kept, the capacity it needs, the pull of the powers and of ODA partners, habit."""
         m, w, lv = self.model, self.model.w, self.model.lv
-        influence = self.strength @ m.oda_regime_pull + np.array([
-            w.kappa_brussels * self.trade_eu,
-            w.kappa_jp_regime * lv.dfft_multilateral_push * self.japan_tie,
-            w.kappa_us_regime * self.align_us * lv.us_pressure,
-            w.kappa_cn_regime * self.align_cn * min(lv.digital_silk_road_intensity, 2.0) / 2.0,
-        ])
+        influence = self.strength @ m.oda_regime_pull + np.array(
+            [
+                w.kappa_brussels * self.trade_eu,
+                w.kappa_jp_regime * lv.dfft_multilateral_push * self.japan_tie,
+                w.kappa_us_regime * self.align_us * lv.us_pressure,
+                w.kappa_cn_regime * self.align_cn * min(lv.digital_silk_road_intensity, 2.0) / 2.0,
+            ]
+        )
         return (
             self.disposition
             + w.phi * (m.flow[:NO_LAW] @ shares)
@@ -294,8 +297,10 @@ class Country(mesa.Agent):
         accepted = np.zeros(len(m.donors), bool)
         if self.offers:
             values = [
-                w.a_size * np.log1p(amount / (self.gdp * 1e-4)) + w.a_speed * donor.pace
-                - w.a_conditions * donor.conditions * (1.0 - self.freedom) + w.a_alignment * self.alignment_with(donor)
+                w.a_size * np.log1p(amount / (self.gdp * 1e-4))
+                + w.a_speed * donor.pace
+                - w.a_conditions * donor.conditions * (1.0 - self.freedom)
+                + w.a_alignment * self.alignment_with(donor)
                 + (w.india_bonus if donor.india and self.india_linked else 0.0)
                 for donor, amount in self.offers
             ]
@@ -385,7 +390,8 @@ class Donor(mesa.Agent):
         ring = m.lv.open_connected_ring if self.ring else 0.0
         self.scores = {
             c: self.priority[c.index] * (1.0 + ring * c.ring) * (1.0 - c.capacity) * c.alignment_with(self)
-            for c in m.countries if c.oda_eligible
+            for c in m.countries
+            if c.oda_eligible
         }
 
     def offer(self) -> None:
@@ -477,7 +483,7 @@ class IdiomaticWorld(mesa.Model):
             x.neighbours = [(self.countries[j], float(wt)) for j, wt in zip(trade.indices[lo:hi], trade.data[lo:hi])]
         members = st.blocs.tocsc()
         for b in range(members.shape[1]):
-            group = [self.countries[i] for i in members.indices[members.indptr[b]:members.indptr[b + 1]]]
+            group = [self.countries[i] for i in members.indices[members.indptr[b] : members.indptr[b + 1]]]
             for x in group:
                 x.blocs.append([y for y in group if y is not x])
         n = len(self.countries)
@@ -489,10 +495,17 @@ class IdiomaticWorld(mesa.Model):
                 "hr_ran_share_world": lambda m: sum(x.hr_ran * x.gdp for x in m.countries) / m.world_gdp,
                 "adequacy_decisions": lambda m: sum(x.adequacy for x in m.countries),
             },
-            agenttype_reporters={Country: {
-                "policy": "policy", "regime": "regime", "has_law": "has_law", "adequacy": "adequacy",
-                "threat": "threat", "hr_core": "hr_core", "hr_ran": "hr_ran",
-            }},
+            agenttype_reporters={
+                Country: {
+                    "policy": "policy",
+                    "regime": "regime",
+                    "has_law": "has_law",
+                    "adequacy": "adequacy",
+                    "threat": "threat",
+                    "hr_core": "hr_core",
+                    "hr_ran": "hr_ran",
+                }
+            },
         )
         self.datacollector.collect(self)
 
@@ -532,8 +545,10 @@ class IdiomaticWorld(mesa.Model):
         the vendors' offer (price, quality, reach); vendors' sales start from zero."""
         self.eu_mean_threat = sum(x.threat for x in self.members) / len(self.members)
         self.japan_threat = self.japan.threat
-        self.vendor_base = self.vendor_constant + (-self.w.gamma_price * self.price + np.array(
-            [self.w.gamma_quality * v.quality + self.w.gamma_reach * v.reach for v in self.vendors]))
+        self.vendor_base = self.vendor_constant + (
+            -self.w.gamma_price * self.price
+            + np.array([self.w.gamma_quality * v.quality + self.w.gamma_reach * v.reach for v in self.vendors])
+        )
         self.sales = np.zeros((2, len(self.vendors)))
 
     def step(self) -> None:

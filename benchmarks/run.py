@@ -133,7 +133,10 @@ def per_agent_step(repeat: int) -> dict:
 
     # the kernel computes connsim's numbers: same states after the same steps
     st, ks = result.model.state, kernels[-1].state
-    same = all(np.array_equal(getattr(st, f), getattr(ks, f)) for f in ("policy", "regime", "threat", "core", "ran", "capacity", "strength"))
+    same = all(
+        np.array_equal(getattr(st, f), getattr(ks, f))
+        for f in ("policy", "regime", "threat", "core", "ran", "capacity", "strength")
+    )
     us = 1e6 / (n_states * n_steps)
     return {
         "mesa_us": t_mesa * 1e6 / (n_states * mesa_steps),
@@ -165,8 +168,13 @@ def growth(repeat: int) -> dict:
             r = connsim.run(spec, seed=0, keep_model=True)
             runs.append(time.perf_counter() - t0)
         st = r.model.state
-        out[n] = {"s": min(runs), "states": st.n, "trade_edges": int(st.trade.nnz), "bloc_memberships": int(st.blocs.nnz),
-                  "agent_steps": st.n * spec.n_steps}
+        out[n] = {
+            "s": min(runs),
+            "states": st.n,
+            "trade_edges": int(st.trade.nnz),
+            "bloc_memberships": int(st.blocs.nnz),
+            "agent_steps": st.n * spec.n_steps,
+        }
     out["ratio"] = out[10000]["s"] / out[1000]["s"]
     return out
 
@@ -265,8 +273,17 @@ def _memory_child(n: int) -> None:
     hwm = _vm_rss_mb("VmHWM:")  # peak resident set of this process (ru_maxrss may carry the parent's over fork)
     if hwm != hwm:
         hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"tracemalloc_peak_mb": peak / 2**20, "max_rss_mb": hwm, "rss_before_mb": rss_before,
-                      "states": r.model.state.n, "steps": spec.n_steps}))
+    print(
+        json.dumps(
+            {
+                "tracemalloc_peak_mb": peak / 2**20,
+                "max_rss_mb": hwm,
+                "rss_before_mb": rss_before,
+                "states": r.model.state.n,
+                "steps": spec.n_steps,
+            }
+        )
+    )
 
 
 def _vm_rss_mb(key: str = "VmRSS:") -> float:
@@ -283,8 +300,13 @@ def _vm_rss_mb(key: str = "VmRSS:") -> float:
 def memory() -> dict:
     out = {}
     for n in (0, 10000):
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--memory-child", str(n)],
-                              capture_output=True, text=True, check=True, cwd=str(ROOT))
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=str(ROOT),
+        )
         out[n] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
 
@@ -328,7 +350,9 @@ def report(info: dict, pas: dict, gr: dict, sh: dict, mem: dict, cold: float) ->
     ]
     for n in (1000, 10000):
         g = gr[n]
-        lines.append(f"| {n:,} | {g['states']:,} | {g['trade_edges']:,} | {g['bloc_memberships']:,} | {g['s']:.3f} | {g['s'] * 1e6 / g['agent_steps']:.2f} |")
+        lines.append(
+            f"| {n:,} | {g['states']:,} | {g['trade_edges']:,} | {g['bloc_memberships']:,} | {g['s']:.3f} | {g['s'] * 1e6 / g['agent_steps']:.2f} |"
+        )
     lines += [
         "",
         f"10,000 / 1,000 time ratio: **{gr['ratio']:.1f}x** (target <= 12x: {ok(gr['ratio'] <= 12)}); "
@@ -339,7 +363,7 @@ def report(info: dict, pas: dict, gr: dict, sh: dict, mem: dict, cold: float) ->
         "| | ms | share |",
         "|---|---:|---:|",
         f"| first `load_seeds()` of a process (read and validate the seed tables; cached) | {cold * 1e3:.1f} | once per process |",
-        f"| `load_scenario(\"baseline\")` (TOML + validation) | {sh['load_scenario_ms']:.2f} | |",
+        f'| `load_scenario("baseline")` (TOML + validation) | {sh["load_scenario_ms"]:.2f} | |',
         f"| model construction (`WorldModel(...)`) | {sh['construct_ms']:.2f} | {sh['startup_share']:.0%} of a run |",
         f"| model construction without the set-up cache (vendor calibration redone) | {sh['construct_uncached_ms']:.2f} | the cache buys {sh['construct_uncached_ms'] - sh['construct_ms']:.2f} ms a run |",
         f"| whole run (`connsim.run`) | {sh['run_ms']:.2f} | |",

@@ -30,16 +30,30 @@ def _as_command() -> bool:
     name = _sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] if _sys.argv else ""
     return name in ("connsim", "connsim.exe", "connsim-script.py")
 
+
 #: public name -> the module that defines it
 _PUBLIC = {
-    "load_scenario": "connsim.scenario", "list_scenarios": "connsim.scenario", "Scenario": "connsim.scenario",
-    "ScenarioError": "connsim.scenario", "run": "connsim.runner", "RunResult": "connsim.runner",
-    "WorldModel": "connsim.model", "SeedError": "connsim.seeds", "load_seeds": "connsim.seeds",
-    "Power": "connsim.agents", "MemberState": "connsim.agents", "ThirdCountry": "connsim.agents", "Vendor": "connsim.agents",
-    "RULES": "connsim.dynamics", "Situation": "connsim.dynamics", "OUTCOMES": "connsim.outcomes",
+    "load_scenario": "connsim.scenario",
+    "list_scenarios": "connsim.scenario",
+    "Scenario": "connsim.scenario",
+    "ScenarioError": "connsim.scenario",
+    "run": "connsim.runner",
+    "RunResult": "connsim.runner",
+    "WorldModel": "connsim.model",
+    "SeedError": "connsim.seeds",
+    "load_seeds": "connsim.seeds",
+    "Power": "connsim.agents",
+    "MemberState": "connsim.agents",
+    "ThirdCountry": "connsim.agents",
+    "Vendor": "connsim.agents",
+    "RULES": "connsim.dynamics",
+    "Situation": "connsim.dynamics",
+    "OUTCOMES": "connsim.outcomes",
     # experiments at scale (docs/experiments.md)
-    **dict.fromkeys(("run_ensemble", "EnsembleResult", "sweep", "sensitivity", "SensitivityResult", "discover",
-                     "DiscoveryResult"), "connsim.experiments"),
+    **dict.fromkeys(
+        ("run_ensemble", "EnsembleResult", "sweep", "sensitivity", "SensitivityResult", "discover", "DiscoveryResult"),
+        "connsim.experiments",
+    ),
 }
 
 __all__ = [*_PUBLIC, "__version__"]

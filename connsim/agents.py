@@ -69,8 +69,10 @@ class _StateView:
 
 _FIXED = "it is fixed for a run (from the seed data); change seeds/ or the scenario and build a new model"
 _DERIVED = "it follows from the installed network, which procurement renews each step"
-_FIRMS = ("connsim's states decide together, in WorldModel.step (connsim.dynamics.step, with the rules of "
-          "connsim/decisions/): call model.step(), not the agents' step")
+_FIRMS = (
+    "connsim's states decide together, in WorldModel.step (connsim.dynamics.step, with the rules of "
+    "connsim/decisions/): call model.step(), not the agents' step"
+)
 
 
 class State(mesa.Agent):
@@ -152,7 +154,18 @@ def _union_aware(name: str):
     return property(get, set_, doc=state_view.__doc__)
 
 
-for _name in ("vendor_policy", "regime", "threat", "capacity", "adequacy", "hr_core_share", "hr_ran_share", "gdp", "population", "oda_partners"):
+for _name in (
+    "vendor_policy",
+    "regime",
+    "threat",
+    "capacity",
+    "adequacy",
+    "hr_core_share",
+    "hr_ran_share",
+    "gdp",
+    "population",
+    "oda_partners",
+):
     setattr(Power, _name, _union_aware(_name))
 
 

@@ -16,7 +16,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["Terms", "logit_probabilities", "logistic", "sample_choice", "logit_choice", "revising", "revise_choices", "logit_choice_one", "row_max", "row_sum"]
+__all__ = [
+    "Terms",
+    "logit_probabilities",
+    "logistic",
+    "sample_choice",
+    "logit_choice",
+    "revising",
+    "revise_choices",
+    "logit_choice_one",
+    "row_max",
+    "row_sum",
+]
 
 
 class Terms(Mapping):

@@ -37,7 +37,6 @@ import time
 import tomllib
 from contextlib import contextmanager
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command imports the library only when a command runs: --help stays quick
@@ -60,7 +59,11 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 
 #: End-of-run outcomes plotted by ``connsim compare``, in this order (labels from the registry).
 COMPARE_PLOT = (
-    "us_allies_restricting", "eu_restricting", "hr_core_share_third", "convergence_index", "free_flow_gdp_pair_share",
+    "us_allies_restricting",
+    "eu_restricting",
+    "hr_core_share_third",
+    "convergence_index",
+    "free_flow_gdp_pair_share",
     "anchored_eu_jpn",
 )
 
@@ -144,32 +147,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     raw = argparse.RawDescriptionHelpFormatter
 
-    p = sub.add_parser("list", help="the scenario library, one line each", description="The scenario library (scenarios/*.toml) with one-line descriptions.", formatter_class=raw)
+    p = sub.add_parser(
+        "list",
+        help="the scenario library, one line each",
+        description="The scenario library (scenarios/*.toml) with one-line descriptions.",
+        formatter_class=raw,
+    )
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("validate", help="check scenario files without running them", formatter_class=raw,
-                       description="Check scenario files (or library names) without running them: every problem of\n"
-                                   "every file is printed. Exit status 0 if all are valid, 2 otherwise.")
+    p = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        formatter_class=raw,
+        description="Check scenario files (or library names) without running them: every problem of\n"
+        "every file is printed. Exit status 0 if all are valid, 2 otherwise.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario file or library name")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("show", help="the fully resolved parameters of a scenario", formatter_class=raw,
-                       description="The fully resolved parameters of a scenario after 'extends': each lever with its value,\n"
-                                   "unit, allowed range and meaning, then the weights of the decision rules and the events.\n"
-                                   "'*' marks a value that differs from the scenario it extends (or from the built-in defaults).")
+    p = sub.add_parser(
+        "show",
+        help="the fully resolved parameters of a scenario",
+        formatter_class=raw,
+        description="The fully resolved parameters of a scenario after 'extends': each lever with its value,\n"
+        "unit, allowed range and meaning, then the weights of the decision rules and the events.\n"
+        "'*' marks a value that differs from the scenario it extends (or from the built-in defaults).",
+    )
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--changed", action="store_true", help="only the values that differ from the defaults")
     p.add_argument("--json", action="store_true", help="the resolved scenario as JSON instead")
     p.set_defaults(func=cmd_show)
 
     out_help = "write results here; must not exist unless --overwrite"
-    p = sub.add_parser("run", help="run one scenario once: summary, frames and plots", formatter_class=raw,
-                       description="Run one scenario with one seed. Prints the summary of key outcomes and writes to --out:\n"
-                                   "  model_vars.csv|parquet  outcomes per step\n"
-                                   "  agent_vars.csv|parquet  every state's decisions per step\n"
-                                   "  trajectories.png        plots of the trajectories\n"
-                                   "  summary.txt             the summary printed on the terminal\n"
-                                   "  scenario.json, run.json the resolved scenario and how it was run")
+    p = sub.add_parser(
+        "run",
+        help="run one scenario once: summary, frames and plots",
+        formatter_class=raw,
+        description="Run one scenario with one seed. Prints the summary of key outcomes and writes to --out:\n"
+        "  model_vars.csv|parquet  outcomes per step\n"
+        "  agent_vars.csv|parquet  every state's decisions per step\n"
+        "  trajectories.png        plots of the trajectories\n"
+        "  summary.txt             the summary printed on the terminal\n"
+        "  scenario.json, run.json the resolved scenario and how it was run",
+    )
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--seed", type=_seed, default=0, help="random seed, a whole number from 0 (default 0)")
     p.add_argument("--until", type=_year, metavar="YEAR", help="stop at the start of YEAR instead of the scenario's end")
@@ -177,15 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="run scenarios under the same seeds and compare outcomes", formatter_class=raw,
-                       description="Run each scenario with the same seeds 0..N-1 and compare end-of-run outcomes: mean and\n"
-                                   "standard deviation over seeds for each scenario, and each scenario's difference from the\n"
-                                   "first (paired by seed) with its spread. Writes to --out:\n"
-                                   "  comparison.csv          the table printed on the terminal\n"
-                                   "  outcomes.csv|parquet    end-of-run outcomes of every run\n"
-                                   "  trajectories.csv|parquet mean and std of each outcome per scenario and step\n"
-                                   "  comparison.png          mean trajectories of key outcomes per scenario\n"
-                                   "  summary.txt, run.json   the table as text, and how it was run")
+    p = sub.add_parser(
+        "compare",
+        help="run scenarios under the same seeds and compare outcomes",
+        formatter_class=raw,
+        description="Run each scenario with the same seeds 0..N-1 and compare end-of-run outcomes: mean and\n"
+        "standard deviation over seeds for each scenario, and each scenario's difference from the\n"
+        "first (paired by seed) with its spread. Writes to --out:\n"
+        "  comparison.csv          the table printed on the terminal\n"
+        "  outcomes.csv|parquet    end-of-run outcomes of every run\n"
+        "  trajectories.csv|parquet mean and std of each outcome per scenario and step\n"
+        "  comparison.png          mean trajectories of key outcomes per scenario\n"
+        "  summary.txt, run.json   the table as text, and how it was run",
+    )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference")
     p.add_argument("--seeds", type=_count, default=5, metavar="N", help="seeds 0..N-1 for every scenario (default 5)")
     p.add_argument("--until", type=_year, metavar="YEAR", help="stop at the start of YEAR instead of the scenarios' end")
@@ -203,8 +227,12 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     """The options that ``run`` and ``compare`` share for writing their results."""
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format of the frames (default csv)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: only when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: only when stderr is a terminal)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,7 +419,7 @@ class _Deferred:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _load(ref: str) -> "Scenario":
+def _load(ref: str) -> Scenario:
     from connsim.scenario import load_scenario
 
     return load_scenario(ref)
@@ -402,8 +430,10 @@ def _check_until(spec: Scenario, until: int | None) -> None:
         return
     lo, hi = spec.start_year + 1, spec.end_year + 1
     if not lo <= until <= hi:
-        raise UserError(f"--until {until} is outside the horizon of {spec.name!r} ({spec.start_year} through {spec.end_year}); "
-                        f"allowed a year in {lo}..{hi}")
+        raise UserError(
+            f"--until {until} is outside the horizon of {spec.name!r} ({spec.start_year} through {spec.end_year}); "
+            f"allowed a year in {lo}..{hi}"
+        )
 
 
 def _until(spec: Scenario, until: int | None) -> Scenario:
@@ -438,8 +468,11 @@ def _protected(real: Path) -> str | None:
     from connsim.scenario import SCENARIOS_DIR
     from connsim.seeds import SEEDS_DIR
 
-    for folder, what in ((SCENARIOS_DIR, "the scenario library"), (SEEDS_DIR, "connsim's seed tables"),
-                         (PACKAGE_DIR, "the connsim package")):
+    for folder, what in (
+        (SCENARIOS_DIR, "the scenario library"),
+        (SEEDS_DIR, "connsim's seed tables"),
+        (PACKAGE_DIR, "the connsim package"),
+    ):
         folder = Path(os.path.realpath(folder))
         if real == folder or folder in real.parents:
             return f"is inside {what} ({folder}); choose a folder outside it"
@@ -479,9 +512,14 @@ def _not_replaceable(folder: Path) -> str | None:
     except (OSError, ValueError, RecursionError):
         return f"its {RESULT_FILE} is not one connsim wrote"
     files = meta.get("files") if isinstance(meta, dict) else None
-    if (not isinstance(meta, dict) or meta.get("written_by") != WRITTEN_BY or meta.get("kind") not in ("run", "compare")
-            or not isinstance(files, list) or not all(isinstance(f, str) for f in files)):
-        return f"its {RESULT_FILE} does not say it was written by connsim (\"written_by\": \"connsim\")"
+    if (
+        not isinstance(meta, dict)
+        or meta.get("written_by") != WRITTEN_BY
+        or meta.get("kind") not in ("run", "compare")
+        or not isinstance(files, list)
+        or not all(isinstance(f, str) for f in files)
+    ):
+        return f'its {RESULT_FILE} does not say it was written by connsim ("written_by": "connsim")'
     ours = set(files) | {RESULT_FILE}
     try:
         entries = list(os.scandir(folder))
@@ -507,8 +545,10 @@ def _check_out(out: Path, overwrite: bool) -> None:
             raise UserError(f"--out {out} exists already; choose another --out or add --overwrite to replace it")
         why = _not_replaceable(Path(out))
         if why:
-            raise UserError(f"--out {out} cannot be replaced: it {why}; --overwrite replaces only a folder holding "
-                            "an earlier connsim result and nothing else; choose another --out")
+            raise UserError(
+                f"--out {out} cannot be replaced: it {why}; --overwrite replaces only a folder holding "
+                "an earlier connsim result and nothing else; choose another --out"
+            )
     _check_writable(Path(os.path.abspath(out)))
 
 
@@ -716,8 +756,9 @@ def cmd_list(args) -> int:
     folder = library_dir()  # installed with the package: a wheel ships the scripts too
     scripts = sorted(p.name for p in folder.iterdir() if p.name.endswith(".py") and not p.name.startswith("_"))
     if scripts:
-        print("\nScenario scripts (the Python API for what TOML cannot say; run one with 'python DIR/NAME.py'),\n"
-              f"DIR = {folder}:")
+        print(
+            f"\nScenario scripts (the Python API for what TOML cannot say; run one with 'python DIR/NAME.py'),\nDIR = {folder}:"
+        )
         for s in scripts:
             print(f"  {s}")
     return EXIT_OK
@@ -735,7 +776,9 @@ def cmd_validate(args) -> int:
             _err(f"invalid {e}")
             continue
         ext = f", extends {spec.extends}" if spec.extends else ""
-        print(f"ok      {ref} ({spec.name}{ext}; {spec.start_year}-{spec.end_year}, {len(spec.events)} event{'' if len(spec.events) == 1 else 's'})")
+        print(
+            f"ok      {ref} ({spec.name}{ext}; {spec.start_year}-{spec.end_year}, {len(spec.events)} event{'' if len(spec.events) == 1 else 's'})"
+        )
     if bad:
         _err(f"{bad} of {len(args.files)} scenario{'s' if len(args.files) != 1 else ''} invalid")
         return EXIT_USAGE
@@ -756,8 +799,13 @@ def cmd_show(args) -> int:
     against = f"{parent.name!r}, the scenario it extends" if parent is not None else "the built-in defaults"
     print(f"\n'*' marks a value that differs from {against}.")
     rows = parameter_table(spec, parent)
-    sections = {"time": "Time", "levers": "Levers", "behaviour": "Behaviour",
-                "weights": "Weights of the decision rules (connsim.weights)", "events": "Events"}
+    sections = {
+        "time": "Time",
+        "levers": "Levers",
+        "behaviour": "Behaviour",
+        "weights": "Weights of the decision rules (connsim.weights)",
+        "events": "Events",
+    }
     for section, title in sections.items():
         part = [r for r in rows if r["section"] == section and (r["changed"] or not args.changed)]
         if not part:
@@ -786,8 +834,14 @@ def _run_meta(args, kind: str, files: list[str], **extra) -> dict:
     later), the command and the version."""
     from connsim import __version__
 
-    return {"written_by": WRITTEN_BY, "kind": kind, "files": files, "command": ["connsim", *args.argv],
-            "connsim_version": __version__, **extra}
+    return {
+        "written_by": WRITTEN_BY,
+        "kind": kind,
+        "files": files,
+        "command": ["connsim", *args.argv],
+        "connsim_version": __version__,
+        **extra,
+    }
 
 
 def cmd_run(args) -> int:
@@ -810,7 +864,14 @@ def cmd_run(args) -> int:
 
     import matplotlib.pyplot as plt
 
-    files = [f"model_vars.{args.format}", f"agent_vars.{args.format}", "trajectories.png", "summary.txt", "scenario.json", RESULT_FILE]
+    files = [
+        f"model_vars.{args.format}",
+        f"agent_vars.{args.format}",
+        "trajectories.png",
+        "summary.txt",
+        "scenario.json",
+        RESULT_FILE,
+    ]
     with staged_output(out, args.overwrite) as tmp:
         _write_frame(mv, tmp / "model_vars", args.format)
         _write_frame(av, tmp / "agent_vars", args.format)
@@ -818,8 +879,16 @@ def cmd_run(args) -> int:
         plt.close(fig)
         (tmp / "summary.txt").write_text(summary + "\n")
         (tmp / "scenario.json").write_text(json.dumps(resolved_scenario(result.scenario), indent=2) + "\n")
-        meta = _run_meta(args, "run", files, scenario=spec.name, extends=spec.extends, seed=args.seed, until=args.until,
-                         steps=int(mv["step"].iloc[-1]))
+        meta = _run_meta(
+            args,
+            "run",
+            files,
+            scenario=spec.name,
+            extends=spec.extends,
+            seed=args.seed,
+            until=args.until,
+            steps=int(mv["step"].iloc[-1]),
+        )
         (tmp / RESULT_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     # the results are in place: only now the summary (a closed pipe cannot hide a failed write)
     print(summary)
@@ -835,7 +904,7 @@ def resolved_scenario(spec: Scenario) -> dict:
     return data
 
 
-def compare_table(ends, names: list[str], keys) -> "pd.DataFrame":  # noqa: F821
+def compare_table(ends, names: list[str], keys) -> pd.DataFrame:  # noqa: F821
     """Mean and std over seeds of each outcome per scenario, and each scenario's difference from
     the first (paired by seed): columns ``<name> mean``, ``<name> std``, ``<name> - <first> mean/std``."""
     import pandas as pd
@@ -857,9 +926,14 @@ def compare_table(ends, names: list[str], keys) -> "pd.DataFrame":  # noqa: F821
 
 def _format_compare(table, names, labels, n_seeds, until) -> str:
     ref = names[0]
-    head = [f"Key outcomes at the end of the run: mean ± std over seeds 0..{n_seeds - 1}"
-            + (f" (until {until})" if until else "") + f"; differences from {ref!r} paired by seed"]
-    columns = [(f"{n} mean", f"{n} std", n) for n in names] + [(f"{n} - {ref} mean", f"{n} - {ref} std", f"{n} - {ref}") for n in names[1:]]
+    head = [
+        f"Key outcomes at the end of the run: mean ± std over seeds 0..{n_seeds - 1}"
+        + (f" (until {until})" if until else "")
+        + f"; differences from {ref!r} paired by seed"
+    ]
+    columns = [(f"{n} mean", f"{n} std", n) for n in names] + [
+        (f"{n} - {ref} mean", f"{n} - {ref} std", f"{n} - {ref}") for n in names[1:]
+    ]
     cells = []
     for key in table.index:
         row = []
@@ -935,12 +1009,15 @@ def cmd_compare(args) -> int:
     from connsim.report import SUMMARY
 
     seeds = list(range(args.seeds))
-    ens = run_ensemble({name: _until(spec, args.until) for name, spec in zip(names, specs)}, seeds=seeds,
-                       progress=_want_progress(args.progress))
+    ens = run_ensemble(
+        {name: _until(spec, args.until) for name, spec in zip(names, specs)}, seeds=seeds, progress=_want_progress(args.progress)
+    )
     if ens.n_failed:
         first = ens.failures.iloc[0]
-        _err(f"connsim compare: error: {ens.n_failed} of {ens.n_runs} runs failed (first: {first['scenario']} seed "
-             f"{first['seed']}: {first['error']}); nothing written")
+        _err(
+            f"connsim compare: error: {ens.n_failed} of {ens.n_runs} runs failed (first: {first['scenario']} seed "
+            f"{first['seed']}: {first['error']}); nothing written"
+        )
         return 3
     runs = ens.model_vars.drop(columns="run_id")
     numeric = [c for c in runs.columns if c not in ("scenario", "seed", "step", "year")]
@@ -958,7 +1035,14 @@ def cmd_compare(args) -> int:
 
     import matplotlib.pyplot as plt
 
-    files = ["comparison.csv", f"outcomes.{args.format}", f"trajectories.{args.format}", "comparison.png", "summary.txt", RESULT_FILE]
+    files = [
+        "comparison.csv",
+        f"outcomes.{args.format}",
+        f"trajectories.{args.format}",
+        "comparison.png",
+        "summary.txt",
+        RESULT_FILE,
+    ]
     with staged_output(out, args.overwrite) as tmp:
         table.rename_axis("outcome").to_csv(tmp / "comparison.csv")
         _write_frame(ends[["scenario", "seed", "step", "year", *numeric]], tmp / "outcomes", args.format)
@@ -967,9 +1051,16 @@ def cmd_compare(args) -> int:
         fig = plot_comparison(mean, std, names, tmp / "comparison.png", f"{' vs '.join(names)} ({args.seeds} seeds)")
         plt.close(fig)
         (tmp / "summary.txt").write_text(text + "\n")
-        meta = _run_meta(args, "compare", files, scenarios=names, seeds=seeds, until=args.until,
-                         extends={n: s.extends for n, s in zip(names, specs)},
-                         resolved={n: resolved_scenario(s) for n, s in zip(names, specs)})
+        meta = _run_meta(
+            args,
+            "compare",
+            files,
+            scenarios=names,
+            seeds=seeds,
+            until=args.until,
+            extends={n: s.extends for n, s in zip(names, specs)},
+            resolved={n: resolved_scenario(s) for n, s in zip(names, specs)},
+        )
         (tmp / RESULT_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     print(text)  # after the results are in place
     print(f"\nwrote {out}/: {', '.join(files)}")

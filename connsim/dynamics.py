@@ -24,9 +24,9 @@ my_rule})`` replaces one. The deciders then pick by logit over the rule's utilit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,18 @@ from connsim.names import ADEQUACY_OPTIONS, DONORS, LAW_OPTIONS, POLICIES, REGIM
 from connsim.scenario import Event, Scenario, schedule_at
 from connsim.world import Constants, WorldState
 
-__all__ = ["Levers", "Situation", "StepRecord", "RULES", "OPTIONS", "N_UNIFORMS", "lever_table", "start_levers", "step", "apply_events"]
+__all__ = [
+    "Levers",
+    "Situation",
+    "StepRecord",
+    "RULES",
+    "OPTIONS",
+    "N_UNIFORMS",
+    "lever_table",
+    "start_levers",
+    "step",
+    "apply_events",
+]
 
 #: Uniform random numbers drawn per state and step, whatever happens (rows of the step's block): policy
 #: revision and choice, law revision and choice, orientation revision and choice, the EU's adequacy
@@ -47,8 +58,14 @@ N_UNIFORMS = U_OTHER + len(DONORS)
 
 #: Levers that a scenario may schedule over time (a number or ``{year: value}``).
 SCHEDULED = (
-    "us_china_conflict", "us_pressure", "eu_toolbox_strength", "japan_vendor_push", "digital_silk_road_intensity",
-    "dfft_multilateral_push", "eu_jp_oda_coordination", "open_connected_ring",
+    "us_china_conflict",
+    "us_pressure",
+    "eu_toolbox_strength",
+    "japan_vendor_push",
+    "digital_silk_road_intensity",
+    "dfft_multilateral_push",
+    "eu_jp_oda_coordination",
+    "open_connected_ring",
 )
 
 
@@ -90,17 +107,24 @@ def _schedules(s: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
     return columns
 
 
-def _levers(s: Scenario, columns: dict[str, np.ndarray], t: int, conflict: float, oda_round: bool = False,
-            events: tuple[Event, ...] = ()) -> Levers:
+def _levers(
+    s: Scenario, columns: dict[str, np.ndarray], t: int, conflict: float, oda_round: bool = False, events: tuple[Event, ...] = ()
+) -> Levers:
     """The levers of row ``t`` of :func:`_schedules`."""
     return Levers(
-        year=float(columns["year"][t]), us_china_conflict=conflict, us_pressure=float(columns["us_pressure"][t]),
-        eu_toolbox_strength=float(columns["eu_toolbox_strength"][t]), japan_vendor_push=float(columns["japan_vendor_push"][t]),
+        year=float(columns["year"][t]),
+        us_china_conflict=conflict,
+        us_pressure=float(columns["us_pressure"][t]),
+        eu_toolbox_strength=float(columns["eu_toolbox_strength"][t]),
+        japan_vendor_push=float(columns["japan_vendor_push"][t]),
         digital_silk_road_intensity=float(columns["digital_silk_road_intensity"][t]),
         dfft_multilateral_push=float(columns["dfft_multilateral_push"][t]),
         eu_jp_oda_coordination=float(columns["eu_jp_oda_coordination"][t]),
-        open_connected_ring=float(columns["open_connected_ring"][t]), cooperation=s.cooperation_level,
-        oda_scale=columns["oda_scale"][t], oda_round=oda_round, events=events,
+        open_connected_ring=float(columns["open_connected_ring"][t]),
+        cooperation=s.cooperation_level,
+        oda_scale=columns["oda_scale"][t],
+        oda_round=oda_round,
+        events=events,
     )
 
 
@@ -146,44 +170,75 @@ class Situation:
     inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
-Rule = Callable[[Situation], "tuple[np.ndarray, dict[str, np.ndarray]]"]
+Rule = Callable[[Situation], "tuple[np.ndarray, Mapping[str, np.ndarray]]"]
 
 
-def policy_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def policy_rule(s: Situation) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
     """The model's own 5G security-policy rule: :func:`connsim.decisions.vendors.policy_utilities`."""
     st, lv = s.state, s.levers
     return vendors.policy_utilities(
-        st.threat, st.hr_core, st.hr_ran, premium=s.inputs["premium"], shadow_price=s.constants.shadow_price, trade_chn=st.trade_cn,
-        align_us=st.align_us, align_cn=st.align_cn, conflict=lv.us_china_conflict, us_pressure=lv.us_pressure,
-        toolbox_pull=np.where(st.member, lv.eu_toolbox_strength, 0.0), current=st.policy, w=s.weights,
+        st.threat,
+        st.hr_core,
+        st.hr_ran,
+        premium=s.inputs["premium"],
+        shadow_price=s.constants.shadow_price,
+        trade_chn=st.trade_cn,
+        align_us=st.align_us,
+        align_cn=st.align_cn,
+        conflict=lv.us_china_conflict,
+        us_pressure=lv.us_pressure,
+        toolbox_pull=np.where(st.member, lv.eu_toolbox_strength, 0.0),
+        current=st.policy,
+        w=s.weights,
     )
 
 
-def law_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def law_rule(s: Situation) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
     """The model's own data-protection law rule: :func:`connsim.decisions.laws.law_utilities`."""
     st, c = s.state, s.constants
     return laws.law_utilities(
-        s.inputs["partner_shares"], st.regime, st.has_law, flow=s.inputs["flow"], trade_eu=st.trade_eu,
-        capacity=st.capacity, capacity_need=c.capacity_need, rule_of_law01=st.rule_of_law01, w=s.weights,
+        s.inputs["partner_shares"],
+        st.regime,
+        st.has_law,
+        flow=s.inputs["flow"],
+        trade_eu=st.trade_eu,
+        capacity=st.capacity,
+        capacity_need=c.capacity_need,
+        rule_of_law01=st.rule_of_law01,
+        w=s.weights,
     )
 
 
-def regime_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def regime_rule(s: Situation) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
     """The model's own orientation rule: :func:`connsim.decisions.regimes.regime_utilities`."""
     st, c = s.state, s.constants
     return regimes.regime_utilities(
-        c.disposition, s.inputs["partner_shares"], flow=s.inputs["flow"], eu_trade=st.trade_eu,
-        adequacy=st.adequacy, capacity=st.capacity, capacity_need=c.capacity_need, influence=s.inputs["influence"],
-        current=st.regime, w=s.weights,
+        c.disposition,
+        s.inputs["partner_shares"],
+        flow=s.inputs["flow"],
+        eu_trade=st.trade_eu,
+        adequacy=st.adequacy,
+        capacity=st.capacity,
+        capacity_need=c.capacity_need,
+        influence=s.inputs["influence"],
+        current=st.regime,
+        w=s.weights,
     )
 
 
-def adequacy_rule(s: Situation) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def adequacy_rule(s: Situation) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
     """The EU's own adequacy rule: :func:`connsim.decisions.adequacy.adequacy_utilities`."""
     st, lv = s.state, s.levers
     return adequacy.adequacy_utilities(
-        st.regime, st.capacity, st.trade_eu, st.gdp, eu_gdp=float(st.gdp[st.member].sum()), flow=s.inputs["flow"],
-        cooperation_beyond=regimes.interoperability(lv.cooperation), openness=s.inputs["openness"], w=s.weights,
+        st.regime,
+        st.capacity,
+        st.trade_eu,
+        st.gdp,
+        eu_gdp=float(st.gdp[st.member].sum()),
+        flow=s.inputs["flow"],
+        cooperation_beyond=regimes.interoperability(lv.cooperation),
+        openness=s.inputs["openness"],
+        w=s.weights,
     )
 
 
@@ -202,7 +257,7 @@ class StepRecord:
     each decision (decision -> (n,) booleans: for adequacy, the candidates assessed), the
     compatibility of positions and their free-flow intensity, and the step's ODA offers."""
 
-    terms: dict[str, dict[str, np.ndarray]]
+    terms: dict[str, Mapping[str, np.ndarray]]
     revised: dict[str, np.ndarray]
     compatibility: np.ndarray
     flow: np.ndarray
@@ -249,17 +304,29 @@ def step(
     """
     rules = {**RULES, **(rules or {})}
     w, dt, year = s.weights, s.dt, lv.year
-    terms: dict[str, dict[str, np.ndarray]] = {}
+    terms: dict[str, Mapping[str, np.ndarray]] = {}
     revised: dict[str, np.ndarray] = {}
     apply_events(st, lv.events, year)
     offers = None
     if lv.oda_round:
         r = oda.yearly_round(
-            c.donors, capacity=st.capacity, gdp=st.gdp, freedom=st.freedom, strength=st.strength,
-            last_accept=st.last_accept, last_infra=st.last_infra, year=year, budget_scale=lv.oda_scale,
-            digital_silk_road=lv.digital_silk_road_intensity, coordination=lv.eu_jp_oda_coordination,
-            ring_focus=lv.open_connected_ring, india_trilateral=s.india_trilateral, beta=s.beta_oda,
-            uniforms_infra=u[U_INFRA], uniforms_other=u[U_OTHER:].T, w=w,
+            c.donors,
+            capacity=st.capacity,
+            gdp=st.gdp,
+            freedom=st.freedom,
+            strength=st.strength,
+            last_accept=st.last_accept,
+            last_infra=st.last_infra,
+            year=year,
+            budget_scale=lv.oda_scale,
+            digital_silk_road=lv.digital_silk_road_intensity,
+            coordination=lv.eu_jp_oda_coordination,
+            ring_focus=lv.open_connected_ring,
+            india_trilateral=s.india_trilateral,
+            beta=s.beta_oda,
+            uniforms_infra=u[U_INFRA],
+            uniforms_other=u[U_OTHER:].T,
+            w=w,
         )
         offers = r.offers
         st.last_accept, st.last_infra, st.capacity, st.strength = r.last_accept, r.last_infra, r.capacity, r.strength
@@ -271,9 +338,16 @@ def step(
 
     # --- 5G: threat, security policy, procurement, vendors
     st.threat = vendors.threat_perception(
-        st.threat, security_culture=st.security_culture, peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
-        oda_pull=western_minus_chinese, member_state=st.member, toolbox=lv.eu_toolbox_strength,
-        infoshare=lv.infoshare, japan_threat=st.threat[c.japan], dt=dt, w=w,
+        st.threat,
+        security_culture=st.security_culture,
+        peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
+        oda_pull=western_minus_chinese,
+        member_state=st.member,
+        toolbox=lv.eu_toolbox_strength,
+        infoshare=lv.infoshare,
+        japan_threat=st.threat[c.japan],
+        dt=dt,
+        w=w,
     )
     per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
     fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.sides[1][:, None] * st.threat)  # sides[1]: high-risk 0/1
@@ -290,8 +364,15 @@ def step(
     flow = regimes.flow_intensity(compatibility, w)
     shares = regimes.partner_shares(st.trade, st.position, rows=c.trade_rows)
     influence = regimes.regime_influence(
-        st.trade_eu, st.align_us, st.align_cn, c.japan_tie, oda_regime_pull, us_pressure=lv.us_pressure,
-        digital_silk_road=lv.digital_silk_road_intensity, dfft_push=lv.dfft_multilateral_push, w=w,
+        st.trade_eu,
+        st.align_us,
+        st.align_cn,
+        c.japan_tie,
+        oda_regime_pull,
+        us_pressure=lv.us_pressure,
+        digital_silk_road=lv.digital_silk_road_intensity,
+        dfft_push=lv.dfft_multilateral_push,
+        w=w,
     )
     inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "openness": s.adequacy_openness}
     free = st.regime_locked_until <= year
@@ -322,7 +403,9 @@ def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, dt: fl
     renewal, rip = dt / w.lifecycle_years, 1.0 - (1.0 - w.rip_rate) ** dt
     updated, new, unrestricted, room, ripped = vendors.procure(st.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
     st.installed = updated
-    premium, ripped_cost = vendors.autonomy_cost(new, unrestricted, room, ripped, st.policy, price=c.price, network_value=c.network_value)
+    premium, ripped_cost = vendors.autonomy_cost(
+        new, unrestricted, room, ripped, st.policy, price=c.price, network_value=c.network_value
+    )
     st.premium_paid = st.premium_paid + premium
     st.rip_paid = st.rip_paid + ripped_cost
     st.hr_core, st.hr_ran = c.sides[1] @ updated  # high-risk shares of each layer
@@ -330,7 +413,13 @@ def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, dt: fl
     revenue_share = vendors.revenue_shares(sold[..., 0], w.omega_core)
     push = np.where(c.japanese, lv.japan_vendor_push, 0.0)
     st.quality = vendors.vendor_quality(
-        st.quality, c.quality_2019, revenue_share, c.revenue_share_2019,
-        vendors.export_control(lv.us_china_conflict, c.high_risk, w.hard_conflict), push, dt, w,
+        st.quality,
+        c.quality_2019,
+        revenue_share,
+        c.revenue_share_2019,
+        vendors.export_control(lv.us_china_conflict, c.high_risk, w.hard_conflict),
+        push,
+        dt,
+        w,
     )
     st.reach = vendors.vendor_reach(st.reach, push, dt, w)

@@ -193,9 +193,7 @@ def largest_compatible_component(
     return int(out[0]) if single else out
 
 
-def largest_compatible_component_graph(
-    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
-) -> int:
+def largest_compatible_component_graph(regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray) -> int:
     """Reference for :func:`largest_compatible_component` of one step, on the explicit hub graph
     (scipy's connected components); kept for tests and teaching."""
     regime = regime.astype(np.intp)

@@ -15,15 +15,16 @@ DataCollector fed from the recorder (``mesa.batch_run`` and SolaraViz plot compo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 
 from connsim import dynamics, networks
-from connsim.decisions import regimes
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor, union_view
+from connsim.decisions import regimes
 from connsim.names import DONORS, KINDS
 from connsim.recorder import Recorder, RecorderCollector
 from connsim.scenario import Scenario, ScenarioError, load_scenario, with_parameters
@@ -55,7 +56,7 @@ class WorldModel(mesa.Model):
 
     def __init__(
         self,
-        spec: "str | Path | Scenario | dict" = "baseline",
+        spec: str | Path | Scenario | dict = "baseline",
         *,
         rng=None,
         record_agents: bool = True,
@@ -176,5 +177,7 @@ def _checked_rules(rules: Mapping[str, dynamics.Rule] | None) -> dict[str, dynam
         if name not in dynamics.RULES:
             raise ScenarioError("rules", [f"{name}: not a decision with a rule; allowed {', '.join(dynamics.RULES)}"])
         if not callable(rule):
-            raise ScenarioError("rules", [f"{name}: got {type(rule).__name__}; allowed a function (Situation) -> (utilities, terms)"])
+            raise ScenarioError(
+                "rules", [f"{name}: got {type(rule).__name__}; allowed a function (Situation) -> (utilities, terms)"]
+            )
     return rules

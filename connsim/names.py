@@ -8,9 +8,25 @@ the partnership with donor ``DONORS[j]``, and so on.
 from __future__ import annotations
 
 __all__ = [
-    "POWERS", "DONORS", "KINDS", "PAPER_REGIONS", "POLICIES", "REGIMES", "POSITIONS", "NO_LAW", "LAW_OPTIONS",
-    "ADEQUACY_OPTIONS", "PROGRAMS", "BLOC_NAMES", "US_ALLY_BLOCS",
-    "COOPERATION_LEVELS", "EVENT_KINDS", "LAYERS", "POWER_REGIME", "DONOR_REGIME", "DONOR_CAMP",
+    "POWERS",
+    "DONORS",
+    "KINDS",
+    "PAPER_REGIONS",
+    "POLICIES",
+    "REGIMES",
+    "POSITIONS",
+    "NO_LAW",
+    "LAW_OPTIONS",
+    "ADEQUACY_OPTIONS",
+    "PROGRAMS",
+    "BLOC_NAMES",
+    "US_ALLY_BLOCS",
+    "COOPERATION_LEVELS",
+    "EVENT_KINDS",
+    "LAYERS",
+    "POWER_REGIME",
+    "DONOR_REGIME",
+    "DONOR_CAMP",
 ]
 
 #: The four powers whose strategic autonomy is scored: the EU itself, Japan, the US, China.
@@ -21,8 +37,17 @@ DONORS = ("EUU", "MS", "JPN", "USA", "CHN")
 KINDS = ("Power", "MemberState", "ThirdCountry")
 #: The regions the paper and the 2019 Connectivity Partnership name, plus the rest of the world.
 PAPER_REGIONS = (
-    "EU", "Western Balkans", "Eastern Europe", "Central Asia", "Indo-Pacific", "South Asia",
-    "Africa", "Latin America", "Middle East", "Like-minded", "Power",
+    "EU",
+    "Western Balkans",
+    "Eastern Europe",
+    "Central Asia",
+    "Indo-Pacific",
+    "South Asia",
+    "Africa",
+    "Latin America",
+    "Middle East",
+    "Like-minded",
+    "Power",
 )
 #: 5G security policy toward high-risk vendors: no restriction, kept out of the core network
 #: (the Western European compromise), banned from the whole network (Japan's trusted operators).

@@ -32,15 +32,21 @@ def security_graph(st: WorldState):
     g.add_nodes_from(st.iso3)
     coo = st.blocs.tocsc()
     for b, name in enumerate(st.bloc_names):
-        members = st.iso3[coo.indices[coo.indptr[b]:coo.indptr[b + 1]]]
+        members = st.iso3[coo.indices[coo.indptr[b] : coo.indptr[b + 1]]]
         for i, a in enumerate(members):
-            for c in members[i + 1:]:
+            for c in members[i + 1 :]:
                 blocs = g.edges[a, c]["blocs"] + (name,) if g.has_edge(a, c) else (name,)
                 g.add_edge(a, c, blocs=blocs)
     for i, c in enumerate(st.iso3):
         for power, align in (("USA", st.align_us[i]), ("CHN", st.align_cn[i])):
             if c != power:
-                g.add_edge(c, power, **{**g.edges[c, power], f"align_{power.lower()}": float(align)} if g.has_edge(c, power) else {f"align_{power.lower()}": float(align)})
+                g.add_edge(
+                    c,
+                    power,
+                    **{**g.edges[c, power], f"align_{power.lower()}": float(align)}
+                    if g.has_edge(c, power)
+                    else {f"align_{power.lower()}": float(align)},
+                )
     return g
 
 

@@ -45,60 +45,142 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("year", "year", "year (2019.25 = 2019Q2)", "time"),
     Outcome("us_china_conflict", "US-China conflict intensity", "0..1", "level", "the lever during the step that ended here"),
     Outcome("eu_toolbox_strength", "EU 5G toolbox strength", "0..1", "level", "the lever during the step that ended here"),
-    Outcome("law_count", "states with a data-protection law", "states", "count",
-            "states with a comprehensive data-protection law in force (UNCTAD's and Greenleaf's count)"),
+    Outcome(
+        "law_count",
+        "states with a data-protection law",
+        "states",
+        "count",
+        "states with a comprehensive data-protection law in force (UNCTAD's and Greenleaf's count)",
+    ),
     Outcome("law_share", "share of states with a data-protection law", "share of states", "share"),
-    Outcome("regime_share_{regime}", "states with a {regime} law", "share of states", "share",
-            "states whose data-protection law is oriented {regime} (with law_share's complement, states without a law, they sum to 1)"),
+    Outcome(
+        "regime_share_{regime}",
+        "states with a {regime} law",
+        "share of states",
+        "share",
+        "states whose data-protection law is oriented {regime} (with law_share's complement, states without a law, they sum to 1)",
+    ),
     Outcome("regime_gdp_share_{regime}", "world GDP under a {regime} law", "share of world GDP", "share"),
     Outcome("regime_pop_share_{regime}", "world population under a {regime} law", "share of world population", "share"),
-    Outcome("convergence_index", "convergence index (1 - entropy)", "index, 0..1", "index",
-            "1 - normalised entropy of the orientations of the states with a law: 1 when all share one"),
+    Outcome(
+        "convergence_index",
+        "convergence index (1 - entropy)",
+        "index, 0..1",
+        "index",
+        "1 - normalised entropy of the orientations of the states with a law: 1 when all share one",
+    ),
     Outcome("convergence_index_gdp", "convergence index, GDP-weighted", "index, 0..1", "index"),
-    Outcome("largest_bloc_share", "largest regime bloc", "share of states", "share",
-            "the share of all states under the most common orientation"),
+    Outcome(
+        "largest_bloc_share",
+        "largest regime bloc",
+        "share of states",
+        "share",
+        "the share of all states under the most common orientation",
+    ),
     Outcome("trusted_regimes_share_third", "third countries with a protect or trust law", "share of third countries", "share"),
-    Outcome("free_flow_gdp_pair_share", "GDP pairs with free data flows", "share of world GDP pairs", "share",
-            "pairs of states weighted by GDP x GDP and by how freely their positions exchange data (1 where an adequacy decision links them)"),
-    Outcome("largest_compatible_component", "largest free-flow group", "share of states", "share",
-            "the largest group of states linked by free flow at least half-way (or by adequacy)"),
+    Outcome(
+        "free_flow_gdp_pair_share",
+        "GDP pairs with free data flows",
+        "share of world GDP pairs",
+        "share",
+        "pairs of states weighted by GDP x GDP and by how freely their positions exchange data (1 where an adequacy decision links them)",
+    ),
+    Outcome(
+        "largest_compatible_component",
+        "largest free-flow group",
+        "share of states",
+        "share",
+        "the largest group of states linked by free flow at least half-way (or by adequacy)",
+    ),
     Outcome("adequacy_decisions", "EU adequacy decisions", "states holding one", "count"),
-    Outcome("hr_{layer}_share_{where}", "high-risk share, {where} {layer}", "share of the network (GDP-weighted)", "share",
-            "Huawei's and ZTE's share of the installed network"),
-    Outcome("hr_vendor_share_world", "high-risk share, world network", "share of the network (GDP-weighted)", "share",
-            "the mean of the world's core and radio high-risk shares"),
+    Outcome(
+        "hr_{layer}_share_{where}",
+        "high-risk share, {where} {layer}",
+        "share of the network (GDP-weighted)",
+        "share",
+        "Huawei's and ZTE's share of the installed network",
+    ),
+    Outcome(
+        "hr_vendor_share_world",
+        "high-risk share, world network",
+        "share of the network (GDP-weighted)",
+        "share",
+        "the mean of the world's core and radio high-risk shares",
+    ),
     Outcome("vendor_hhi_core", "vendor concentration, core", "Herfindahl index, 0..1", "index"),
     Outcome("vendor_hhi_ran", "vendor concentration, radio", "Herfindahl index, 0..1", "index"),
     Outcome("vendor_share_core_{vendor}", "{vendor}'s share of the world core", "share of the world core network", "share"),
-    Outcome("vendor_share_ran_{vendor}", "{vendor}'s share of the world radio network", "share of the world radio network", "share"),
+    Outcome(
+        "vendor_share_ran_{vendor}", "{vendor}'s share of the world radio network", "share of the world radio network", "share"
+    ),
     Outcome("vendor_quality_{vendor}", "{vendor}'s quality", "index, 1 = the 2019 frontier", "level"),
     Outcome("viable_trusted_vendors_mean", "viable trusted vendors per state", "vendors (mean over states)", "count"),
     Outcome("viable_trusted_vendors_min", "viable trusted vendors, fewest of any state", "vendors", "count"),
     Outcome("policy_share_{policy}", "states with 5G policy {policy}", "share of states", "share"),
-    Outcome("us_allies_restricting", "US allies restricting high-risk vendors", "share of US allies", "share",
-            "members of NATO, the US treaty allies, the Five Eyes and the Major Non-NATO Allies with a policy above open"),
+    Outcome(
+        "us_allies_restricting",
+        "US allies restricting high-risk vendors",
+        "share of US allies",
+        "share",
+        "members of NATO, the US treaty allies, the Five Eyes and the Major Non-NATO Allies with a policy above open",
+    ),
     Outcome("eu_restricting", "EU member states restricting", "share of member states", "share"),
     Outcome("oda_partnerships_{donor}", "active ODA partnerships of {donor}", "partner states", "count"),
-    Outcome("anchored_eu_jpn", "third countries anchored to EU/Japan ODA", "third countries", "count",
-            "third countries whose strongest ODA partner is the EU, a member state or Japan"),
+    Outcome(
+        "anchored_eu_jpn",
+        "third countries anchored to EU/Japan ODA",
+        "third countries",
+        "count",
+        "third countries whose strongest ODA partner is the EU, a member state or Japan",
+    ),
     Outcome("anchored_china", "third countries anchored to Chinese ODA", "third countries", "count"),
-    Outcome("anchored_eu_jpn_ring", "ring-around-Europe states anchored to EU/Japan", "third countries", "count",
-            "third countries of the Open and Connected Ring around Europe anchored to EU/Japan ODA"),
-    Outcome("scorecard_security_{power}", "{power}: trusted share of its sphere's networks", "share (GDP-weighted)", "share",
-            "the trusted-vendor share of the networks of the power's own market and its ODA partners "
-            "(for the US also its allies; China counts its own champions as trusted)"),
-    Outcome("scorecard_cost_usd_bn_{power}", "{power}: cost of autonomy paid", "US$ bn, cumulative", "usd",
-            "rip-and-replace and trusted-vendor premium paid in the power's own market"),
-    Outcome("scorecard_data_access_{power}", "{power}: data-flow access", "share of world GDP", "share",
-            "world GDP that exchanges personal data freely with the power, weighted by how freely"),
-    Outcome("scorecard_norm_reach_{power}", "{power}: norm reach", "share of states", "share",
-            "states whose law is oriented to the power's regime"),
+    Outcome(
+        "anchored_eu_jpn_ring",
+        "ring-around-Europe states anchored to EU/Japan",
+        "third countries",
+        "count",
+        "third countries of the Open and Connected Ring around Europe anchored to EU/Japan ODA",
+    ),
+    Outcome(
+        "scorecard_security_{power}",
+        "{power}: trusted share of its sphere's networks",
+        "share (GDP-weighted)",
+        "share",
+        "the trusted-vendor share of the networks of the power's own market and its ODA partners "
+        "(for the US also its allies; China counts its own champions as trusted)",
+    ),
+    Outcome(
+        "scorecard_cost_usd_bn_{power}",
+        "{power}: cost of autonomy paid",
+        "US$ bn, cumulative",
+        "usd",
+        "rip-and-replace and trusted-vendor premium paid in the power's own market",
+    ),
+    Outcome(
+        "scorecard_data_access_{power}",
+        "{power}: data-flow access",
+        "share of world GDP",
+        "share",
+        "world GDP that exchanges personal data freely with the power, weighted by how freely",
+    ),
+    Outcome(
+        "scorecard_norm_reach_{power}",
+        "{power}: norm reach",
+        "share of states",
+        "share",
+        "states whose law is oriented to the power's regime",
+    ),
     Outcome("scorecard_norm_reach_gdp_{power}", "{power}: norm reach (GDP)", "share of world GDP", "share"),
     Outcome("scorecard_oda_partners_{power}", "{power}: ODA partnerships held", "partner states", "count"),
 )
 
 _PLACEHOLDERS = {
-    "regime": REGIMES, "policy": POLICIES, "donor": DONORS, "power": POWERS, "layer": tuple(_LAYER), "where": tuple(_WHERE),
+    "regime": REGIMES,
+    "policy": POLICIES,
+    "donor": DONORS,
+    "power": POWERS,
+    "layer": tuple(_LAYER),
+    "where": tuple(_WHERE),
 }
 
 
@@ -139,7 +221,7 @@ def _vendors_of(name: str) -> tuple[str, ...]:
     """The vendor a per-vendor column names (so that ``outcome`` needs no seed table)."""
     for prefix in ("vendor_share_core_", "vendor_share_ran_", "vendor_quality_"):
         if name.startswith(prefix):
-            return (name[len(prefix):],)
+            return (name[len(prefix) :],)
     return ()
 
 
@@ -221,8 +303,12 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     on the (T, n) arrays.
     """
     gdp, n = r.gdp, r.gdp.shape[0]
-    out: dict[str, np.ndarray] = {"step": r.step, "year": r.year, "us_china_conflict": r.us_china_conflict,
-                                  "eu_toolbox_strength": r.eu_toolbox_strength}
+    out: dict[str, np.ndarray] = {
+        "step": r.step,
+        "year": r.year,
+        "us_china_conflict": r.us_china_conflict,
+        "eu_toolbox_strength": r.eu_toolbox_strength,
+    }
     k = len(POSITIONS)
     count_sh = metrics.regime_shares(r.position, None, k)  # (T, 5): the four orientations, then no law
     gdp_sh = metrics.regime_shares(r.position, gdp, k)
@@ -238,8 +324,9 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     out["largest_bloc_share"] = count_sh[:, :NO_LAW].max(axis=1)
     out["trusted_regimes_share_third"] = np.count_nonzero((r.position < 2) & r.third, axis=1) / max(int(r.third.sum()), 1)
     out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(r.position, gdp, r.flow, r.adequacy, r.gdpr_area)
-    out["largest_compatible_component"] = metrics.largest_compatible_component(
-        r.position, r.flow >= 0.5, r.adequacy, r.gdpr_area) / n
+    out["largest_compatible_component"] = (
+        metrics.largest_compatible_component(r.position, r.flow >= 0.5, r.adequacy, r.gdpr_area) / n
+    )
     out["adequacy_decisions"] = np.count_nonzero(r.adequacy, axis=1).astype(float)
     # vendors
     where = {"world": None, "eu": r.member, "jpn": r.own["JPN"], "third": r.third}
@@ -264,7 +351,9 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
         out[f"policy_share_{p}"] = pol_sh[:, j]
     restricting = r.policy > 0
     n_allies, n_eu = int(r.allies.sum()), int(r.member.sum())
-    out["us_allies_restricting"] = np.count_nonzero(restricting & r.allies, axis=1) / n_allies if n_allies else np.full(len(r.step), np.nan)
+    out["us_allies_restricting"] = (
+        np.count_nonzero(restricting & r.allies, axis=1) / n_allies if n_allies else np.full(len(r.step), np.nan)
+    )
     out["eu_restricting"] = np.count_nonzero(restricting & r.member, axis=1) / n_eu if n_eu else np.full(len(r.step), np.nan)
     # ODA
     per_donor = np.add.reduce(r.active, axis=1, dtype=float)  # (T, d)

@@ -28,13 +28,22 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
         ax[0, 0].plot(year, mv[f"regime_share_{r}"], label=r)
     ax[0, 0].set(title="Data-flow regimes (share of states)", ylim=(0, 1))
     ax[0, 0].legend(loc="best", fontsize=8)
-    for key, label in (("convergence_index", "convergence index"), ("free_flow_gdp_pair_share", "GDP pairs with free flows"),
-                       ("largest_compatible_component", "largest free-flow group")):
+    for key, label in (
+        ("convergence_index", "convergence index"),
+        ("free_flow_gdp_pair_share", "GDP pairs with free flows"),
+        ("largest_compatible_component", "largest free-flow group"),
+    ):
         ax[0, 1].plot(year, mv[key], label=label)
     ax[0, 1].set(title="Norm convergence", ylim=(0, 1))
     ax[0, 1].legend(loc="best", fontsize=8)
-    for key, label in (("hr_core_share_world", "world core"), ("hr_ran_share_world", "world radio"), ("hr_core_share_eu", "EU core"),
-                       ("hr_ran_share_eu", "EU radio"), ("hr_core_share_third", "third-country core"), ("us_allies_restricting", "US allies restricting")):
+    for key, label in (
+        ("hr_core_share_world", "world core"),
+        ("hr_ran_share_world", "world radio"),
+        ("hr_core_share_eu", "EU core"),
+        ("hr_ran_share_eu", "EU radio"),
+        ("hr_core_share_third", "third-country core"),
+        ("us_allies_restricting", "US allies restricting"),
+    ):
         ax[1, 0].plot(year, mv[key], label=label)
     ax[1, 0].set(title="High-risk vendors (Huawei, ZTE)", ylim=(0, 1), xlabel="year")
     ax[1, 0].legend(loc="best", fontsize=8)
@@ -52,9 +61,18 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
     return fig
 
 
-def fan_chart(model_vars: pd.DataFrame, outcomes, *, by: str = "scenario", x: str = "year",
-              bands=((0.05, 0.95), (0.25, 0.75)), labels: dict | None = None, ncols: int = 3,
-              path: str | Path | None = None, title: str = "") -> plt.Figure:
+def fan_chart(
+    model_vars: pd.DataFrame,
+    outcomes,
+    *,
+    by: str = "scenario",
+    x: str = "year",
+    bands=((0.05, 0.95), (0.25, 0.75)),
+    labels: dict | None = None,
+    ncols: int = 3,
+    path: str | Path | None = None,
+    title: str = "",
+) -> plt.Figure:
     """Fan charts of an ensemble: per group (``by``, default each scenario), the median of each
     outcome over runs and shaded quantile bands (default 5-95% and 25-75%), one panel per outcome.
 

@@ -11,7 +11,7 @@ own tools (``batch_run``, SolaraViz plots) read the same numbers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -34,10 +34,22 @@ __all__ = ["Recorder", "AgentRecord", "RecorderCollector"]
 
 #: Per-state fields of ``agent_vars`` and their dtypes (all but the utilities).
 AGENT_FIELDS = {
-    "vendor_policy": np.int8, "has_law": np.bool_, "regime": np.int8, "threat": np.float32, "capacity": np.float32,
-    "hr_core_share": np.float32, "hr_ran_share": np.float32, "adequacy": np.bool_,
-    "revised_policy": np.bool_, "revised_law": np.bool_, "revised_regime": np.bool_, "assessed_adequacy": np.bool_,
-    "oda_partners": np.int8, "oda_main_partner": np.int8, "premium_paid_usd": np.float32, "rip_paid_usd": np.float32,
+    "vendor_policy": np.int8,
+    "has_law": np.bool_,
+    "regime": np.int8,
+    "threat": np.float32,
+    "capacity": np.float32,
+    "hr_core_share": np.float32,
+    "hr_ran_share": np.float32,
+    "adequacy": np.bool_,
+    "revised_policy": np.bool_,
+    "revised_law": np.bool_,
+    "revised_regime": np.bool_,
+    "assessed_adequacy": np.bool_,
+    "oda_partners": np.int8,
+    "oda_main_partner": np.int8,
+    "premium_paid_usd": np.float32,
+    "rip_paid_usd": np.float32,
 }
 
 
@@ -108,19 +120,25 @@ class Recorder:
         self.columns = outcomes.columns(c.vendor_names)
         self.steps = {
             "scalars": np.empty((rows, 4)),  # step, year, us_china_conflict, eu_toolbox_strength
-            "position": np.empty((rows, n), np.int8), "regime": np.empty((rows, n), np.int8),
+            "position": np.empty((rows, n), np.int8),
+            "regime": np.empty((rows, n), np.int8),
             "policy": np.empty((rows, n), np.int8),
             "adequacy": np.empty((rows, n), np.bool_),
             "sides": np.empty((rows, 2, 2, n)),  # (layer, trusted / high-risk): each network's two sums
             "world": np.empty((rows, 2, v)),  # world vendor shares of both layers
-            "premium_paid": np.empty((rows, n)), "rip_paid": np.empty((rows, n)),
-            "strength": np.empty((rows, n, d)), "active": np.empty((rows, n, d), np.bool_),
-            "quality": np.empty((rows, v)), "reach": np.empty((rows, v)),
+            "premium_paid": np.empty((rows, n)),
+            "rip_paid": np.empty((rows, n)),
+            "strength": np.empty((rows, n, d)),
+            "active": np.empty((rows, n, d), np.bool_),
+            "quality": np.empty((rows, v)),
+            "reach": np.empty((rows, v)),
             "flow": np.empty((rows, 5, 5)),
         }
         if record_agents:
-            self.agent_only = {k: np.zeros((rows, n), AGENT_FIELDS[k]) for k in (
-                "has_law", "threat", "capacity", *(field for _, _, field in DECISIONS.values()))}
+            self.agent_only = {
+                k: np.zeros((rows, n), AGENT_FIELDS[k])
+                for k in ("has_law", "threat", "capacity", *(field for _, _, field in DECISIONS.values()))
+            }
             self.terms: dict[str, dict[str, np.ndarray]] = {}  # allocated at the first step, from the rules' term names
             self._blocks: dict[str, np.ndarray] = {}  # decision -> (rows, terms, n, options) when its terms share a shape
             self._names: dict[str, tuple[str, ...]] = {}
@@ -132,10 +150,18 @@ class Recorder:
         m, st, c, i, s = self.model, self.model.state, self.model.constants, self.count, self.steps
         lv = levers if levers is not None else m.start_levers
         s["scalars"][i] = (m.t, m.year, lv.us_china_conflict, lv.eu_toolbox_strength)
-        for key, value in (("position", st.position), ("regime", st.regime), ("policy", st.policy), ("adequacy", st.adequacy),
-                           ("premium_paid", st.premium_paid), ("rip_paid", st.rip_paid),
-                           ("active", st.partnership_active), ("quality", st.quality), ("reach", st.reach),
-                           ("strength", st.strength)):
+        for key, value in (
+            ("position", st.position),
+            ("regime", st.regime),
+            ("policy", st.policy),
+            ("adequacy", st.adequacy),
+            ("premium_paid", st.premium_paid),
+            ("rip_paid", st.rip_paid),
+            ("active", st.partnership_active),
+            ("quality", st.quality),
+            ("reach", st.reach),
+            ("strength", st.strength),
+        ):
             s[key][i] = value
         np.matmul(c.sides, st.installed, out=s["sides"][i])  # not the (layer, v, n) networks: a tenth of the memory
         np.matmul(st.installed, c.market, out=s["world"][i])
@@ -165,8 +191,10 @@ class Recorder:
             self.terms = {d: self.terms[d] for d in DECISIONS if d in self.terms}  # in the order of the step
             self._names[decision] = names
         if names != self._names[decision]:
-            raise ValueError(f"the {decision} rule returned the terms {list(names)} at step {i}, "
-                             f"not the {list(held)} it returned at the first step; a rule's terms must not change")
+            raise ValueError(
+                f"the {decision} rule returned the terms {list(names)} at step {i}, "
+                f"not the {list(held)} it returned at the first step; a rule's terms must not change"
+            )
         stacked = self._blocks.get(decision)
         block = getattr(terms, "block", None)
         if block is not None and stacked is not None and block.shape == stacked.shape[1:]:
@@ -185,15 +213,42 @@ class Recorder:
         s["net_trusted"] = 0.5 * (sides[:, 0, 0] + sides[:, 1, 0])  # half core, half radio
         s["net_high_risk"] = 0.5 * (sides[:, 0, 1] + sides[:, 1, 1])
         return outcomes.Recorded(
-            step=s["scalars"][:, 0].astype(int), year=s["scalars"][:, 1], us_china_conflict=s["scalars"][:, 2],
-            eu_toolbox_strength=s["scalars"][:, 3], **{k: s[k] for k in (
-                "position", "policy", "adequacy", "hr_core", "hr_ran", "premium_paid", "rip_paid", "net_trusted",
-                "net_high_risk", "active", "world", "quality", "reach", "flow")},
+            step=s["scalars"][:, 0].astype(int),
+            year=s["scalars"][:, 1],
+            us_china_conflict=s["scalars"][:, 2],
+            eu_toolbox_strength=s["scalars"][:, 3],
+            **{
+                k: s[k]
+                for k in (
+                    "position",
+                    "policy",
+                    "adequacy",
+                    "hr_core",
+                    "hr_ran",
+                    "premium_paid",
+                    "rip_paid",
+                    "net_trusted",
+                    "net_high_risk",
+                    "active",
+                    "world",
+                    "quality",
+                    "reach",
+                    "flow",
+                )
+            },
             strongest=strongest_partner(s["strength"]),
-            gdp=st.gdp, population=st.population, member=st.member, gdpr_area=st.gdpr_area, third=st.third,
+            gdp=st.gdp,
+            population=st.population,
+            member=st.member,
+            gdpr_area=st.gdpr_area,
+            third=st.third,
             allies=st.us_ally,
-            ring=st.third & c.donors.ring, own={p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS},
-            high_risk=c.high_risk, origin_index=c.origin_index, vendor_names=c.vendor_names, weights=m.spec.weights,
+            ring=st.third & c.donors.ring,
+            own={p: (st.member if p == "EUU" else st.iso3 == p) for p in POWERS},
+            high_risk=c.high_risk,
+            origin_index=c.origin_index,
+            vendor_names=c.vendor_names,
+            weights=m.spec.weights,
         )
 
     def model_frame(self) -> pd.DataFrame:
@@ -218,21 +273,36 @@ class Recorder:
                 fields[k] = keep(a[k][:T])
             elif k in from_steps:
                 fields[k] = keep(s[from_steps[k]][:T])
-        fields.update({
-            "hr_core_share": s["sides"][:T, 0, 1].astype(np.float32), "hr_ran_share": s["sides"][:T, 1, 1].astype(np.float32),
-            "oda_partners": _count_last(s["active"][:T]), "oda_main_partner": strongest_partner(s["strength"][:T]).astype(np.int8),
-            "premium_paid_usd": s["premium_paid"][:T].astype(np.float32), "rip_paid_usd": s["rip_paid"][:T].astype(np.float32),
-        })
+        fields.update(
+            {
+                "hr_core_share": s["sides"][:T, 0, 1].astype(np.float32),
+                "hr_ran_share": s["sides"][:T, 1, 1].astype(np.float32),
+                "oda_partners": _count_last(s["active"][:T]),
+                "oda_main_partner": strongest_partner(s["strength"][:T]).astype(np.int8),
+                "premium_paid_usd": s["premium_paid"][:T].astype(np.float32),
+                "rip_paid_usd": s["rip_paid"][:T].astype(np.float32),
+            }
+        )
         fields = {k: fields[k] for k in AGENT_FIELDS}
-        terms = {d: {k: keep(arr[:T]) for k, arr in self.terms.get(d, {}).items()}
-                 or {"none": np.zeros((T, self.n, len(options)), np.float32)} for d, (options, _, _) in DECISIONS.items()}
+        terms = {
+            d: {k: keep(arr[:T]) for k, arr in self.terms.get(d, {}).items()}
+            or {"none": np.zeros((T, self.n, len(options)), np.float32)}
+            for d, (options, _, _) in DECISIONS.items()
+        }
         spec, c = m.spec, m.constants
         return AgentRecord(
-            iso3=np.asarray(st.iso3, dtype=object).copy(), kind=np.asarray(st.kind).copy(), year=s["scalars"][:T, 1].copy(),
-            fields=fields, terms=terms,
+            iso3=np.asarray(st.iso3, dtype=object).copy(),
+            kind=np.asarray(st.kind).copy(),
+            year=s["scalars"][:T, 1].copy(),
+            fields=fields,
+            terms=terms,
             beta={"vendor_policy": spec.beta_policy, "law": spec.beta_regime, "regime": spec.beta_regime, "adequacy": 1.0},
-            deciders={"vendor_policy": c.policy_deciders.copy(), "law": c.regime_deciders.copy(),
-                      "regime": c.regime_deciders.copy(), "adequacy": c.adequacy_scope.copy()},
+            deciders={
+                "vendor_policy": c.policy_deciders.copy(),
+                "law": c.regime_deciders.copy(),
+                "regime": c.regime_deciders.copy(),
+                "adequacy": c.adequacy_scope.copy(),
+            },
         )
 
 

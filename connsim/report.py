@@ -18,10 +18,22 @@ SUMMARY = (
     + [f"regime_share_{r}" for r in REGIMES]
     + [f"regime_gdp_share_{r}" for r in REGIMES]
     + [
-        "convergence_index", "free_flow_gdp_pair_share", "largest_compatible_component", "adequacy_decisions",
-        "hr_core_share_world", "hr_ran_share_world", "hr_core_share_eu", "hr_ran_share_eu", "hr_core_share_third",
-        "us_allies_restricting", "eu_restricting", "viable_trusted_vendors_mean", "vendor_quality_huawei",
-        "anchored_eu_jpn", "anchored_china", "anchored_eu_jpn_ring",
+        "convergence_index",
+        "free_flow_gdp_pair_share",
+        "largest_compatible_component",
+        "adequacy_decisions",
+        "hr_core_share_world",
+        "hr_ran_share_world",
+        "hr_core_share_eu",
+        "hr_ran_share_eu",
+        "hr_core_share_third",
+        "us_allies_restricting",
+        "eu_restricting",
+        "viable_trusted_vendors_mean",
+        "vendor_quality_huawei",
+        "anchored_eu_jpn",
+        "anchored_china",
+        "anchored_eu_jpn_ring",
     ]
 )
 #: The measures of a power's strategic-autonomy scorecard (columns ``scorecard_<measure>_<power>``).
@@ -57,6 +69,14 @@ def format_summary(model_vars: pd.DataFrame, title: str = "") -> str:
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
         parts = [title] if title else []
         parts += ["Outcomes", summary_table(model_vars).to_string()]
-        parts += ["", f"Strategic-autonomy scorecard, {_when(model_vars['year'].iloc[0], True)}", scorecard_table(model_vars, 0).to_string()]
-        parts += ["", f"Strategic-autonomy scorecard, {_when(model_vars['year'].iloc[-1], False)}", scorecard_table(model_vars, -1).to_string()]
+        parts += [
+            "",
+            f"Strategic-autonomy scorecard, {_when(model_vars['year'].iloc[0], True)}",
+            scorecard_table(model_vars, 0).to_string(),
+        ]
+        parts += [
+            "",
+            f"Strategic-autonomy scorecard, {_when(model_vars['year'].iloc[-1], False)}",
+            scorecard_table(model_vars, -1).to_string(),
+        ]
     return "\n".join(parts)

@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,8 +92,12 @@ class RunResult:
         if not any(decides.values()):
             raise ValueError(f"{iso3} is a power: its 5G policy and data-flow regime are scenario levers, not choices to explain")
         frames = []
-        held_of = {"vendor_policy": rec.fields["vendor_policy"], "law": rec.fields["has_law"].astype(np.int8),
-                   "regime": rec.fields["regime"], "adequacy": rec.fields["adequacy"].astype(np.int8)}
+        held_of = {
+            "vendor_policy": rec.fields["vendor_policy"],
+            "law": rec.fields["has_law"].astype(np.int8),
+            "regime": rec.fields["regime"],
+            "adequacy": rec.fields["adequacy"].astype(np.int8),
+        }
         for name, (options, _, _) in DECISIONS.items():
             if not decides[name]:
                 continue
@@ -108,8 +113,12 @@ class RunResult:
             df.insert(0, "decision", name)
             frames.append(df.reset_index())
         out = pd.concat(frames, ignore_index=True)
-        out.attrs.update(iso3=iso3, step=step, year=float(rec.year[step]),
-                         **{field: bool(rec.fields[field][step, i]) for _, _, field in DECISIONS.values()})
+        out.attrs.update(
+            iso3=iso3,
+            step=step,
+            year=float(rec.year[step]),
+            **{field: bool(rec.fields[field][step, i]) for _, _, field in DECISIONS.values()},
+        )
         return out
 
     def explain_adequacy(self, step: int | None = None) -> pd.DataFrame:
@@ -122,7 +131,9 @@ class RunResult:
             raise ValueError(f"the EU has assessed no adequacy candidate by step {step}: it assesses once a year")
         who = np.nonzero(rec.fields["assessed_adequacy"][at])[0]
         terms = rec.terms["adequacy"]
-        df = pd.DataFrame({k: v[at, who, 1] - v[at, who, 0] for k, v in terms.items()}, index=pd.Index(rec.iso3[who], name="iso3"))
+        df = pd.DataFrame(
+            {k: v[at, who, 1] - v[at, who, 0] for k, v in terms.items()}, index=pd.Index(rec.iso3[who], name="iso3")
+        )
         df["log_odds"] = df[list(terms)].sum(axis=1)
         df["probability"] = 1.0 / (1.0 + np.exp(-df["log_odds"].to_numpy()))
         df["granted"] = rec.fields["adequacy"][at, who]
@@ -160,8 +171,10 @@ class RunResult:
 
     def __repr__(self) -> str:
         years = self.model_vars["year"]
-        return (f"<RunResult {self.scenario.name!r} seed {self.seed}: {len(self.model_vars) - 1} steps, "
-                f"{years.iloc[0]:g}-{years.iloc[-1]:g}{', agents recorded' if self.agents is not None else ''}>")
+        return (
+            f"<RunResult {self.scenario.name!r} seed {self.seed}: {len(self.model_vars) - 1} steps, "
+            f"{years.iloc[0]:g}-{years.iloc[-1]:g}{', agents recorded' if self.agents is not None else ''}>"
+        )
 
 
 def stop_at(scenario: Scenario, until: int) -> Scenario:
@@ -192,7 +205,7 @@ def as_seed(seed) -> int:
 
 
 def run(
-    scenario: "str | Path | Scenario | dict" = "baseline",
+    scenario: str | Path | Scenario | dict = "baseline",
     seed=0,
     *,
     until: float | None = None,
@@ -237,8 +250,9 @@ def run(
     for _ in steps:
         model.step()
     rec = model.recorder
-    result = RunResult(model.spec, seed, rec.recorded(), rec.agent_record(copy=False) if record_agents else None,
-                       model if keep_model else None)
+    result = RunResult(
+        model.spec, seed, rec.recorded(), rec.agent_record(copy=False) if record_agents else None, model if keep_model else None
+    )
     if not keep_model:
         release(model)
     return result

@@ -32,13 +32,23 @@ import stat
 import tomllib
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import annotated_types as atypes
 import numpy as np
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError,
-    ValidationInfo, field_validator, model_validator,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -48,9 +58,25 @@ from connsim.seeds import SeedError, load_seeds
 from connsim.weights import Weights
 
 __all__ = [
-    "Scenario", "Event", "ScenarioError", "load_scenario", "list_scenarios", "schedule_at", "parameter_table", "load_parent",
-    "SCENARIOS_DIR", "DONORS", "LEVERS", "library_dir", "with_parameters", "validate_scenario", "MAX_FILE_BYTES",
-    "MAX_EXTENDS_DEPTH", "MAX_PROBLEMS_SHOWN", "MAX_SYNTHETIC", "MAX_STATE_STEPS",
+    "Scenario",
+    "Event",
+    "ScenarioError",
+    "load_scenario",
+    "list_scenarios",
+    "schedule_at",
+    "parameter_table",
+    "load_parent",
+    "SCENARIOS_DIR",
+    "DONORS",
+    "LEVERS",
+    "library_dir",
+    "with_parameters",
+    "validate_scenario",
+    "MAX_FILE_BYTES",
+    "MAX_EXTENDS_DEPTH",
+    "MAX_PROBLEMS_SHOWN",
+    "MAX_SYNTHETIC",
+    "MAX_STATE_STEPS",
 ]
 
 
@@ -149,8 +175,10 @@ def _unique_years(value):
                 keys.setdefault(year, []).append(key)
         for year, given in keys.items():
             if len(given) > 1:
-                raise _custom(f"year {year} is given {len(given)} times ({', '.join(_short(k, 12) for k in given)}); "
-                              "allowed each year once in a schedule")
+                raise _custom(
+                    f"year {year} is given {len(given)} times ({', '.join(_short(k, 12) for k in given)}); "
+                    "allowed each year once in a schedule"
+                )
     return value
 
 
@@ -177,7 +205,7 @@ def _schedule(lo: float, hi: float):
     value = Annotated[float, atypes.Ge(lo), atypes.Le(hi)]
     table = Annotated[dict[Annotated[int, BeforeValidator(_year_key)], value], atypes.MinLen(1), BeforeValidator(_unique_years)]
     return Annotated[
-        Union[Annotated[value, Tag(_NUMBER)], Annotated[table, Tag(_SCHEDULE)]],
+        Annotated[value, Tag(_NUMBER)] | Annotated[table, Tag(_SCHEDULE)],
         Discriminator(lambda v: _SCHEDULE if isinstance(v, dict) else _NUMBER),
         AfterValidator(_sorted_schedule),
         Range(lo, hi),
@@ -224,17 +252,27 @@ class Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, revalidate_instances="always")
 
-    year: float = _field(..., "when the event happens (fractional years allowed)", "year",
-                         allowed="a year within the scenario's horizon, e.g. 2022 or 2022.5")
+    year: float = _field(
+        ...,
+        "when the event happens (fractional years allowed)",
+        "year",
+        allowed="a year within the scenario's horizon, e.g. 2022 or 2022.5",
+    )
     kind: Literal["vendor_policy", "regime", "adequacy", "conflict_shock"] = _field(..., "what happens")
     iso3: str | None = _field(None, "the state the event concerns", allowed="an ISO3 code of seeds/countries.csv, e.g. 'KEN'")
     value: str | float | bool = _field(
-        ..., "the policy, regime, adequacy or shock imposed",
+        ...,
+        "the policy, regime, adequacy or shock imposed",
         allowed=f"for vendor_policy one of {', '.join(POLICIES)}; for regime one of {', '.join(REGIMES)}; "
         "for adequacy true or false; for conflict_shock a number in -1..1",
     )
-    hold_years: float | None = _field(None, "years the imposed choice holds (default: to the end)", "years",
-                                      allowed="a number of years above 0 (leave it out: to the end of the run)", gt=0)
+    hold_years: float | None = _field(
+        None,
+        "years the imposed choice holds (default: to the end)",
+        "years",
+        allowed="a number of years above 0 (leave it out: to the end of the run)",
+        gt=0,
+    )
 
     @field_validator("iso3")
     @classmethod
@@ -262,40 +300,69 @@ class Scenario(BaseModel):
     steps_per_year: int = _field(4, "model steps per year (4 = quarterly)", "steps", ge=1, le=12)
     # --- levers ------------------------------------------------------------------------------
     us_china_conflict: Schedule01 = _field(0.5, "intensity of the US-China trade-tech conflict", "0..1")
-    us_pressure: Schedule01 = _field(0.5, "US pressure on partners to exclude high-risk vendors and adopt open data flows", "0..1")
-    eu_japan_cooperation: Literal["none", "bilateral", "beyond_bilateral"] = _field(
-        "bilateral", "depth of EU-Japan cooperation: none, bilateral (the 2019 partnership), beyond_bilateral (multilateral settings and third countries); also sets 5G information sharing"
+    us_pressure: Schedule01 = _field(
+        0.5, "US pressure on partners to exclude high-risk vendors and adopt open data flows", "0..1"
     )
-    eu_toolbox_strength: Schedule01 = _field(0.3, "strength of the EU 5G toolbox pulling member states toward a common norm", "0..1")
+    eu_japan_cooperation: Literal["none", "bilateral", "beyond_bilateral"] = _field(
+        "bilateral",
+        "depth of EU-Japan cooperation: none, bilateral (the 2019 partnership), beyond_bilateral (multilateral settings and third countries); also sets 5G information sharing",
+    )
+    eu_toolbox_strength: Schedule01 = _field(
+        0.3, "strength of the EU 5G toolbox pulling member states toward a common norm", "0..1"
+    )
     japan_vendor_push: Schedule01 = _field(0.2, "Japan's push to make NEC and Fujitsu global players (6G, Open RAN)", "0..1")
     digital_silk_road_intensity: Schedule02 = _field(1.0, "multiplier on China's Digital Silk Road finance and pull", "x2019")
-    adequacy_openness: float = _field(0.005, "yearly probability that the EU grants adequacy to a candidate whose other terms sum to zero (the EU's openness)", "per year", ge=0, le=1)
+    adequacy_openness: float = _field(
+        0.005,
+        "yearly probability that the EU grants adequacy to a candidate whose other terms sum to zero (the EU's openness)",
+        "per year",
+        ge=0,
+        le=1,
+    )
     dfft_multilateral_push: Schedule01 = _field(0.3, "Japan's Data Free Flow with Trust push in the G20 and WTO", "0..1")
-    eu_jp_oda_coordination: Schedule01 = _field(0.2, "EU-Japan coordination of digital ODA (JICA-EIB kind): pooling, no double targeting", "0..1")
-    open_connected_ring: Schedule01 = _field(0.0, "focus of EU and Japanese ODA on the Open and Connected Ring around Europe", "0..1")
+    eu_jp_oda_coordination: Schedule01 = _field(
+        0.2, "EU-Japan coordination of digital ODA (JICA-EIB kind): pooling, no double targeting", "0..1"
+    )
+    open_connected_ring: Schedule01 = _field(
+        0.0, "focus of EU and Japanese ODA on the Open and Connected Ring around Europe", "0..1"
+    )
     india_trilateral: bool = _field(False, "EU/Japan financial-inclusion programs run with Indian partners")
     oda_budget_scale: dict[Donor, Scale] = _field(
-        {}, "donor -> multiplier on its 2019 digital-ODA budget (donors: EUU MS JPN USA CHN)", "x2019",
+        {},
+        "donor -> multiplier on its 2019 digital-ODA budget (donors: EUU MS JPN USA CHN)",
+        "x2019",
         allowed=f"a table {{donor = scale}}, donors {', '.join(DONORS)}, each scale a number in 0..10 or a schedule {{year = scale}}",
     )
     oda_staffing: dict[Donor, Annotated[float, atypes.Gt(0), atypes.Le(1)]] = _field(
-        {}, "donor -> staffing level of its digital ODA, replacing the seed value", "0..1",
+        {},
+        "donor -> staffing level of its digital ODA, replacing the seed value",
+        "0..1",
         allowed=f"a table {{donor = staffing}}, donors {', '.join(DONORS)}, each staffing a number above 0 up to 1",
     )
     # --- behaviour ---------------------------------------------------------------------------
     beta_policy: float = _field(4.0, "rationality of 5G security-policy choices (logit beta)", "1/utility", ge=0, le=100)
     beta_regime: float = _field(4.0, "rationality of data-regime choices (logit beta)", "1/utility", ge=0, le=100)
     beta_oda: float = _field(3.0, "rationality of recipients choosing among ODA offers", "1/utility", ge=0, le=100)
-    revision_probability: float = _field(0.35, "probability that a state revises a decision within a year (policy inertia)", "per year", ge=0, le=1)
-    weights: Weights = _field(Weights(), "coefficients of the decision rules (see connsim.weights)",
-                              allowed="a table [weights] of the coefficients in connsim.weights")
+    revision_probability: float = _field(
+        0.35, "probability that a state revises a decision within a year (policy inertia)", "per year", ge=0, le=1
+    )
+    weights: Weights = _field(
+        Weights(),
+        "coefficients of the decision rules (see connsim.weights)",
+        allowed="a table [weights] of the coefficients in connsim.weights",
+    )
     # --- events and scale --------------------------------------------------------------------
-    events: tuple[Event, ...] = _field((), "timed events",
-                                       allowed="an array of tables [[events]], each with year, kind, iso3, value and optionally hold_years")
+    events: tuple[Event, ...] = _field(
+        (), "timed events", allowed="an array of tables [[events]], each with year, kind, iso3, value and optionally hold_years"
+    )
     synthetic_third_countries: int = _field(
-        0, "third countries added, drawn from the real ones, to scale the world (a run recording every state, "
+        0,
+        "third countries added, drawn from the real ones, to scale the world (a run recording every state, "
         "as connsim run does, needs about 18 MB of memory per 1,000 states over the 12-year quarterly horizon, "
-        "27 MB with its frames and files)", "states", ge=0, le=MAX_SYNTHETIC,
+        "27 MB with its frames and files)",
+        "states",
+        ge=0,
+        le=MAX_SYNTHETIC,
         allowed=f"a whole number in 0..{MAX_SYNTHETIC:,}, and (193 + it) x (steps + 1) at most {MAX_STATE_STEPS:,}",
     )
 
@@ -318,7 +385,7 @@ class Scenario(BaseModel):
         self._validated = True  # (_validate raises if the raw data's world checks fail)
         return self
 
-    def model_copy(self, *, update: "dict[str, Any] | None" = None, deep: bool = False) -> "Scenario":
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
         """A copy; with ``update`` a validated one (each value given replaces the old one whole,
         tables included; see :meth:`replace` to merge tables). Raises :class:`ScenarioError`."""
         if not update:
@@ -356,7 +423,7 @@ class Scenario(BaseModel):
         """EU-Japan cooperation as a number: none 0, bilateral 0.5, beyond_bilateral 1."""
         return COOPERATION_LEVELS.index(self.eu_japan_cooperation) / 2
 
-    def replace(self, **changes: Any) -> "Scenario":
+    def replace(self, **changes: Any) -> Scenario:
         """A validated copy with ``changes``.
 
         A lever given a schedule replaces the old value entirely:
@@ -369,9 +436,19 @@ class Scenario(BaseModel):
 
 
 LEVERS = (
-    "us_china_conflict", "us_pressure", "eu_japan_cooperation", "eu_toolbox_strength", "japan_vendor_push",
-    "digital_silk_road_intensity", "adequacy_openness", "dfft_multilateral_push", "eu_jp_oda_coordination",
-    "open_connected_ring", "india_trilateral", "oda_budget_scale", "oda_staffing",
+    "us_china_conflict",
+    "us_pressure",
+    "eu_japan_cooperation",
+    "eu_toolbox_strength",
+    "japan_vendor_push",
+    "digital_silk_road_intensity",
+    "adequacy_openness",
+    "dfft_multilateral_push",
+    "eu_jp_oda_coordination",
+    "open_connected_ring",
+    "india_trilateral",
+    "oda_budget_scale",
+    "oda_staffing",
 )
 TIME_KEYS = ("start_year", "end_year", "steps_per_year")
 BEHAVIOUR_KEYS = ("beta_policy", "beta_regime", "beta_oda", "revision_probability", "synthetic_third_countries")
@@ -425,8 +502,10 @@ def allowed_text(owner: type[BaseModel], name: str, short: bool = False) -> str:
     if isinstance(extra, dict) and extra.get("allowed"):
         return str(extra["allowed"])
     if sched is not None:
-        return (f"a number in {sched.text}, or a schedule {{year = value}} such as {{2019 = 0.5, 2023 = 0.9}} "
-                f"with values in {sched.text}")
+        return (
+            f"a number in {sched.text}, or a schedule {{year = value}} such as {{2019 = 0.5, 2023 = 0.9}} "
+            f"with values in {sched.text}"
+        )
     if getattr(ann, "__origin__", None) is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
     if ann is bool:
@@ -460,7 +539,7 @@ def _allowed_at(loc: list[str]) -> str:
         if name == "events":
             return "a table with year, kind, iso3, value and optionally hold_years"
         if name == "oda_budget_scale":
-            return ("a scale in 0..10 or a schedule {year = scale}" if len(rest) == 1 else "a number in 0..10")
+            return "a scale in 0..10 or a schedule {year = scale}" if len(rest) == 1 else "a number in 0..10"
         if name == "oda_staffing":
             return "a number above 0 up to 1"
         sched = _schedule_range(info)
@@ -603,8 +682,11 @@ def _resolve(ref: str | Path, relative_to: Path | None, extends: bool = False) -
     if _is_file(candidate):
         return candidate.resolve()
     library = list(list_scenarios())
-    return _missing(ref, f"not a library scenario; {_hint(ref, library)}library scenarios: {', '.join(library) or '(none)'} "
-                         "(or give the path of a .toml file)")
+    return _missing(
+        ref,
+        f"not a library scenario; {_hint(ref, library)}library scenarios: {', '.join(library) or '(none)'} "
+        "(or give the path of a .toml file)",
+    )
 
 
 def _missing(ref: str, problem: str):
@@ -614,6 +696,7 @@ def _missing(ref: str, problem: str):
 def _read_bytes(path: Path) -> bytes:
     """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, read without ever
     reading more (a huge, sparse or endless file is refused, a FIFO is not waited on)."""
+
     def refuse(problem: str):
         raise ScenarioError(str(path), [problem])
 
@@ -645,7 +728,7 @@ def _read_data(path: Path) -> dict:
     mark at the start is skipped). Every failure is a :class:`ScenarioError`."""
     raw = _read_bytes(path)
     if raw.startswith(_BOM):
-        raw = raw[len(_BOM):]
+        raw = raw[len(_BOM) :]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -672,8 +755,13 @@ def _read_json(path: Path, text: str) -> dict:
     try:
         data = json.loads(text, object_pairs_hook=unique)
     except json.JSONDecodeError as e:
-        raise ScenarioError(str(path), [f"JSON syntax error: {e.msg} (at line {e.lineno}, column {e.colno}); "
-                                        "allowed a JSON object such as connsim run writes to scenario.json"]) from None
+        raise ScenarioError(
+            str(path),
+            [
+                f"JSON syntax error: {e.msg} (at line {e.lineno}, column {e.colno}); "
+                "allowed a JSON object such as connsim run writes to scenario.json"
+            ],
+        ) from None
     except ValueError as e:
         raise ScenarioError(str(path), [f"JSON: {e}; allowed each key once"]) from None
     except RecursionError:
@@ -700,18 +788,28 @@ def _raw(path: Path, chain: tuple[Path, ...]) -> dict:
     """The merged raw data of ``path`` and its ``extends`` chain; each parent is validated itself."""
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError(str(chain[0]), [f"extends: cycle {cycle}; allowed a chain of extends that ends in a scenario extending none"])
+        raise ScenarioError(
+            str(chain[0]), [f"extends: cycle {cycle}; allowed a chain of extends that ends in a scenario extending none"]
+        )
     if len(chain) > MAX_EXTENDS_DEPTH:
-        raise ScenarioError(str(chain[0]), [f"extends: a chain of more than {MAX_EXTENDS_DEPTH} links ({chain[0].name} -> "
-                                            f"{chain[1].name} -> ... -> {path.name}); allowed at most {MAX_EXTENDS_DEPTH} "
-                                            "scenarios extending one another"])
+        raise ScenarioError(
+            str(chain[0]),
+            [
+                f"extends: a chain of more than {MAX_EXTENDS_DEPTH} links ({chain[0].name} -> "
+                f"{chain[1].name} -> ... -> {path.name}); allowed at most {MAX_EXTENDS_DEPTH} "
+                "scenarios extending one another"
+            ],
+        )
     data = _read_data(path)
     data.setdefault("name", path.stem)
     parent = data.get("extends")
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ScenarioError(str(path), [f"extends: got {_short(parent)}; allowed a library name such as 'baseline' or a path relative to this file"])
+        raise ScenarioError(
+            str(path),
+            [f"extends: got {_short(parent)}; allowed a library name such as 'baseline' or a path relative to this file"],
+        )
     try:
         parent_path = _resolve(parent, path.parent, extends=True)
     except ScenarioError as e:
@@ -814,9 +912,11 @@ def _check_world(data: dict) -> list[str]:
     if 0 <= synthetic <= MAX_SYNTHETIC and end >= start and 1 <= per_year <= 12:
         states, recorded = len(kinds) + synthetic, (end - start + 1) * per_year + 1
         if states * recorded > MAX_STATE_STEPS:
-            problems.append(f"synthetic_third_countries: {states:,} states over {recorded:,} recorded steps are "
-                            f"{states * recorded:,} state-steps; allowed at most {MAX_STATE_STEPS:,} (about 1.4 GB of memory "
-                            "for connsim run): fewer synthetic states, or a shorter horizon or coarser steps")
+            problems.append(
+                f"synthetic_third_countries: {states:,} states over {recorded:,} recorded steps are "
+                f"{states * recorded:,} state-steps; allowed at most {MAX_STATE_STEPS:,} (about 1.4 GB of memory "
+                "for connsim run): fewer synthetic states, or a shorter horizon or coarser steps"
+            )
     events = data.get("events", ())
     if not isinstance(events, (list, tuple)) or not events:
         return problems
@@ -831,11 +931,14 @@ def _check_world(data: dict) -> list[str]:
         where = f"events.{i}"
         year, kind, iso3, value = ev.get("year"), ev.get("kind"), ev.get("iso3"), ev.get("value")
         if isinstance(year, (int, float)) and not isinstance(year, bool) and not start <= year <= last + 1e-9:
-            window = (f"allowed {start} to {_year_text(last)}, the start of the last step (an event applies at the first "
-                      f"step on or after its year; the scenario runs from {start} through {end})")
+            window = (
+                f"allowed {start} to {_year_text(last)}, the start of the last step (an event applies at the first "
+                f"step on or after its year; the scenario runs from {start} through {end})"
+            )
             if start <= year < end + 1:
-                problems.append(f"{where}.year: {_short(year)} is after the start of the last step, so it would never "
-                                f"apply; {window}")
+                problems.append(
+                    f"{where}.year: {_short(year)} is after the start of the last step, so it would never apply; {window}"
+                )
             else:
                 problems.append(f"{where}.year: {_short(year)} is outside the horizon; {window}")
         if kind not in EVENT_KINDS:
@@ -849,8 +952,10 @@ def _check_world(data: dict) -> list[str]:
         if iso3 is None:
             problems.append(f"{where}.iso3: required for a {kind} event; allowed an ISO3 code of seeds/countries.csv, e.g. 'KEN'")
         elif isinstance(iso3, str) and iso3.upper() not in known:
-            problems.append(f"{where}.iso3: unknown state {iso3!r}; {_hint(iso3.upper(), sorted(known))}"
-                            "allowed an ISO3 code of a state in seeds/countries.csv (not EUU)")
+            problems.append(
+                f"{where}.iso3: unknown state {iso3!r}; {_hint(iso3.upper(), sorted(known))}"
+                "allowed an ISO3 code of a state in seeds/countries.csv (not EUU)"
+            )
         elif isinstance(iso3, str):
             problem = _event_target_problem(kind, iso3.upper(), kinds[iso3.upper()])
             if problem:
@@ -859,8 +964,10 @@ def _check_world(data: dict) -> list[str]:
             if not isinstance(value, bool) and value is not None:
                 problems.append(f"{where}.value: got {_short(value)}; allowed for an adequacy event true or false")
         elif isinstance(value, (str, int, float)) and value not in allowed_values[kind]:
-            problems.append(f"{where}.value: got {_short(value)}; {_hint(value, allowed_values[kind])}"
-                            f"allowed for a {kind} event one of {', '.join(allowed_values[kind])}")
+            problems.append(
+                f"{where}.value: got {_short(value)}; {_hint(value, allowed_values[kind])}"
+                f"allowed for a {kind} event one of {', '.join(allowed_values[kind])}"
+            )
     return problems
 
 
@@ -869,14 +976,17 @@ def _event_target_problem(kind: str, iso3: str, state_kind: str) -> str | None:
     if state_kind == "Power" and kind in ("vendor_policy", "regime"):
         what = "5G security policy" if kind == "vendor_policy" else "data-flow regime"
         who = "a member state or a third country" if kind == "vendor_policy" else "a third country"
-        return (f"{iso3} is a power: the powers hold their {what} for the whole run (a scenario setting, not a choice "
-                f"of the model), so an event cannot impose one; allowed for a {kind} event {who}")
+        return (
+            f"{iso3} is a power: the powers hold their {what} for the whole run (a scenario setting, not a choice "
+            f"of the model), so an event cannot impose one; allowed for a {kind} event {who}"
+        )
     if state_kind == "MemberState" and kind == "regime":
-        return (f"{iso3} is an EU member state: its data-flow regime is the EU's; "
-                "allowed for a regime event a third country")
+        return f"{iso3} is an EU member state: its data-flow regime is the EU's; allowed for a regime event a third country"
     if state_kind == "MemberState" and kind == "adequacy":
-        return (f"{iso3} is an EU member state: adequacy is the EU's decision on a state outside it; "
-                "allowed for an adequacy event a third country or a power")
+        return (
+            f"{iso3} is an EU member state: adequacy is the EU's decision on a state outside it; "
+            "allowed for an adequacy event a third country or a power"
+        )
     return None
 
 
@@ -898,7 +1008,7 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     return scenario
 
 
-def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scenario:
+def load_scenario(scenario: str | Path | Scenario | dict = "baseline") -> Scenario:
     """A validated, immutable scenario from a library name, a path, a dict or a Scenario.
 
     A path names a TOML file, or a ``scenario.json`` written by ``connsim run`` (the resolved
@@ -935,7 +1045,7 @@ def load_scenario(scenario: "str | Path | Scenario | dict" = "baseline") -> Scen
 # --- the resolved parameters, for ``connsim show`` ---------------------------------------------
 
 
-def load_parent(scenario: "str | Path") -> Scenario | None:
+def load_parent(scenario: str | Path) -> Scenario | None:
     """The validated scenario that a library name or file ``extends`` (None if it extends none)."""
     path = _resolve(scenario, Path.cwd())
     parent = _read_data(path).get("extends")
@@ -944,7 +1054,7 @@ def load_parent(scenario: "str | Path") -> Scenario | None:
     return load_scenario(_resolve(parent, path.parent, extends=True))
 
 
-def parameter_table(scenario: "str | Path | Scenario | dict", reference: Scenario | None = None) -> list[dict]:
+def parameter_table(scenario: str | Path | Scenario | dict, reference: Scenario | None = None) -> list[dict]:
     """Every parameter of a resolved scenario, one dict per row: section (time, levers,
     behaviour, weights, events), key, value, unit, allowed (short), meaning, and ``changed``:
     whether it differs from ``reference`` (default: the built-in defaults). Events are listed
@@ -956,9 +1066,17 @@ def parameter_table(scenario: "str | Path | Scenario | dict", reference: Scenari
     def add(section, owner, name, value, default):
         info = owner.model_fields[name]
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        rows.append(dict(section=section, key=name, value=value, unit=extra.get("unit", ""),
-                         allowed=allowed_text(owner, name, short=True), meaning=info.description or "",
-                         changed=value != default))
+        rows.append(
+            dict(
+                section=section,
+                key=name,
+                value=value,
+                unit=extra.get("unit", ""),
+                allowed=allowed_text(owner, name, short=True),
+                meaning=info.description or "",
+                changed=value != default,
+            )
+        )
 
     for section, keys in (("time", TIME_KEYS), ("levers", LEVERS), ("behaviour", BEHAVIOUR_KEYS)):
         for k in keys:
@@ -966,8 +1084,17 @@ def parameter_table(scenario: "str | Path | Scenario | dict", reference: Scenari
     for k in Weights.model_fields:
         add("weights", Weights, k, getattr(s.weights, k), getattr(ref.weights, k))
     for i, ev in enumerate(s.events):
-        rows.append(dict(section="events", key=f"events.{i}", value=ev.model_dump(exclude_none=True), unit="",
-                         allowed="", meaning=Event.__doc__.splitlines()[0], changed=ev not in ref.events))
+        rows.append(
+            dict(
+                section="events",
+                key=f"events.{i}",
+                value=ev.model_dump(exclude_none=True),
+                unit="",
+                allowed="",
+                meaning=Event.__doc__.splitlines()[0],
+                changed=ev not in ref.events,
+            )
+        )
     return rows
 
 
@@ -987,8 +1114,10 @@ def with_parameters(spec: Scenario, parameters: dict[str, Any]) -> Scenario:
         elif key in Weights.model_fields:
             weights[key] = value
         else:
-            problems.append(f"{key}: not a scenario lever, parameter or weight; {_hint(key, fields + list(Weights.model_fields))}"
-                            "allowed the keys that 'connsim show' lists")
+            problems.append(
+                f"{key}: not a scenario lever, parameter or weight; {_hint(key, fields + list(Weights.model_fields))}"
+                "allowed the keys that 'connsim show' lists"
+            )
     if problems:
         raise ScenarioError(f"{spec.name} (parameters)", problems)
     if weights:

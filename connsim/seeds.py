@@ -28,8 +28,20 @@ import pandas as pd
 from connsim._data import as_path, package_folder
 from connsim.names import BLOC_NAMES, DONORS, KINDS, PAPER_REGIONS, POLICIES, POSITIONS, POWERS, PROGRAMS, REGIMES
 
-__all__ = ["SEEDS_DIR", "SeedError", "Seeds", "load_seeds", "REGIMES", "POLICIES", "PROGRAMS", "POWERS", "KINDS",
-           "SCHEMAS", "FILES", "seeds_dir"]
+__all__ = [
+    "SEEDS_DIR",
+    "SeedError",
+    "Seeds",
+    "load_seeds",
+    "REGIMES",
+    "POLICIES",
+    "PROGRAMS",
+    "POWERS",
+    "KINDS",
+    "SCHEMAS",
+    "FILES",
+    "seeds_dir",
+]
 
 
 def seeds_dir() -> Traversable:
@@ -42,7 +54,6 @@ def seeds_dir() -> Traversable:
 
 #: The seed tables' folder as a path, found once at import (kept for code that joins or globs it).
 SEEDS_DIR = as_path(seeds_dir())
-
 
 
 class SeedError(ValueError):
@@ -86,54 +97,123 @@ ISO = Col("str", iso3=True)
 
 # file -> (key column used in messages or None, {column: Col})
 SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
-    "countries.csv": ("iso3", {
-        "iso3": Col("str"), "name": S(), "region": S(), "paper_region": Col(allowed=PAPER_REGIONS),
-        "kind": Col(allowed=KINDS), "eu_member": BIN,
-        "lat": Col("float", lo=-90, hi=90), "lon": Col("float", lo=-180, hi=180),
-        # upper bounds far above any real state (world GDP 2019: 8.8e13 US$, population 7.7e9) keep every
-        # sum and product of the model finite
-        "population": Col("int", lo=1, hi=1e10), "gdp_usd": Col("float", lo=1.0, hi=1e15),
-        "gdp_per_capita": Col("float", lo=0.0, hi=1e7),
-        "rule_of_law": Col("float", lo=-3.0, hi=3.0),
-        "fh_political_rights": Col("float", lo=1, hi=7), "fh_civil_liberties": Col("float", lo=1, hi=7),
-        "fh_status": Col(allowed=("F", "PF", "NF")),
-        "trade_share_eu27": SHARE, "trade_share_usa": SHARE, "trade_share_chn": SHARE, "trade_share_jpn": SHARE,
-        "align_us": UNIT, "align_cn": UNIT, "dp_law": BIN, "dp_law_source": S(),
-        "dp_capacity": UNIT, "security_culture": UNIT, "hr_ran_share": SHARE, "hr_core_share": SHARE,
-        "policy_5g_2019": Col(allowed=POLICIES),
-        "policy_5g_source": S(), "regime_2019": Col(allowed=REGIMES), "regime_source": S(),
-        "adequacy_2019": BIN, "imputed": Col(required=False),
-        "hr_share_status": Col(allowed=("sourced", "derived", "estimated")), "hr_share_method": S(),
-        "dp_law_year": Col("float", required=False, lo=1900, hi=2019),
-        "eea": BIN, "g20": BIN, "telecom_capex_usd_2019": Col("float", lo=0.0),
-    }),
+    "countries.csv": (
+        "iso3",
+        {
+            "iso3": Col("str"),
+            "name": S(),
+            "region": S(),
+            "paper_region": Col(allowed=PAPER_REGIONS),
+            "kind": Col(allowed=KINDS),
+            "eu_member": BIN,
+            "lat": Col("float", lo=-90, hi=90),
+            "lon": Col("float", lo=-180, hi=180),
+            # upper bounds far above any real state (world GDP 2019: 8.8e13 US$, population 7.7e9) keep every
+            # sum and product of the model finite
+            "population": Col("int", lo=1, hi=1e10),
+            "gdp_usd": Col("float", lo=1.0, hi=1e15),
+            "gdp_per_capita": Col("float", lo=0.0, hi=1e7),
+            "rule_of_law": Col("float", lo=-3.0, hi=3.0),
+            "fh_political_rights": Col("float", lo=1, hi=7),
+            "fh_civil_liberties": Col("float", lo=1, hi=7),
+            "fh_status": Col(allowed=("F", "PF", "NF")),
+            "trade_share_eu27": SHARE,
+            "trade_share_usa": SHARE,
+            "trade_share_chn": SHARE,
+            "trade_share_jpn": SHARE,
+            "align_us": UNIT,
+            "align_cn": UNIT,
+            "dp_law": BIN,
+            "dp_law_source": S(),
+            "dp_capacity": UNIT,
+            "security_culture": UNIT,
+            "hr_ran_share": SHARE,
+            "hr_core_share": SHARE,
+            "policy_5g_2019": Col(allowed=POLICIES),
+            "policy_5g_source": S(),
+            "regime_2019": Col(allowed=REGIMES),
+            "regime_source": S(),
+            "adequacy_2019": BIN,
+            "imputed": Col(required=False),
+            "hr_share_status": Col(allowed=("sourced", "derived", "estimated")),
+            "hr_share_method": S(),
+            "dp_law_year": Col("float", required=False, lo=1900, hi=2019),
+            "eea": BIN,
+            "g20": BIN,
+            "telecom_capex_usd_2019": Col("float", lo=0.0),
+        },
+    ),
     "trade_partners.csv": ("iso3", {"iso3": ISO, "partner": ISO, "weight": Col("float", lo=0.0, hi=1.0)}),
     "blocs.csv": ("iso3", {"bloc": Col(allowed=BLOC_NAMES), "iso3": ISO, "source": S()}),
-    "vendors.csv": ("vendor", {
-        "vendor": S(), "origin_iso3": ISO, "high_risk": BIN, "ran_share_2019": SHARE, "core_share_2019": SHARE,
-        "price_index": Col("float", lo=0.1, hi=10.0), "quality_2019": UNIT, "reach_2019": UNIT, "source": S()}),
-    "regimes.csv": ("regime", {"regime": Col(allowed=REGIMES), "description": S(), "capacity_need": UNIT,
-                               "champion": Col(allowed=POWERS, iso3=True)}),
+    "vendors.csv": (
+        "vendor",
+        {
+            "vendor": S(),
+            "origin_iso3": ISO,
+            "high_risk": BIN,
+            "ran_share_2019": SHARE,
+            "core_share_2019": SHARE,
+            "price_index": Col("float", lo=0.1, hi=10.0),
+            "quality_2019": UNIT,
+            "reach_2019": UNIT,
+            "source": S(),
+        },
+    ),
+    "regimes.csv": (
+        "regime",
+        {"regime": Col(allowed=REGIMES), "description": S(), "capacity_need": UNIT, "champion": Col(allowed=POWERS, iso3=True)},
+    ),
     "regime_compatibility.csv": ("regime", {"regime": Col(allowed=POSITIONS), **{r: UNIT for r in POSITIONS}}),
-    "adequacy.csv": ("iso3", {"iso3": ISO, "name": S(), "decision": S(), "year": Col("int", lo=1995, hi=2019),
-                              "source": S()}),
-    "donors.csv": ("donor", {
-        "donor": Col(allowed=DONORS), "kind": Col(allowed=("Power", "MemberStates")),
-        "digital_oda_usd_2019": Col("float", lo=0.0, hi=1e12), "staffing": UNIT, "share_capacity": UNIT,
-        "share_fin_inclusion": UNIT, "share_infrastructure": UNIT, "speed": UNIT, "conditionality": UNIT,
-        "source": S()}),
-    "oda_projects_2019.csv": ("iso3", {
-        "donor": Col(allowed=DONORS), "iso3": ISO, "program": Col(allowed=PROGRAMS),
-        "year": Col("int", lo=2000, hi=2019), "amount_usd": Col("float", lo=0.0, hi=1e12), "source": S()}),
-    "columns.csv": ("column", {"file": S(), "column": S(), "unit": Col(required=False), "source_or_method": S(),
-                               "estimated": Col(allowed=("yes", "no", "partly"))}),
+    "adequacy.csv": ("iso3", {"iso3": ISO, "name": S(), "decision": S(), "year": Col("int", lo=1995, hi=2019), "source": S()}),
+    "donors.csv": (
+        "donor",
+        {
+            "donor": Col(allowed=DONORS),
+            "kind": Col(allowed=("Power", "MemberStates")),
+            "digital_oda_usd_2019": Col("float", lo=0.0, hi=1e12),
+            "staffing": UNIT,
+            "share_capacity": UNIT,
+            "share_fin_inclusion": UNIT,
+            "share_infrastructure": UNIT,
+            "speed": UNIT,
+            "conditionality": UNIT,
+            "source": S(),
+        },
+    ),
+    "oda_projects_2019.csv": (
+        "iso3",
+        {
+            "donor": Col(allowed=DONORS),
+            "iso3": ISO,
+            "program": Col(allowed=PROGRAMS),
+            "year": Col("int", lo=2000, hi=2019),
+            "amount_usd": Col("float", lo=0.0, hi=1e12),
+            "source": S(),
+        },
+    ),
+    "columns.csv": (
+        "column",
+        {
+            "file": S(),
+            "column": S(),
+            "unit": Col(required=False),
+            "source_or_method": S(),
+            "estimated": Col(allowed=("yes", "no", "partly")),
+        },
+    ),
 }
 FILES = tuple(SCHEMAS)
 # unique keys per file
 UNIQUE: dict[str, tuple[str, ...]] = {
-    "countries.csv": ("iso3",), "trade_partners.csv": ("iso3", "partner"), "blocs.csv": ("bloc", "iso3"),
-    "vendors.csv": ("vendor",), "regimes.csv": ("regime",), "regime_compatibility.csv": ("regime",),
-    "adequacy.csv": ("iso3",), "donors.csv": ("donor",), "oda_projects_2019.csv": ("donor", "iso3", "program"),
+    "countries.csv": ("iso3",),
+    "trade_partners.csv": ("iso3", "partner"),
+    "blocs.csv": ("bloc", "iso3"),
+    "vendors.csv": ("vendor",),
+    "regimes.csv": ("regime",),
+    "regime_compatibility.csv": ("regime",),
+    "adequacy.csv": ("iso3",),
+    "donors.csv": ("donor",),
+    "oda_projects_2019.csv": ("donor", "iso3", "program"),
     "columns.csv": ("file", "column"),
 }
 
@@ -276,10 +356,14 @@ def _check_fields(path: Path, f: _File) -> None:
                 name = record[key] if key is not None and key < len(record) and record[key] else None
                 row = f"{f.label}, row {n}" + (f" ({name})" if name else "")
                 if len(record) < len(header):
-                    raise SeedError(f"{row}, column '{header[len(record)]}': missing field; the row has {len(record)} "
-                                    f"fields and the header {len(header)}; allowed one field per column")
-                raise SeedError(f"{row}, field {len(header) + 1} (after column '{header[-1]}'): extra field; the row has "
-                                f"{len(record)} fields and the header {len(header)}; allowed one field per column")
+                    raise SeedError(
+                        f"{row}, column '{header[len(record)]}': missing field; the row has {len(record)} "
+                        f"fields and the header {len(header)}; allowed one field per column"
+                    )
+                raise SeedError(
+                    f"{row}, field {len(header) + 1} (after column '{header[-1]}'): extra field; the row has "
+                    f"{len(record)} fields and the header {len(header)}; allowed one field per column"
+                )
     except UnicodeDecodeError as e:
         raise f.error(f"is not UTF-8 text (byte {e.start}); allowed a UTF-8 CSV file") from None
     except csv.Error as e:
@@ -295,8 +379,7 @@ def _check_iso(directory: Path, fname: str, frame: pd.DataFrame, known: set[str]
         bad = ~frame[col].isin(known)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise f.error(f"unknown ISO3 code {frame[col].iloc[pos]!r}; allowed: an iso3 code of countries.csv",
-                          pos, col)
+            raise f.error(f"unknown ISO3 code {frame[col].iloc[pos]!r}; allowed: an iso3 code of countries.csv", pos, col)
 
 
 def _check_countries(directory: Path, c: pd.DataFrame) -> None:
@@ -304,8 +387,7 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
     bad = ~c["iso3"].str.fullmatch(r"[A-Z]{3}")
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise f.error(f"value {c['iso3'].iloc[pos]!r} is not an ISO3 code; allowed three capital letters", pos,
-                      "iso3")
+        raise f.error(f"value {c['iso3'].iloc[pos]!r} is not an ISO3 code; allowed three capital letters", pos, "iso3")
     for p in POWERS:
         if not (c["iso3"] == p).any():
             raise f.error(f"power {p} is missing; the four powers {POWERS} must each have a row", column="iso3")
@@ -314,9 +396,12 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
     wrong = c["kind"].to_numpy() != expected
     if wrong.any():
         pos = int(np.flatnonzero(wrong)[0])
-        raise f.error(f"value {c['kind'].iloc[pos]!r} is inconsistent with eu_member={c['eu_member'].iloc[pos]}; "
-                      f"allowed {expected[pos]!r} (Power for {', '.join(POWERS)}, MemberState iff eu_member 1)",
-                      pos, "kind")
+        raise f.error(
+            f"value {c['kind'].iloc[pos]!r} is inconsistent with eu_member={c['eu_member'].iloc[pos]}; "
+            f"allowed {expected[pos]!r} (Power for {', '.join(POWERS)}, MemberState iff eu_member 1)",
+            pos,
+            "kind",
+        )
     n_ms = int((c["kind"] == "MemberState").sum())
     if n_ms != 27:
         raise f.error(f"{n_ms} MemberState rows; allowed exactly 27 (eu_member 1)", column="kind")
@@ -333,28 +418,38 @@ def _check_countries(directory: Path, c: pd.DataFrame) -> None:
     year_given = c["dp_law_year"].notna().to_numpy()
     if (law != year_given).any():
         pos = int(np.flatnonzero(law != year_given)[0])
-        raise f.error(f"dp_law_year {'is empty' if law[pos] else 'is given'} but dp_law is "
-                      f"{int(law[pos])}; allowed a year exactly where dp_law is 1", pos, "dp_law_year")
+        raise f.error(
+            f"dp_law_year {'is empty' if law[pos] else 'is given'} but dp_law is "
+            f"{int(law[pos])}; allowed a year exactly where dp_law is 1",
+            pos,
+            "dp_law_year",
+        )
     imp = c["imputed"]
     cols = set(SCHEMAS["countries.csv"][1])
     for pos, v in enumerate(imp):
         for tok in filter(None, v.split(";")):
             if tok not in cols:
-                raise f.error(f"value {v!r} names unknown column {tok!r}; allowed ';'-separated countries.csv "
-                              "column names", pos, "imputed")
+                raise f.error(
+                    f"value {v!r} names unknown column {tok!r}; allowed ';'-separated countries.csv column names", pos, "imputed"
+                )
 
 
 def _check_compat(directory: Path, cm: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     f = _File(directory, "regime_compatibility.csv", "regime", cm)
     if list(cm["regime"]) != list(POSITIONS):
-        raise f.error(f"rows are {list(cm['regime'])}; the matrix must be square with rows in order {list(POSITIONS)}",
-                      column="regime")
+        raise f.error(
+            f"rows are {list(cm['regime'])}; the matrix must be square with rows in order {list(POSITIONS)}", column="regime"
+        )
     m = cm[list(POSITIONS)].to_numpy(dtype=float)
     for i in range(len(POSITIONS)):
         for j in range(i + 1, len(POSITIONS)):
             if abs(m[i, j] - m[j, i]) > 1e-12:
-                raise f.error(f"value {_fmt(m[i, j])} differs from row {j + 1} ({POSITIONS[j]}), column "
-                              f"'{POSITIONS[i]}' = {_fmt(m[j, i])}; the matrix must be symmetric", i, POSITIONS[j])
+                raise f.error(
+                    f"value {_fmt(m[i, j])} differs from row {j + 1} ({POSITIONS[j]}), column "
+                    f"'{POSITIONS[i]}' = {_fmt(m[j, i])}; the matrix must be symmetric",
+                    i,
+                    POSITIONS[j],
+                )
     m.setflags(write=False)
     return cm.set_index("regime"), m
 
@@ -373,11 +468,15 @@ def _check_vendor_risk(directory: Path, v: pd.DataFrame) -> None:
     f = _File(directory, "vendors.csv", "vendor", v)
     n_high = int(v["high_risk"].sum())
     if n_high == 0:
-        raise f.error("no vendor is high-risk; allowed at least one row with high_risk 1 (Huawei, ZTE) and one with 0",
-                      column="high_risk")
+        raise f.error(
+            "no vendor is high-risk; allowed at least one row with high_risk 1 (Huawei, ZTE) and one with 0", column="high_risk"
+        )
     if n_high == len(v):
-        raise f.error("every vendor is high-risk; allowed at least one row with high_risk 0 (a trusted vendor, which a "
-                      "state banning high-risk vendors buys from) and one with 1", column="high_risk")
+        raise f.error(
+            "every vendor is high-risk; allowed at least one row with high_risk 0 (a trusted vendor, which a "
+            "state banning high-risk vendors buys from) and one with 1",
+            column="high_risk",
+        )
 
 
 def _check_columns(directory: Path, frames: dict[str, pd.DataFrame], columns: pd.DataFrame) -> None:
@@ -386,10 +485,11 @@ def _check_columns(directory: Path, frames: dict[str, pd.DataFrame], columns: pd
     for fname in FILES:
         for col in SCHEMAS[fname][1]:
             if (fname, col) not in declared:
-                raise f.error(f"no provenance row for {fname} column '{col}'; every column of every seeds file "
-                              "must be described", column="column")
-    unknown = [(a, b) for a, b in zip(columns["file"], columns["column"])
-               if a not in SCHEMAS or b not in SCHEMAS[a][1]]
+                raise f.error(
+                    f"no provenance row for {fname} column '{col}'; every column of every seeds file must be described",
+                    column="column",
+                )
+    unknown = [(a, b) for a, b in zip(columns["file"], columns["column"]) if a not in SCHEMAS or b not in SCHEMAS[a][1]]
     if unknown:
         pos = list(zip(columns["file"], columns["column"])).index(unknown[0])
         raise f.error(f"describes {unknown[0][0]} column '{unknown[0][1]}', which does not exist", pos, "column")
@@ -413,16 +513,28 @@ def _load(directory: Path) -> Seeds:
     if ((mix - 1).abs() > 1e-6).any():
         pos = int(np.flatnonzero(((mix - 1).abs() > 1e-6).to_numpy())[0])
         raise _File(directory, "donors.csv", "donor", d).error(
-            f"programme shares sum to {mix.iloc[pos]:.6f}; allowed 1 (+-1e-6)", pos, "share_infrastructure")
+            f"programme shares sum to {mix.iloc[pos]:.6f}; allowed 1 (+-1e-6)", pos, "share_infrastructure"
+        )
     reg = frames["regimes.csv"]
     if set(reg["regime"]) != set(REGIMES):
         raise _File(directory, "regimes.csv", "regime", reg).error(
-            f"regimes are {sorted(reg['regime'])}; allowed exactly {list(REGIMES)}", column="regime")
+            f"regimes are {sorted(reg['regime'])}; allowed exactly {list(REGIMES)}", column="regime"
+        )
     _check_columns(directory, frames, frames["columns.csv"])
-    return Seeds(countries=countries, trade_partners=frames["trade_partners.csv"], blocs=frames["blocs.csv"],
-                 vendors=frames["vendors.csv"], regimes=reg, compatibility=compat, compatibility_matrix=matrix,
-                 adequacy=frames["adequacy.csv"], donors=d, oda_projects=frames["oda_projects_2019.csv"],
-                 columns=frames["columns.csv"], directory=directory)
+    return Seeds(
+        countries=countries,
+        trade_partners=frames["trade_partners.csv"],
+        blocs=frames["blocs.csv"],
+        vendors=frames["vendors.csv"],
+        regimes=reg,
+        compatibility=compat,
+        compatibility_matrix=matrix,
+        adequacy=frames["adequacy.csv"],
+        donors=d,
+        oda_projects=frames["oda_projects_2019.csv"],
+        columns=frames["columns.csv"],
+        directory=directory,
+    )
 
 
 @functools.lru_cache(maxsize=8)

@@ -43,7 +43,9 @@ class Weights(BaseModel):
     kappa_cost: float = _w(1.0, 0, 5, "weight of the US$ costs of autonomy (rip-and-replace, premium); 1 = at face value")
     premium_horizon_years: float = _w(8.0, 1, 30, "years of trusted-vendor premium a state weighs when it restricts")
     alpha_income: float = _w(0.5, 0, 2, "shadow price of money: costs weigh income**-alpha (poorer states feel them more)")
-    kappa_ret: float = _w(5.0, 0, 30, "capex-years: expected Chinese retaliation per unit of trade share with China times conflict")
+    kappa_ret: float = _w(
+        5.0, 0, 30, "capex-years: expected Chinese retaliation per unit of trade share with China times conflict"
+    )
     kappa_al: float = _w(2.0, 0, 30, "capex-years: alignment pressure, (align_us - align_cn) times conflict times US pressure")
     kappa_toolbox: float = _w(1.5, 0, 15, "capex-years: member states' pull toward restricting, times EU toolbox strength")
     kappa_status_quo: float = _w(1.0, 0, 15, "capex-years: keeping the current policy (political cost of reversal)")
@@ -59,9 +61,14 @@ class Weights(BaseModel):
     omega_core: float = _w(2.0, 1, 10, "weight of core sales in a vendor's R&D base relative to radio")
     rd_elasticity: float = _w(0.3, 0, 3, "elasticity of a vendor's quality to its revenue share")
     quality_adjustment: float = _w(0.25, 0, 5, "per year: how fast quality moves toward its R&D-given level")
-    export_control_drag: float = _w(0.1, 0, 0.3, "quality lost by a sanctioned vendor at full export-control intensity "
-                                    "(ESTIMATED range 0-0.3: network equipment depends less on US chips than handsets, "
-                                    "and the sanctioned vendor had stockpiled components in 2019)")
+    export_control_drag: float = _w(
+        0.1,
+        0,
+        0.3,
+        "quality lost by a sanctioned vendor at full export-control intensity "
+        "(ESTIMATED range 0-0.3: network equipment depends less on US chips than handsets, "
+        "and the sanctioned vendor had stockpiled components in 2019)",
+    )
     hard_conflict: float = _w(0.6, 0, 1, "conflict intensity from which export controls bite (rising to full at 1)")
     push_quality: float = _w(0.5, 0, 3, "quality gain of NEC and Fujitsu at full Japanese vendor push")
     push_reach: float = _w(0.08, 0, 1, "per year: global reach gained by NEC and Fujitsu at full push")
@@ -78,7 +85,9 @@ class Weights(BaseModel):
     kappa_brussels: float = _w(1.0, 0, 5, "pull toward protect per unit of trade share with the EU (single market)")
     kappa_us_regime: float = _w(0.4, 0, 5, "pull toward open: alignment with the US times US pressure")
     kappa_cn_regime: float = _w(0.5, 0, 5, "pull toward sovereign: alignment with China times Digital Silk Road intensity")
-    kappa_jp_regime: float = _w(0.5, 0, 5, "pull toward trust from Japan's DFFT push, through a state's ties to Japan and the G20")
+    kappa_jp_regime: float = _w(
+        0.5, 0, 5, "pull toward trust from Japan's DFFT push, through a state's ties to Japan and the G20"
+    )
     kappa_oda_regime: float = _w(0.8, 0, 5, "pull toward a donor's regime per unit of partnership strength")
     dfft_max_lift: float = _w(0.5, 0, 1, "largest share of the compatibility gap a full DFFT push closes (referees do not win)")
     interop_lift: float = _w(0.6, 0, 1, "share of the protect-trust gap closed by EU-Japan work beyond the bilateral agenda")
@@ -88,14 +97,22 @@ class Weights(BaseModel):
     # --- data-protection law ---------------------------------------------------------------------
     d_law: float = _w(1.0, 0, 10, "disposition to legislate per unit of rule of law above the middle (WGI mapped to 0..1)")
     kappa_law_peers: float = _w(1.2, 0, 10, "pull to legislate per unit of trade-weighted share of partners with a law")
-    kappa_adequacy_prospect: float = _w(0.5, 0, 10, "pull to legislate per unit of trade share with the EU (a law opens adequacy)")
+    kappa_adequacy_prospect: float = _w(
+        0.5, 0, 10, "pull to legislate per unit of trade share with the EU (a law opens adequacy)"
+    )
     kappa_law_status_quo: float = _w(0.5, 0, 10, "utility of keeping the current law status (the cost of legislating)")
     kappa_repeal: float = _w(3.0, 0, 20, "cost of repealing a data-protection law (laws are rarely repealed)")
     # --- the EU's adequacy decision (log-odds) ----------------------------------------------------
     adequacy_w_capacity: float = _w(5.0, 0, 20, "log-odds per unit of the candidate's capacity above 0.6")
-    adequacy_w_compatibility: float = _w(3.0, 0, 20, "log-odds per unit of free-flow intensity between the candidate's orientation and protect, above 0.5")
-    adequacy_w_trade: float = _w(2.0, 0, 10, "log-odds per decade of the candidate's trade with the EU as a share of EU GDP, above 1%")
-    adequacy_w_cooperation: float = _w(1.0, 0, 10, "log-odds for trust-oriented candidates per unit of EU-Japan cooperation beyond the bilateral")
+    adequacy_w_compatibility: float = _w(
+        3.0, 0, 20, "log-odds per unit of free-flow intensity between the candidate's orientation and protect, above 0.5"
+    )
+    adequacy_w_trade: float = _w(
+        2.0, 0, 10, "log-odds per decade of the candidate's trade with the EU as a share of EU GDP, above 1%"
+    )
+    adequacy_w_cooperation: float = _w(
+        1.0, 0, 10, "log-odds for trust-oriented candidates per unit of EU-Japan cooperation beyond the bilateral"
+    )
     # --- digital ODA ---------------------------------------------------------------------------
     oda_pooling_gain: float = _w(0.25, 0, 2, "efficiency gain of pooled EU-Japan budgets at full coordination")
     oda_reach: float = _w(40.0, 1, 500, "recipients a fully staffed donor can work with in a year")

@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass, field, fields
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from connsim.choice import row_sum
@@ -21,10 +20,27 @@ from connsim.names import DONOR_CAMP, DONOR_REGIME, DONORS, KINDS, NO_LAW, POLIC
 from connsim.scenario import Scenario
 from connsim.seeds import Seeds, load_seeds
 
-__all__ = ["WorldState", "Constants", "build_world", "derive_constants", "start_world", "DONOR_PRIORITY", "OCRE_REGIONS", "INDIA_LINKED_REGIONS"]
+__all__ = [
+    "WorldState",
+    "Constants",
+    "build_world",
+    "derive_constants",
+    "start_world",
+    "DONOR_PRIORITY",
+    "OCRE_REGIONS",
+    "INDIA_LINKED_REGIONS",
+]
 
-_CP = {"Western Balkans": 1.0, "Eastern Europe": 1.0, "Central Asia": 1.0, "Indo-Pacific": 1.0, "Africa": 1.0,
-       "South Asia": 0.7, "Middle East": 0.6, "Latin America": 0.5}
+_CP = {
+    "Western Balkans": 1.0,
+    "Eastern Europe": 1.0,
+    "Central Asia": 1.0,
+    "Indo-Pacific": 1.0,
+    "Africa": 1.0,
+    "South Asia": 0.7,
+    "Middle East": 0.6,
+    "Latin America": 0.5,
+}
 #: Donor priority by region (ESTIMATED): the EU, member states and Japan follow the regions the
 #: 2019 Connectivity Partnership names; the US the Indo-Pacific and its hemisphere; China's Belt
 #: and Road reaches everywhere, Africa and Asia first.
@@ -32,10 +48,26 @@ DONOR_PRIORITY = {
     "EUU": _CP,
     "MS": _CP,
     "JPN": _CP,
-    "USA": {"Indo-Pacific": 1.0, "Latin America": 1.0, "South Asia": 0.8, "Africa": 0.7, "Middle East": 0.7,
-            "Eastern Europe": 0.7, "Western Balkans": 0.5, "Central Asia": 0.5},
-    "CHN": {"Africa": 1.0, "South Asia": 1.0, "Central Asia": 1.0, "Indo-Pacific": 1.0, "Middle East": 0.9,
-            "Western Balkans": 0.8, "Latin America": 0.8, "Eastern Europe": 0.7},
+    "USA": {
+        "Indo-Pacific": 1.0,
+        "Latin America": 1.0,
+        "South Asia": 0.8,
+        "Africa": 0.7,
+        "Middle East": 0.7,
+        "Eastern Europe": 0.7,
+        "Western Balkans": 0.5,
+        "Central Asia": 0.5,
+    },
+    "CHN": {
+        "Africa": 1.0,
+        "South Asia": 1.0,
+        "Central Asia": 1.0,
+        "Indo-Pacific": 1.0,
+        "Middle East": 0.9,
+        "Western Balkans": 0.8,
+        "Latin America": 0.8,
+        "Eastern Europe": 0.7,
+    },
 }
 #: The Open and Connected Ring around Europe: the EU's neighbourhood east and south.
 OCRE_REGIONS = ("Western Balkans", "Eastern Europe", "Central Asia", "Middle East")
@@ -56,11 +88,36 @@ member (the forum of the Osaka Track), plus 5 x its trade share with Japan (0.1 
 #: constants from them once (market shares, dispositions, ODA eligibility, utility terms), so
 #: after :func:`build_world` their arrays are read-only and cannot be replaced: a change would
 #: silently not reach those constants. To change them, change the seeds or the scenario.
-FIXED = frozenset((
-    "iso3", "name", "region", "paper_region", "kind", "member", "power", "third", "synthetic",
-    "gdp", "population", "income", "gdp_per_capita", "freedom", "rule_of_law01", "align_us", "align_cn",
-    "trade_eu", "trade_cn", "trade_jp", "security_culture", "eea", "gdpr_area", "g20", "us_ally", "capex",
-))
+FIXED = frozenset(
+    (
+        "iso3",
+        "name",
+        "region",
+        "paper_region",
+        "kind",
+        "member",
+        "power",
+        "third",
+        "synthetic",
+        "gdp",
+        "population",
+        "income",
+        "gdp_per_capita",
+        "freedom",
+        "rule_of_law01",
+        "align_us",
+        "align_cn",
+        "trade_eu",
+        "trade_cn",
+        "trade_jp",
+        "security_culture",
+        "eea",
+        "gdpr_area",
+        "g20",
+        "us_ally",
+        "capex",
+    )
+)
 
 
 @dataclass
@@ -142,7 +199,7 @@ class WorldState:
             )
         object.__setattr__(self, name, value)
 
-    def copy(self) -> "WorldState":
+    def copy(self) -> WorldState:
         """A world whose state changes independently of this one: the fixed arrays (read-only)
         are shared, every other array and network copied."""
         new = object.__new__(WorldState)
@@ -191,9 +248,25 @@ class WorldState:
 
 #: Columns of the countries table copied per state (float unless named otherwise).
 _FLOAT_COLUMNS = (
-    "trade_share_jpn", "dp_law", "dp_law_year", "eea", "g20", "telecom_capex_usd_2019",
-    "gdp_usd", "population", "fh_political_rights", "fh_civil_liberties", "rule_of_law", "align_us", "align_cn",
-    "trade_share_eu27", "trade_share_chn", "security_culture", "dp_capacity", "hr_core_share", "hr_ran_share",
+    "trade_share_jpn",
+    "dp_law",
+    "dp_law_year",
+    "eea",
+    "g20",
+    "telecom_capex_usd_2019",
+    "gdp_usd",
+    "population",
+    "fh_political_rights",
+    "fh_civil_liberties",
+    "rule_of_law",
+    "align_us",
+    "align_cn",
+    "trade_share_eu27",
+    "trade_share_chn",
+    "security_culture",
+    "dp_capacity",
+    "hr_core_share",
+    "hr_ran_share",
 )
 _OBJECT_COLUMNS = ("iso3", "name", "region", "paper_region")
 
@@ -253,10 +326,16 @@ def _prepared(directory: str) -> dict:
 
     vendors = seeds.vendors
     prepared = {
-        "countries": countries, "n_real": n_real, "cols": cols,
+        "countries": countries,
+        "n_real": n_real,
+        "cols": cols,
         "pool": countries.index[countries["kind"] == "ThirdCountry"].to_numpy(),
-        "trade": trade, "blocs": b_real, "bloc_names": bloc_names,
-        "strength": strength, "last_accept": last_accept, "last_infra": last_infra,
+        "trade": trade,
+        "blocs": b_real,
+        "bloc_names": bloc_names,
+        "strength": strength,
+        "last_accept": last_accept,
+        "last_infra": last_infra,
         "high_risk": vendors["high_risk"].to_numpy(bool),
         "core_share_2019": vendors["core_share_2019"].to_numpy(float),
         "ran_share_2019": vendors["ran_share_2019"].to_numpy(float),
@@ -268,16 +347,32 @@ def _prepared(directory: str) -> dict:
     high_risk = prepared["high_risk"]
     origin = tuple(vendors["origin_iso3"].tolist())
     eu_origin = set(seeds.countries.loc[seeds.countries["eu_member"] == 1, "iso3"])
-    prepared.update({
-        "vendor_names": tuple(vendors["vendor"]), "vendor_origin": origin, "price": vendors["price_index"].to_numpy(float),
-        "donor_budget": dn["digital_oda_usd_2019"].to_numpy(float), "donor_staffing": dn["staffing"].to_numpy(float),
-        "donor_programs": dn[["share_" + p for p in PROGRAMS]].to_numpy(float), "donor_speed": dn["speed"].to_numpy(float),
-        "donor_conditions": dn["conditionality"].to_numpy(float), "donor_vendor_tie": _donor_vendor_tie(origin, high_risk, eu_origin),
-        "capacity_need": seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float),
-        "compat_base": seeds.compatibility_matrix,
-    })
-    for key in ("high_risk", "price", "donor_budget", "donor_staffing", "donor_programs", "donor_speed", "donor_conditions",
-                "donor_vendor_tie", "capacity_need"):
+    prepared.update(
+        {
+            "vendor_names": tuple(vendors["vendor"]),
+            "vendor_origin": origin,
+            "price": vendors["price_index"].to_numpy(float),
+            "donor_budget": dn["digital_oda_usd_2019"].to_numpy(float),
+            "donor_staffing": dn["staffing"].to_numpy(float),
+            "donor_programs": dn[["share_" + p for p in PROGRAMS]].to_numpy(float),
+            "donor_speed": dn["speed"].to_numpy(float),
+            "donor_conditions": dn["conditionality"].to_numpy(float),
+            "donor_vendor_tie": _donor_vendor_tie(origin, high_risk, eu_origin),
+            "capacity_need": seeds.regimes.set_index("regime").loc[list(REGIMES), "capacity_need"].to_numpy(float),
+            "compat_base": seeds.compatibility_matrix,
+        }
+    )
+    for key in (
+        "high_risk",
+        "price",
+        "donor_budget",
+        "donor_staffing",
+        "donor_programs",
+        "donor_speed",
+        "donor_conditions",
+        "donor_vendor_tie",
+        "capacity_need",
+    ):
         prepared[key].flags.writeable = False
     for arr in cols.values():
         arr.flags.writeable = False  # shared by every model: build_world copies
@@ -357,26 +452,57 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
     last_infra = prep["last_infra"][templates]
 
     world = WorldState(
-        iso3=col("iso3"), name=col("name"), region=col("region"),
-        paper_region=col("paper_region"), kind=kind, member=member, power=power,
-        third=kind == KINDS.index("ThirdCountry"), synthetic=synthetic,
-        gdp=gdp, population=pop, income=gdp_pc / np.median(gdp_pc[:n_real]), gdp_per_capita=gdp_pc,
-        freedom=freedom, rule_of_law01=np.clip((col("rule_of_law") + 2.5) / 5.0, 0, 1),
-        align_us=col("align_us"), align_cn=col("align_cn"), trade_eu=col("trade_share_eu27"),
-        trade_cn=col("trade_share_chn"), trade_jp=col("trade_share_jpn"), security_culture=col("security_culture"),
-        eea=eea, gdpr_area=member | eea, g20=col("g20") > 0, capex=col("telecom_capex_usd_2019"),
+        iso3=col("iso3"),
+        name=col("name"),
+        region=col("region"),
+        paper_region=col("paper_region"),
+        kind=kind,
+        member=member,
+        power=power,
+        third=kind == KINDS.index("ThirdCountry"),
+        synthetic=synthetic,
+        gdp=gdp,
+        population=pop,
+        income=gdp_pc / np.median(gdp_pc[:n_real]),
+        gdp_per_capita=gdp_pc,
+        freedom=freedom,
+        rule_of_law01=np.clip((col("rule_of_law") + 2.5) / 5.0, 0, 1),
+        align_us=col("align_us"),
+        align_cn=col("align_cn"),
+        trade_eu=col("trade_share_eu27"),
+        trade_cn=col("trade_share_chn"),
+        trade_jp=col("trade_share_jpn"),
+        security_culture=col("security_culture"),
+        eea=eea,
+        gdpr_area=member | eea,
+        g20=col("g20") > 0,
+        capex=col("telecom_capex_usd_2019"),
         us_ally=us_ally & (col("iso3") != "USA"),
-        policy=col("policy"), regime=col("regime"), has_law=col("dp_law") > 0, law_year=col("dp_law_year"),
-        threat=col("security_culture").copy(), capacity=col("dp_capacity"),
+        policy=col("policy"),
+        regime=col("regime"),
+        has_law=col("dp_law") > 0,
+        law_year=col("dp_law_year"),
+        threat=col("security_culture").copy(),
+        capacity=col("dp_capacity"),
         adequacy=col("adequacy") & ~eea & ~member,  # inside the GDPR area there is nothing to grant
-        installed=layers, hr_core=hr_core0.copy(), hr_ran=hr_ran0.copy(),
-        finance=np.zeros_like(core), premium_paid=np.zeros(n), rip_paid=np.zeros(n),
-        policy_locked_until=np.full(n, -np.inf), regime_locked_until=np.full(n, -np.inf),
+        installed=layers,
+        hr_core=hr_core0.copy(),
+        hr_ran=hr_ran0.copy(),
+        finance=np.zeros_like(core),
+        premium_paid=np.zeros(n),
+        rip_paid=np.zeros(n),
+        policy_locked_until=np.full(n, -np.inf),
+        regime_locked_until=np.full(n, -np.inf),
         adequacy_locked_until=np.full(n, -np.inf),
-        strength=strength, last_accept=last_accept, last_infra=last_infra,
+        strength=strength,
+        last_accept=last_accept,
+        last_infra=last_infra,
         partnership_active=np.zeros((n, len(DONORS)), dtype=bool),
-        quality=prep["quality_2019"].copy(), reach=prep["reach_2019"].copy(),
-        trade=trade, blocs=blocs, bloc_names=bloc_names,
+        quality=prep["quality_2019"].copy(),
+        reach=prep["reach_2019"].copy(),
+        trade=trade,
+        blocs=blocs,
+        bloc_names=bloc_names,
     )
     world.refresh_exposure(high_risk)
     world.fix()
@@ -455,8 +581,17 @@ def _start_vendors(st: WorldState, high_risk, price, market, tie, year: float, w
     (layer, v, n); and the 2019 revenue shares (v,) from those purchases."""
     finance = oda.tied_finance(year, st.last_infra, tie, w.tied_finance_years)  # (v, n)
     constant = vendors.calibrate_vendor_constants(
-        st.core, st.ran, st.policy, finance.T, st.threat, price=price, quality=st.quality, reach=st.reach,
-        high_risk=high_risk, market=market, w=w,
+        st.core,
+        st.ran,
+        st.policy,
+        finance.T,
+        st.threat,
+        price=price,
+        quality=st.quality,
+        reach=st.reach,
+        high_risk=high_risk,
+        market=market,
+        w=w,
     )
     allowed = np.take(vendors.allowed_by_policy(high_risk), st.policy, axis=-1)
     per_vendor = vendors.vendor_terms(price, st.quality, st.reach, w, constant)[:, 0, :, None]

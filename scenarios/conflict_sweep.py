@@ -9,7 +9,6 @@ runs on any executor (``workers=2`` for two processes) and can keep the runs on 
     python scenarios/conflict_sweep.py
 """
 
-import numpy as np
 import pandas as pd
 
 import connsim
@@ -17,10 +16,11 @@ import connsim
 OUTCOMES = ["us_allies_restricting", "eu_restricting", "hr_core_share_world", "hr_core_share_third", "convergence_index"]
 
 
-def sweep(levels=np.round(np.arange(0.2, 1.01, 0.2), 1), seeds=range(3), **kwargs) -> pd.DataFrame:
+def sweep(levels=(0.2, 0.4, 0.6, 0.8, 1.0), seeds=range(3), **kwargs) -> pd.DataFrame:
     """End-of-run outcomes, one row per run: conflict level, seed and ``OUTCOMES``."""
-    ens = connsim.sweep("baseline", levers={"us_china_conflict": [float(x) for x in levels]}, seeds=list(seeds),
-                        outcomes=OUTCOMES, **kwargs)
+    ens = connsim.sweep(
+        "baseline", levers={"us_china_conflict": [float(x) for x in levels]}, seeds=list(seeds), outcomes=OUTCOMES, **kwargs
+    )
     ends = ens.ends()
     return ends.rename(columns={"us_china_conflict": "conflict"})[["conflict", "seed", *OUTCOMES]]
 

@@ -60,8 +60,19 @@ PAPER_REGION_BY_SUBREGION = {
     "Latin America and the Caribbean": "Latin America",
     "Western Asia": "Middle East",
 }
-PAPER_REGIONS = ("EU", "Western Balkans", "Eastern Europe", "Central Asia", "Indo-Pacific", "South Asia", "Africa",
-                 "Latin America", "Middle East", "Like-minded", "Power")
+PAPER_REGIONS = (
+    "EU",
+    "Western Balkans",
+    "Eastern Europe",
+    "Central Asia",
+    "Indo-Pacific",
+    "South Asia",
+    "Africa",
+    "Latin America",
+    "Middle East",
+    "Like-minded",
+    "Power",
+)
 
 # Missing 2019 GDP (ERI PRK SSD VEN YEM). Default rule: median GDP per capita of the same UN sub-region x population.
 # The rule is kept for ERI, SSD (Sub-Saharan median ~USD1,195) and VEN (Latin America median ~USD8,876), but it gives
@@ -72,8 +83,10 @@ GDP_PC_OVERRIDES = {
     # Bank of Korea estimate of North Korea's 2019 nominal GNI, KRW 35.6tn (Korea MND 2020 Defence White Paper,
     # appendix p.43, source Bank of Korea; mnd.go.kr) / population 25.25m = KRW 1.41m per head, at ~1,166 KRW/USD
     # (approx. 2019 average rate) = ~USD1,209. GNI is used as the proxy for GDP.
-    "PRK": (35.6e12 / 25.25e6 / 1166.0, "Bank of Korea 2019 GNI estimate (KRW 35.6tn) via Korea MND 2020 Defence "
-            "White Paper appendix; KRW/USD ~1,166"),
+    "PRK": (
+        35.6e12 / 25.25e6 / 1166.0,
+        "Bank of Korea 2019 GNI estimate (KRW 35.6tn) via Korea MND 2020 Defence White Paper appendix; KRW/USD ~1,166",
+    ),
     # World Bank WDI NY.GDP.PCAP.CD for Yemen, 2018 (latest year with a value in the 2019-20 vintages): USD633.89
     # (read from the countrydatahub.com mirror of World Bank Open Data); applied to the 2019 population.
     "YEM": (633.89, "World Bank WDI NY.GDP.PCAP.CD 2018 value (latest available), applied to 2019 population"),
@@ -83,26 +96,61 @@ GDP_PC_OVERRIDES = {
 # 2. Blocs at end-2019 (public membership lists; source named per bloc).
 # ---------------------------------------------------------------------------------------------------------------
 BLOCS = {
-    "nato": (["ALB", "BEL", "BGR", "CAN", "HRV", "CZE", "DNK", "EST", "FRA", "DEU", "GRC", "HUN", "ISL", "ITA",
-              "LVA", "LTU", "LUX", "MNE", "NLD", "NOR", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "TUR", "GBR",
-              "USA"],
-             "nato.int member list (2019): 29 members at end-2019 (Montenegro 2017; North Macedonia only from "
-             "27 Mar 2020)"),
+    "nato": (
+        [
+            "ALB",
+            "BEL",
+            "BGR",
+            "CAN",
+            "HRV",
+            "CZE",
+            "DNK",
+            "EST",
+            "FRA",
+            "DEU",
+            "GRC",
+            "HUN",
+            "ISL",
+            "ITA",
+            "LVA",
+            "LTU",
+            "LUX",
+            "MNE",
+            "NLD",
+            "NOR",
+            "POL",
+            "PRT",
+            "ROU",
+            "SVK",
+            "SVN",
+            "ESP",
+            "TUR",
+            "GBR",
+            "USA",
+        ],
+        "nato.int member list (2019): 29 members at end-2019 (Montenegro 2017; North Macedonia only from 27 Mar 2020)",
+    ),
     "five_eyes": (["USA", "GBR", "CAN", "AUS", "NZL"], "UKUSA Agreement parties (Five Eyes), public record"),
-    "us_treaty_ally": (["JPN", "KOR", "PHL", "THA", "AUS", "NZL"],
-                       "state.gov U.S. Collective Defense Arrangements: bilateral treaties with JPN KOR PHL, "
-                       "Manila Pact/Thanat-Rusk (THA), ANZUS (AUS NZL; US obligations to NZL suspended since 1986 "
-                       "but the treaty stands). NATO is a separate bloc; the Rio Treaty is deliberately not "
-                       "counted"),
-    "us_mnna": (["ARG", "AUS", "BHR", "BRA", "EGY", "ISR", "JPN", "JOR", "KOR", "KWT", "MAR", "NZL", "PAK", "PHL",
-                 "THA", "TUN", "AFG"],
-                "22 U.S.C. 2321k designations as listed in 22 CFR 120.32 (81 FR 66805, 2016; Taiwan not a UN "
-                "state) plus Brazil (presidential memorandum 31 Jul 2019)"),
-    "quad": (["USA", "JPN", "AUS", "IND"],
-             "Quadrilateral Security Dialogue: officials' meetings from Nov 2017, first ministerial New York "
-             "26 Sep 2019 (state.gov)"),
-    "sco": (["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"],
-            "sectsco.org member states (India and Pakistan full members since Jun 2017)"),
+    "us_treaty_ally": (
+        ["JPN", "KOR", "PHL", "THA", "AUS", "NZL"],
+        "state.gov U.S. Collective Defense Arrangements: bilateral treaties with JPN KOR PHL, "
+        "Manila Pact/Thanat-Rusk (THA), ANZUS (AUS NZL; US obligations to NZL suspended since 1986 "
+        "but the treaty stands). NATO is a separate bloc; the Rio Treaty is deliberately not "
+        "counted",
+    ),
+    "us_mnna": (
+        ["ARG", "AUS", "BHR", "BRA", "EGY", "ISR", "JPN", "JOR", "KOR", "KWT", "MAR", "NZL", "PAK", "PHL", "THA", "TUN", "AFG"],
+        "22 U.S.C. 2321k designations as listed in 22 CFR 120.32 (81 FR 66805, 2016; Taiwan not a UN "
+        "state) plus Brazil (presidential memorandum 31 Jul 2019)",
+    ),
+    "quad": (
+        ["USA", "JPN", "AUS", "IND"],
+        "Quadrilateral Security Dialogue: officials' meetings from Nov 2017, first ministerial New York 26 Sep 2019 (state.gov)",
+    ),
+    "sco": (
+        ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"],
+        "sectsco.org member states (India and Pakistan full members since Jun 2017)",
+    ),
     "csto": (["RUS", "ARM", "BLR", "KAZ", "KGZ", "TJK"], "odkb-csto.org member states (2019)"),
     "eu27": (None, "seeds/reference countries_2019.csv eu_member (country_converter EU27 column, post-Brexit)"),
     "eea": (["NOR", "ISL", "LIE"], "EEA Agreement: EFTA states party to the EEA (efta.int)"),
@@ -115,8 +163,27 @@ LOCALISATION_2019 = ["CHN", "RUS", "VNM", "IDN", "IND"]  # in force by 2019 (dat
 NON_UN_ADEQUACY = {"GGY", "IMN", "JEY", "FRO"}
 #: The G20's 19 member states (and the EU) in 2019, the forum of Japan's DFFT push (Osaka, June 2019):
 #: https://www.g20.org/en/about-g20/ (membership unchanged 1999-2022; the African Union joined in 2023).
-G20 = {"ARG", "AUS", "BRA", "CAN", "CHN", "FRA", "DEU", "IND", "IDN", "ITA", "JPN", "KOR", "MEX", "RUS", "SAU", "ZAF",
-       "TUR", "GBR", "USA"}
+G20 = {
+    "ARG",
+    "AUS",
+    "BRA",
+    "CAN",
+    "CHN",
+    "FRA",
+    "DEU",
+    "IND",
+    "IDN",
+    "ITA",
+    "JPN",
+    "KOR",
+    "MEX",
+    "RUS",
+    "SAU",
+    "ZAF",
+    "TUR",
+    "GBR",
+    "USA",
+}
 
 # ---------------------------------------------------------------------------------------------------------------
 # 4. High-risk-vendor (Huawei + ZTE) installed 4G base: regional priors, then one common scale factor.
@@ -124,15 +191,22 @@ G20 = {"ARG", "AUS", "BRA", "CAN", "CHN", "FRA", "DEU", "IND", "IDN", "ITA", "JP
 HR_RAN_FIXED = {"CHN": 0.85}  # not scaled
 HR_RAN_OVERRIDES = {"KOR": 0.10, "JPN": 0.10, "AUS": 0.15, "NZL": 0.15, "CAN": 0.20, "USA": 0.02}
 HR_RAN_BY_UN_SUBREGION = {"Sub-Saharan Africa": 0.70, "Northern Africa": 0.55}
-HR_RAN_BY_PAPER_REGION = {"Middle East": 0.50, "Indo-Pacific": 0.50, "South Asia": 0.40, "Central Asia": 0.60,
-                          "Eastern Europe": 0.50, "Western Balkans": 0.50, "Latin America": 0.40, "EU": 0.35,
-                          "Like-minded": 0.35}
-HR_BAN_FACTOR = 0.5          # BAN / BAN_DEFACTO: prior x 0.5 before scaling
+HR_RAN_BY_PAPER_REGION = {
+    "Middle East": 0.50,
+    "Indo-Pacific": 0.50,
+    "South Asia": 0.40,
+    "Central Asia": 0.60,
+    "Eastern Europe": 0.50,
+    "Western Balkans": 0.50,
+    "Latin America": 0.40,
+    "EU": 0.35,
+    "Like-minded": 0.35,
+}
+HR_BAN_FACTOR = 0.5  # BAN / BAN_DEFACTO: prior x 0.5 before scaling
 HR_CAP = 0.95
-HR_TARGET_EX_CHINA = 0.26    # Dell'Oro RAN excl. China 2019: Huawei 23 + ZTE 3 (vendor_shares_2019.csv)
+HR_TARGET_EX_CHINA = 0.26  # Dell'Oro RAN excl. China 2019: Huawei 23 + ZTE 3 (vendor_shares_2019.csv)
 
-POLICY_MAP = {"BAN": "banned", "BAN_DEFACTO": "banned", "RESTRICTED": "core_excluded",
-              "FRAMEWORK_ONLY": "open", "NONE": "open"}
+POLICY_MAP = {"BAN": "banned", "BAN_DEFACTO": "banned", "RESTRICTED": "core_excluded", "FRAMEWORK_ONLY": "open", "NONE": "open"}
 STRICT_STATUSES = {"FRAMEWORK_ONLY", "RESTRICTED", "BAN_DEFACTO", "BAN"}
 #: Security culture (theta0, the threat perception a state starts from and returns to), ESTIMATED, with no
 #: alignment in it (alignment reaches the 5G decision once, as the alignment pressure of its utility):
@@ -171,65 +245,153 @@ REGIMES_TABLE = [
     ("open", "commercial free flow, CBPR-style", 0.15, "USA"),
     ("sovereign", "localisation and state control", 0.30, "CHN"),
 ]
-COMPAT_PAIRS = {("protect", "protect"): 1.0, ("trust", "trust"): 1.0, ("open", "open"): 1.0,
-                ("sovereign", "sovereign"): 0.3, ("protect", "trust"): 0.7, ("protect", "open"): 0.3,
-                ("protect", "sovereign"): 0.0, ("trust", "open"): 0.6, ("trust", "sovereign"): 0.2,
-                ("open", "sovereign"): 0.2,
-                # a state without a data-protection law (ESTIMATED, after how each regime treats transfers to it):
-                ("none", "none"): 0.8,        # no legal barrier on either side (and no protection)
-                ("none", "protect"): 0.0,     # GDPR Chapter V: transfers only with adequate protection or safeguards
-                ("none", "trust"): 0.2,       # APPI art. 24: transfers abroad need an equivalent system or consent
-                ("none", "open"): 0.7,        # CBPR-style accountability: few restrictions on transfers
-                ("none", "sovereign"): 0.1}   # localisation
+COMPAT_PAIRS = {
+    ("protect", "protect"): 1.0,
+    ("trust", "trust"): 1.0,
+    ("open", "open"): 1.0,
+    ("sovereign", "sovereign"): 0.3,
+    ("protect", "trust"): 0.7,
+    ("protect", "open"): 0.3,
+    ("protect", "sovereign"): 0.0,
+    ("trust", "open"): 0.6,
+    ("trust", "sovereign"): 0.2,
+    ("open", "sovereign"): 0.2,
+    # a state without a data-protection law (ESTIMATED, after how each regime treats transfers to it):
+    ("none", "none"): 0.8,  # no legal barrier on either side (and no protection)
+    ("none", "protect"): 0.0,  # GDPR Chapter V: transfers only with adequate protection or safeguards
+    ("none", "trust"): 0.2,  # APPI art. 24: transfers abroad need an equivalent system or consent
+    ("none", "open"): 0.7,  # CBPR-style accountability: few restrictions on transfers
+    ("none", "sovereign"): 0.1,
+}  # localisation
 
-EU_ODA_GNI_2019 = 0.0046   # EU + member states collective ODA = 0.46% of GNI in 2019 (European Commission press
+EU_ODA_GNI_2019 = 0.0046  # EU + member states collective ODA = 0.46% of GNI in 2019 (European Commission press
 #                            release 16 Apr 2020 on OECD-DAC preliminary data). GDP is used as the proxy for GNI.
-MS_DIGITAL_SHARE = 0.02    # ESTIMATED share of member states' ODA that is digital
+MS_DIGITAL_SHARE = 0.02  # ESTIMATED share of member states' ODA that is digital
 DONORS = [
     # donor, kind, budget, staffing, capacity, fin_inclusion, infrastructure, speed, conditionality, source
-    ("EUU", "Power", 0.4e9, 0.45, 0.45, 0.25, 0.30, 0.4, 0.7,
-     "ESTIMATED (EU institutions, Digital4Development): budget an order-of-magnitude assumption, no EU digital-ODA "
-     "budget line in seeds/reference; staffing 0.45 set low because the paper says digital ODA is not 'properly "
-     "budgeted and staffed (which is not the case today at the EU-level)'; shares, speed and conditionality are "
-     "judgement (capacity-building emphasis of the paper; EU aid conditionality)"),
-    ("JPN", "Power", 1.2e9, 0.80, 0.30, 0.15, 0.55, 0.6, 0.5,
-     "ESTIMATED: anchored to Japan's Partnership for Quality Infrastructure USD110bn/5y (2015, mofa.go.jp) and "
-     "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in seeds/reference "
-     "connectivity_projects_to_2019.csv: USD200bn/5y = USD40bn/y x an assumed 3% digital/ICT share = USD1.2bn; "
-     "staffing, shares (infrastructure-heavy PQI), speed and conditionality are judgement"),
-    ("USA", "Power", 0.6e9, 0.70, 0.30, 0.40, 0.30, 0.6, 0.6,
-     "ESTIMATED: no US digital-ODA figure in seeds/reference; order-of-magnitude assumption; fin_inclusion share set "
-     "high for US digital-finance programmes (judgement); staffing, speed, conditionality judgement"),
-    ("CHN", "Power", 4.0e9, 0.90, 0.05, 0.15, 0.80, 0.9, 0.1,
-     "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in seeds/reference; project-level anchors in "
-     "connectivity_projects_to_2019.csv (Kenya Konza DC ~USD170m 2019, Pakistan fibre USD44m 2018, Exim-loan "
-     "financed); order-of-magnitude assumption with an infrastructure-heavy mix, high speed and low "
-     "conditionality (judgement)"),
-    ("MS", "MemberStates", None, 0.70, 0.40, 0.30, 0.30, 0.5, 0.7,
-     "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (seeds/reference, "
-     "WDI) x 0.0046 (EU collective ODA/GNI 2019, European Commission 16 Apr 2020 on OECD-DAC preliminary data; "
-     "GDP as proxy for GNI) x 0.02 (assumed digital share); staffing, shares, speed and conditionality judgement"),
+    (
+        "EUU",
+        "Power",
+        0.4e9,
+        0.45,
+        0.45,
+        0.25,
+        0.30,
+        0.4,
+        0.7,
+        "ESTIMATED (EU institutions, Digital4Development): budget an order-of-magnitude assumption, no EU digital-ODA "
+        "budget line in seeds/reference; staffing 0.45 set low because the paper says digital ODA is not 'properly "
+        "budgeted and staffed (which is not the case today at the EU-level)'; shares, speed and conditionality are "
+        "judgement (capacity-building emphasis of the paper; EU aid conditionality)",
+    ),
+    (
+        "JPN",
+        "Power",
+        1.2e9,
+        0.80,
+        0.30,
+        0.15,
+        0.55,
+        0.6,
+        0.5,
+        "ESTIMATED: anchored to Japan's Partnership for Quality Infrastructure USD110bn/5y (2015, mofa.go.jp) and "
+        "the expanded USD200bn/5y initiative (2016, japan.kantei.go.jp) in seeds/reference "
+        "connectivity_projects_to_2019.csv: USD200bn/5y = USD40bn/y x an assumed 3% digital/ICT share = USD1.2bn; "
+        "staffing, shares (infrastructure-heavy PQI), speed and conditionality are judgement",
+    ),
+    (
+        "USA",
+        "Power",
+        0.6e9,
+        0.70,
+        0.30,
+        0.40,
+        0.30,
+        0.6,
+        0.6,
+        "ESTIMATED: no US digital-ODA figure in seeds/reference; order-of-magnitude assumption; fin_inclusion share set "
+        "high for US digital-finance programmes (judgement); staffing, speed, conditionality judgement",
+    ),
+    (
+        "CHN",
+        "Power",
+        4.0e9,
+        0.90,
+        0.05,
+        0.15,
+        0.80,
+        0.9,
+        0.1,
+        "ESTIMATED (Digital Silk Road, state credit): no aggregate figure in seeds/reference; project-level anchors in "
+        "connectivity_projects_to_2019.csv (Kenya Konza DC ~USD170m 2019, Pakistan fibre USD44m 2018, Exim-loan "
+        "financed); order-of-magnitude assumption with an infrastructure-heavy mix, high speed and low "
+        "conditionality (judgement)",
+    ),
+    (
+        "MS",
+        "MemberStates",
+        None,
+        0.70,
+        0.40,
+        0.30,
+        0.30,
+        0.5,
+        0.7,
+        "ESTIMATED (EU member states' own digital ODA, pooled): budget = sum over EU27 of GDP 2019 (seeds/reference, "
+        "WDI) x 0.0046 (EU collective ODA/GNI 2019, European Commission 16 Apr 2020 on OECD-DAC preliminary data; "
+        "GDP as proxy for GNI) x 0.02 (assumed digital share); staffing, shares, speed and conditionality judgement",
+    ),
 ]
 
 ODA_PROJECTS = [
     # donor, iso3, program, year, amount_usd, source
-    ("CHN", "KEN", "infrastructure", 2019, 170e6,
-     "seeds/reference connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
-     "loan) 2019-04, KSh17.5bn (~USD170m)"),
-    ("CHN", "PAK", "infrastructure", 2018, 44e6,
-     "seeds/reference connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
-     "2018-07-13, USD44m"),
-    ("CHN", "KHM", "infrastructure", 2019, 50e6,
-     "seeds/reference connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
-     "(no value in source)"),
-    ("CHN", "SRB", "infrastructure", 2017, 50e6,
-     "seeds/reference connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
-     "ESTIMATED ~1.12 USD/EUR (2019 average) = ~USD50m"),
+    (
+        "CHN",
+        "KEN",
+        "infrastructure",
+        2019,
+        170e6,
+        "seeds/reference connectivity_projects_to_2019.csv: Konza National Data Centre & Smart City (Huawei; China Exim "
+        "loan) 2019-04, KSh17.5bn (~USD170m)",
+    ),
+    (
+        "CHN",
+        "PAK",
+        "infrastructure",
+        2018,
+        44e6,
+        "seeds/reference connectivity_projects_to_2019.csv: CPEC Pakistan-China optical fibre cable, inaugurated "
+        "2018-07-13, USD44m",
+    ),
+    (
+        "CHN",
+        "KHM",
+        "infrastructure",
+        2019,
+        50e6,
+        "seeds/reference connectivity_projects_to_2019.csv: Government-Huawei 5G MoU 2019-04; amount ESTIMATED USD50m "
+        "(no value in source)",
+    ),
+    (
+        "CHN",
+        "SRB",
+        "infrastructure",
+        2017,
+        50e6,
+        "seeds/reference connectivity_projects_to_2019.csv: Huawei safe-city Belgrade 2017-20, ~EUR45m; converted at an "
+        "ESTIMATED ~1.12 USD/EUR (2019 average) = ~USD50m",
+    ),
 ] + [
-    ("CHN", iso, "infrastructure", 2017, 20e6,
-     "seeds/reference connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
-     "Cooperation Initiative, Wuzhen 2017-12-03; program and amount ESTIMATED (USD20m placeholder, no value in "
-     "source)")
+    (
+        "CHN",
+        iso,
+        "infrastructure",
+        2017,
+        20e6,
+        "seeds/reference connectivity_projects_to_2019.csv: co-launched Belt and Road Digital Economy International "
+        "Cooperation Initiative, Wuzhen 2017-12-03; program and amount ESTIMATED (USD20m placeholder, no value in "
+        "source)",
+    )
     for iso in ["EGY", "LAO", "SAU", "THA", "TUR", "ARE"]
 ]
 
@@ -250,12 +412,27 @@ EUROPE_31_EXTRA = ["GBR", "NOR", "ISL", "CHE"]
 # three national MNOs (public record). Their equal-weight mean is the country figure (no subscriber shares in the
 # reference data). MNO_COUNT_2019 (national MNOs with their own network in 2019, from memory) is used only to
 # check that rule and to decide against using partial operator rows (SOURCES.md): never in a table value.
-MNO_COUNT_2019 = {"CAN": 3, "BEL": 3, "DEU": 3, "ESP": 4, "ITA": 4, "GBR": 4, "HUN": 3, "POL": 4, "CZE": 3, "GRC": 3,
-                  "ROU": 4, "DNK": 4, "CHE": 3, "NLD": 3, "AUT": 3}
+MNO_COUNT_2019 = {
+    "CAN": 3,
+    "BEL": 3,
+    "DEU": 3,
+    "ESP": 4,
+    "ITA": 4,
+    "GBR": 4,
+    "HUN": 3,
+    "POL": 4,
+    "CZE": 3,
+    "GRC": 3,
+    "ROU": 4,
+    "DNK": 4,
+    "CHE": 3,
+    "NLD": 3,
+    "AUT": 3,
+}
 OPERATOR_COUNTRIES = {"CAN"}
-HR_RAN_MAX = 1.0           # a country figure may be 100% Chinese (BEL CYP MLT); regional estimates keep HR_CAP
-DP_LAW_END = 2019          # a law counts at end-2019 if year_enacted <= 2019
-EU_DP_LAW_YEAR = 1995      # the EU itself: Directive 95/46/EC (1995), replaced by the GDPR (enacted 2016)
+HR_RAN_MAX = 1.0  # a country figure may be 100% Chinese (BEL CYP MLT); regional estimates keep HR_CAP
+DP_LAW_END = 2019  # a law counts at end-2019 if year_enacted <= 2019
+EU_DP_LAW_YEAR = 1995  # the EU itself: Directive 95/46/EC (1995), replaced by the GDPR (enacted 2016)
 CAPEX_WORLD_2019 = "world_operator_capex_annual"
 CAPEX_CN_SHARE = ("china_operator_capex_forecast", "world_operator_capex_forecast")  # same period, 2020-2025
 
@@ -268,89 +445,178 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("iso3", "ISO 3166-1 alpha-3", f"{SH} (country_converter); EUU added for the EU as a power", "no"),
         ("name", "text", f"{SH} (country_converter name_short); 'European Union' for EUU", "no"),
         ("region", "UN M49 sub-region", f"{SH} (datasets/country-codes); 'Europe' for EUU", "no"),
-        ("paper_region", "category", "mapping written as data in seeds/build.py (PAPER_REGION_*), after the "
-         "regions named in the Elcano paper / 2019 EU-Japan Connectivity Partnership", "no"),
+        (
+            "paper_region",
+            "category",
+            "mapping written as data in seeds/build.py (PAPER_REGION_*), after the "
+            "regions named in the Elcano paper / 2019 EU-Japan Connectivity Partnership",
+            "no",
+        ),
         ("kind", "Power|MemberState|ThirdCountry", "Power = EUU JPN USA CHN; MemberState = eu_member 1", "no"),
         ("eu_member", "0/1", f"{SH} (EU27 post-Brexit composition; GBR coded 0); EUU row 0", "no"),
         ("lat", "degrees", f"{SH} (360-info largest-polygon centroid); EUU = EU27 GDP-weighted mean", "partly"),
         ("lon", "degrees", f"{SH} (360-info largest-polygon centroid); EUU = EU27 GDP-weighted mean", "partly"),
         ("population", "persons, 2019", f"{SH} (WDI SP.POP.TOTL); EUU = EU27 sum", "no"),
-        ("gdp_usd", "current USD, 2019", f"{SH} (WDI NY.GDP.MKTP.CD); EUU = EU27 sum; ERI PRK SSD VEN YEM "
-         "imputed = population x median GDP per capita of the UN sub-region (ERI SSD VEN) or a sourced per-capita "
-         "estimate (PRK: Bank of Korea GNI 2019; YEM: WDI 2018 per capita) - see build.py GDP_PC_OVERRIDES",
-         "partly"),
+        (
+            "gdp_usd",
+            "current USD, 2019",
+            f"{SH} (WDI NY.GDP.MKTP.CD); EUU = EU27 sum; ERI PRK SSD VEN YEM "
+            "imputed = population x median GDP per capita of the UN sub-region (ERI SSD VEN) or a sourced per-capita "
+            "estimate (PRK: Bank of Korea GNI 2019; YEM: WDI 2018 per capita) - see build.py GDP_PC_OVERRIDES",
+            "partly",
+        ),
         ("gdp_per_capita", "current USD per person", "gdp_usd / population (recomputed)", "partly"),
-        ("rule_of_law", "WGI estimate, about -2.5..2.5", f"{SH} (WGI 2020 update, 2019 estimate); MCO SMR imputed "
-         "= median of UN sub-region; EUU = EU27 GDP-weighted mean", "partly"),
-        ("fh_political_rights", "1 (most free)..7", f"{SH} (Freedom House FIW 2020, year 2019); EUU = EU27 "
-         "GDP-weighted mean (float)", "partly"),
-        ("fh_civil_liberties", "1 (most free)..7", f"{SH} (Freedom House FIW 2020, year 2019); EUU = EU27 "
-         "GDP-weighted mean (float)", "partly"),
+        (
+            "rule_of_law",
+            "WGI estimate, about -2.5..2.5",
+            f"{SH} (WGI 2020 update, 2019 estimate); MCO SMR imputed = median of UN sub-region; EUU = EU27 GDP-weighted mean",
+            "partly",
+        ),
+        (
+            "fh_political_rights",
+            "1 (most free)..7",
+            f"{SH} (Freedom House FIW 2020, year 2019); EUU = EU27 GDP-weighted mean (float)",
+            "partly",
+        ),
+        (
+            "fh_civil_liberties",
+            "1 (most free)..7",
+            f"{SH} (Freedom House FIW 2020, year 2019); EUU = EU27 GDP-weighted mean (float)",
+            "partly",
+        ),
         ("fh_status", "F|PF|NF", f"{SH} (Freedom House FIW 2020); EUU = EU27 GDP-weighted mode", "partly"),
-        ("trade_share_eu27", "share of gravity trade 0..1", "ESTIMATED gravity model: sum_{j in EU27, j!=i} "
-         "GDP_j/d_ij / sum_{j!=i} GDP_j/d_ij, d = great-circle centroid distance km, floor 500; EUU 0", "yes"),
-        ("trade_share_usa", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (USA row 0); EUU = EU27 "
-         "GDP-weighted mean of members' extra-EU shares", "yes"),
-        ("trade_share_chn", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (CHN row 0); EUU as "
-         "trade_share_usa", "yes"),
-        ("trade_share_jpn", "share 0..1", "ESTIMATED gravity model as trade_share_eu27 (JPN row 0); EUU as "
-         "trade_share_usa", "yes"),
-        ("align_us", "0..1", f"ESTIMATED combination of sourced inputs: {ALIGN_VOTES} x voting + {ALIGN_TIES} x ties; "
-         f"voting = {UNGA}: clip(1 - d_USA / d(USA,CHN), 0, 1), d = distance between 2019 Bailey-Strezhnev-Voeten "
-         "UNGA ideal points (Harvard Dataverse doi:10.7910/DVN/LEJUQZ), d(USA,CHN) = 3.2058; ties = 1 for NATO, US "
-         "treaty allies and Five Eyes, 0.5 for Major Non-NATO Allies (blocs.csv); USA 1; EUU = EU27 GDP-weighted mean",
-         "partly"),
-        ("align_cn", "0..1", f"ESTIMATED combination: {ALIGN_VOTES} x voting (clip(1 - d_CHN / d(USA,CHN), 0, 1), as "
-         f"align_us) + {ALIGN_CN_TIES} x [SCO or CSTO member] (blocs.csv); CHN 1; EUU = EU27 GDP-weighted mean",
-         "partly"),
-        ("dp_law", "0/1", f"{DPL}: 1 if the state's first comprehensive data-protection law covering the "
-         "private sector was enacted by end-2019 (year_enacted <= 2019); states not in the table 0 (not yet "
-         "checked there; most probably none by 2023)", "partly"),
+        (
+            "trade_share_eu27",
+            "share of gravity trade 0..1",
+            "ESTIMATED gravity model: sum_{j in EU27, j!=i} "
+            "GDP_j/d_ij / sum_{j!=i} GDP_j/d_ij, d = great-circle centroid distance km, floor 500; EUU 0",
+            "yes",
+        ),
+        (
+            "trade_share_usa",
+            "share 0..1",
+            "ESTIMATED gravity model as trade_share_eu27 (USA row 0); EUU = EU27 GDP-weighted mean of members' extra-EU shares",
+            "yes",
+        ),
+        (
+            "trade_share_chn",
+            "share 0..1",
+            "ESTIMATED gravity model as trade_share_eu27 (CHN row 0); EUU as trade_share_usa",
+            "yes",
+        ),
+        (
+            "trade_share_jpn",
+            "share 0..1",
+            "ESTIMATED gravity model as trade_share_eu27 (JPN row 0); EUU as trade_share_usa",
+            "yes",
+        ),
+        (
+            "align_us",
+            "0..1",
+            f"ESTIMATED combination of sourced inputs: {ALIGN_VOTES} x voting + {ALIGN_TIES} x ties; "
+            f"voting = {UNGA}: clip(1 - d_USA / d(USA,CHN), 0, 1), d = distance between 2019 Bailey-Strezhnev-Voeten "
+            "UNGA ideal points (Harvard Dataverse doi:10.7910/DVN/LEJUQZ), d(USA,CHN) = 3.2058; ties = 1 for NATO, US "
+            "treaty allies and Five Eyes, 0.5 for Major Non-NATO Allies (blocs.csv); USA 1; EUU = EU27 GDP-weighted mean",
+            "partly",
+        ),
+        (
+            "align_cn",
+            "0..1",
+            f"ESTIMATED combination: {ALIGN_VOTES} x voting (clip(1 - d_CHN / d(USA,CHN), 0, 1), as "
+            f"align_us) + {ALIGN_CN_TIES} x [SCO or CSTO member] (blocs.csv); CHN 1; EUU = EU27 GDP-weighted mean",
+            "partly",
+        ),
+        (
+            "dp_law",
+            "0/1",
+            f"{DPL}: 1 if the state's first comprehensive data-protection law covering the "
+            "private sector was enacted by end-2019 (year_enacted <= 2019); states not in the table 0 (not yet "
+            "checked there; most probably none by 2023)",
+            "partly",
+        ),
         ("dp_law_source", "text", f"the law and its row in {DPL}, or why the state has none", "no"),
-        ("dp_capacity", "0..1", "ESTIMATED: clip(0.1 + 0.55 (rule_of_law+2.5)/5 + 0.25 dp_law + 0.1 free, 0, 1); "
-         "EUU = EU27 GDP-weighted mean", "yes"),
-        ("security_culture", "0..1 (theta0)", f"ESTIMATED: clip({SC_BASE} + {SC_FREE} free + {SC_STRICT} [5G status "
-         f"FRAMEWORK_ONLY or stricter] + {SC_BAN} [BAN or BAN_DEFACTO], 0, 1), statuses from seeds/reference "
-         "5g_policy_2019.csv, free = (14-PR-CL)/12; no alignment term (build.py SC_*); EUU = EU27 GDP-weighted mean",
-         "yes"),
-        ("hr_ran_share", "share of installed 4G RAN 0..1", f"{RAN}: Strand Consult 2020 country figure "
-         "(11 UN states) > equal-weight mean of operator figures covering all national MNOs (CAN) > ESTIMATED "
-         "Europe residual (Strand's European 0.51 less the country figures, population-weighted) > ESTIMATED "
-         "regional prior x one factor (GDP-weighted ex-China mean 0.26, Dell'Oro 2019); CHN 0.85; see "
-         "hr_share_status and hr_share_method per row; EUU = EU27 GDP-weighted mean", "partly"),
-        ("hr_core_share", "share of installed core 0..1", "ESTIMATED: hr_ran_share x 0.95 (Chinese "
-         "vendors' share of all service-provider telecom equipment / of RAN, Dell'Oro 2019: (28+10)/(32+8), "
-         "seeds/reference vendor_shares_2019.csv; no per-country core source); 0 if 5G status BAN; x0.5 if "
-         "RESTRICTED; EUU = EU27 GDP-weighted mean", "yes"),
-        ("policy_5g_2019", "open|core_excluded|banned", "seeds/reference 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
-         "banned; RESTRICTED -> core_excluded; FRAMEWORK_ONLY, NONE -> open); states not listed assumed open",
-         "partly"),
+        (
+            "dp_capacity",
+            "0..1",
+            "ESTIMATED: clip(0.1 + 0.55 (rule_of_law+2.5)/5 + 0.25 dp_law + 0.1 free, 0, 1); EUU = EU27 GDP-weighted mean",
+            "yes",
+        ),
+        (
+            "security_culture",
+            "0..1 (theta0)",
+            f"ESTIMATED: clip({SC_BASE} + {SC_FREE} free + {SC_STRICT} [5G status "
+            f"FRAMEWORK_ONLY or stricter] + {SC_BAN} [BAN or BAN_DEFACTO], 0, 1), statuses from seeds/reference "
+            "5g_policy_2019.csv, free = (14-PR-CL)/12; no alignment term (build.py SC_*); EUU = EU27 GDP-weighted mean",
+            "yes",
+        ),
+        (
+            "hr_ran_share",
+            "share of installed 4G RAN 0..1",
+            f"{RAN}: Strand Consult 2020 country figure "
+            "(11 UN states) > equal-weight mean of operator figures covering all national MNOs (CAN) > ESTIMATED "
+            "Europe residual (Strand's European 0.51 less the country figures, population-weighted) > ESTIMATED "
+            "regional prior x one factor (GDP-weighted ex-China mean 0.26, Dell'Oro 2019); CHN 0.85; see "
+            "hr_share_status and hr_share_method per row; EUU = EU27 GDP-weighted mean",
+            "partly",
+        ),
+        (
+            "hr_core_share",
+            "share of installed core 0..1",
+            "ESTIMATED: hr_ran_share x 0.95 (Chinese "
+            "vendors' share of all service-provider telecom equipment / of RAN, Dell'Oro 2019: (28+10)/(32+8), "
+            "seeds/reference vendor_shares_2019.csv; no per-country core source); 0 if 5G status BAN; x0.5 if "
+            "RESTRICTED; EUU = EU27 GDP-weighted mean",
+            "yes",
+        ),
+        (
+            "policy_5g_2019",
+            "open|core_excluded|banned",
+            "seeds/reference 5g_policy_2019.csv (BAN, BAN_DEFACTO -> "
+            "banned; RESTRICTED -> core_excluded; FRAMEWORK_ONLY, NONE -> open); states not listed assumed open",
+            "partly",
+        ),
         ("policy_5g_source", "text", "the row's source or assumption", "no"),
-        ("regime_2019", "protect|trust|open|sovereign", "instrument rule (data_regimes_2019.csv: EU27/EEA/GBR/"
-         "adequacy -> protect, JPN trust, USA and other CBPR -> open, localisation -> sovereign) else ESTIMATED "
-         "from dp_law and FH status", "partly"),
+        (
+            "regime_2019",
+            "protect|trust|open|sovereign",
+            "instrument rule (data_regimes_2019.csv: EU27/EEA/GBR/"
+            "adequacy -> protect, JPN trust, USA and other CBPR -> open, localisation -> sovereign) else ESTIMATED "
+            "from dp_law and FH status",
+            "partly",
+        ),
         ("regime_source", "text", "'instrument: ...' or 'estimated: ...'", "no"),
-        ("adequacy_2019", "0/1", "seeds/reference data_regimes_2019.csv: EU adequacy decision in force end-2019",
-         "no"),
+        ("adequacy_2019", "0/1", "seeds/reference data_regimes_2019.csv: EU adequacy decision in force end-2019", "no"),
         ("imputed", "';'-separated column names", "columns imputed for this row (see SOURCES.md)", "no"),
-        ("hr_share_status", "sourced|derived|estimated", "how hr_ran_share was obtained: sourced = a "
-         "published country figure; derived = computed from published operator figures; estimated = the rest",
-         "no"),
+        (
+            "hr_share_status",
+            "sourced|derived|estimated",
+            "how hr_ran_share was obtained: sourced = a "
+            "published country figure; derived = computed from published operator figures; estimated = the rest",
+            "no",
+        ),
         ("hr_share_method", "text", "the source or the estimation method of the row's hr_ran_share", "no"),
-        ("dp_law_year", "year, empty if no law", f"{DPL} year_enacted where dp_law = 1; EUU 1995 (Directive "
-         "95/46/EC)", "no"),
-        ("eea", "0/1", "EEA Agreement: the EFTA states party to the EEA, which apply the GDPR like member states "
-         "(NOR ISL LIE; efta.int, blocs.csv eea)", "no"),
+        ("dp_law_year", "year, empty if no law", f"{DPL} year_enacted where dp_law = 1; EUU 1995 (Directive 95/46/EC)", "no"),
+        (
+            "eea",
+            "0/1",
+            "EEA Agreement: the EFTA states party to the EEA, which apply the GDPR like member states "
+            "(NOR ISL LIE; efta.int, blocs.csv eea)",
+            "no",
+        ),
         ("g20", "0/1", "G20 member state in 2019 (g20.org; build.py G20); EUU 1 (the EU is a member)", "no"),
-        ("telecom_capex_usd_2019", "US$ per year, 2019", f"ESTIMATED: {CAPEX} world mobile-operator capex "
-         "US$160bn (GSMA 2019) split by GDP, except CHN = 160bn x 180/1100 (GSMA forecasts for 2020-25: China "
-         "over US$180bn of US$1.1tn; a lower bound); EUU = EU27 sum", "yes"),
+        (
+            "telecom_capex_usd_2019",
+            "US$ per year, 2019",
+            f"ESTIMATED: {CAPEX} world mobile-operator capex "
+            "US$160bn (GSMA 2019) split by GDP, except CHN = 160bn x 180/1100 (GSMA forecasts for 2020-25: China "
+            "over US$180bn of US$1.1tn; a lower bound); EUU = EU27 sum",
+            "yes",
+        ),
     ],
     "trade_partners.csv": [
         ("iso3", "ISO3", "the 193 UN states of countries.csv", "no"),
         ("partner", "ISO3", "top 20 partners of iso3 by gravity flow GDP_j/d_ij (j != i, states only)", "yes"),
-        ("weight", "share 0..1", "ESTIMATED gravity model: GDP_j/d_ij / sum_{k!=i} GDP_k/d_ik (d floor 500 km)",
-         "yes"),
+        ("weight", "share 0..1", "ESTIMATED gravity model: GDP_j/d_ij / sum_{k!=i} GDP_k/d_ik (d floor 500 km)", "yes"),
     ],
     "blocs.csv": [
         ("bloc", "name", "nato five_eyes us_treaty_ally us_mnna quad sco csto eu27 eea", "no"),
@@ -360,39 +626,59 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
     "vendors.csv": [
         ("vendor", "name", "the seven RAN vendors modelled", "no"),
         ("origin_iso3", "ISO3", "headquarters country (public record)", "no"),
-        ("high_risk", "0/1", "Huawei and ZTE (Chinese vendors at the centre of the 5G security debate in the "
-         "paper)", "no"),
-        ("ran_share_2019", "share 0..1", "Dell'Oro 2019 worldwide RAN revenue (seeds/reference "
-         "vendor_shares_2019.csv): Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
-         "to sum 1", "partly"),
-        ("core_share_2019", "share 0..1", "proxy: Dell'Oro total telecom equipment (SP) 2019: Huawei 28 Ericsson 14 "
-         "Nokia 16 ZTE 10; Samsung 3 NEC 1 Fujitsu 1 ESTIMATED; renormalised to sum 1 over the seven", "partly"),
-        ("price_index", "Huawei = 1", "ESTIMATED from press reports of Chinese vendors bidding 20-30% lower",
-         "yes"),
+        ("high_risk", "0/1", "Huawei and ZTE (Chinese vendors at the centre of the 5G security debate in the paper)", "no"),
+        (
+            "ran_share_2019",
+            "share 0..1",
+            "Dell'Oro 2019 worldwide RAN revenue (seeds/reference "
+            "vendor_shares_2019.csv): Huawei 32 ZTE 8 Ericsson 29 Nokia 21 Samsung 8; NEC 1 Fujitsu 1 ESTIMATED (residual ~2%); renormalised "
+            "to sum 1",
+            "partly",
+        ),
+        (
+            "core_share_2019",
+            "share 0..1",
+            "proxy: Dell'Oro total telecom equipment (SP) 2019: Huawei 28 Ericsson 14 "
+            "Nokia 16 ZTE 10; Samsung 3 NEC 1 Fujitsu 1 ESTIMATED; renormalised to sum 1 over the seven",
+            "partly",
+        ),
+        ("price_index", "Huawei = 1", "ESTIMATED from press reports of Chinese vendors bidding 20-30% lower", "yes"),
         ("quality_2019", "0..1", "ESTIMATED from relative R&D spend 2019 (judgement)", "yes"),
         ("reach_2019", "0..1", "ESTIMATED global presence (judgement)", "yes"),
         ("source", "text", "method per row", "no"),
     ],
     "regimes.csv": [
-        ("regime", "name", "the four data regimes of the paper: EU protect, JPN trust (DFFT), US commercial, "
-         "China control", "no"),
+        (
+            "regime",
+            "name",
+            "the four data regimes of the paper: EU protect, JPN trust (DFFT), US commercial, China control",
+            "no",
+        ),
         ("description", "text", "short description", "no"),
-        ("capacity_need", "0..1", "ESTIMATED relative institutional capacity a state needs to run the regime "
-         "(judgement)", "yes"),
+        ("capacity_need", "0..1", "ESTIMATED relative institutional capacity a state needs to run the regime (judgement)", "yes"),
         ("champion", "ISO3", "the power promoting the regime (paper)", "no"),
     ],
     "regime_compatibility.csv": [
         ("regime", "name", "row: a regime, or none (no data-protection law)", "no"),
-        ("protect", "0..1", "ESTIMATED compatibility with protect (expert judgement after the paper: EU and "
-         "Japan 'share the understanding that data are to be protected', US commercialised, China controlled)",
-         "yes"),
+        (
+            "protect",
+            "0..1",
+            "ESTIMATED compatibility with protect (expert judgement after the paper: EU and "
+            "Japan 'share the understanding that data are to be protected', US commercialised, China controlled)",
+            "yes",
+        ),
         ("trust", "0..1", "ESTIMATED compatibility with trust (as protect)", "yes"),
         ("open", "0..1", "ESTIMATED compatibility with open (as protect)", "yes"),
         ("sovereign", "0..1", "ESTIMATED compatibility with sovereign (as protect)", "yes"),
-        ("none", "0..1", "ESTIMATED compatibility with a state without a data-protection law: protect 0 (GDPR "
-         "Chapter V: transfers need adequate protection or safeguards), trust 0.2 (APPI art. 24), open 0.7 (CBPR-style "
-         "accountability, few transfer rules), sovereign 0.1 (localisation), none 0.8 (no legal barrier and no "
-         "protection); build.py COMPAT_PAIRS", "yes"),
+        (
+            "none",
+            "0..1",
+            "ESTIMATED compatibility with a state without a data-protection law: protect 0 (GDPR "
+            "Chapter V: transfers need adequate protection or safeguards), trust 0.2 (APPI art. 24), open 0.7 (CBPR-style "
+            "accountability, few transfer rules), sovereign 0.1 (localisation), none 0.8 (no legal barrier and no "
+            "protection); build.py COMPAT_PAIRS",
+            "yes",
+        ),
     ],
     "adequacy.csv": [
         ("iso3", "ISO3", "seeds/reference data_regimes_2019.csv (UN states only; GGY IMN JEY FRO skipped)", "no"),
@@ -403,8 +689,12 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
     ],
     "donors.csv": [
         ("donor", "EUU|JPN|USA|CHN|MS", "the four powers plus the pooled EU member states", "no"),
-        ("kind", "Power|MemberStates", "Power = one of the four powers; MemberStates = the pooled EU27 member "
-         "states' own bilateral digital ODA", "no"),
+        (
+            "kind",
+            "Power|MemberStates",
+            "Power = one of the four powers; MemberStates = the pooled EU27 member states' own bilateral digital ODA",
+            "no",
+        ),
         ("digital_oda_usd_2019", "USD per year", "ESTIMATED, see source per row", "yes"),
         ("staffing", "0..1", "ESTIMATED (EU-level from the paper's statement on staffing)", "yes"),
         ("share_capacity", "0..1", "ESTIMATED programme mix (three shares sum 1)", "yes"),
@@ -419,8 +709,12 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("iso3", "ISO3", "seeds/reference connectivity_projects_to_2019.csv (UN states only)", "no"),
         ("program", "capacity|fin_inclusion|infrastructure", "classified from the project description", "partly"),
         ("year", "year", "seeds/reference connectivity_projects_to_2019.csv (start year)", "no"),
-        ("amount_usd", "USD", "seeds/reference connectivity_projects_to_2019.csv where given, else ESTIMATED (see "
-         "source)", "partly"),
+        (
+            "amount_usd",
+            "USD",
+            "seeds/reference connectivity_projects_to_2019.csv where given, else ESTIMATED (see source)",
+            "partly",
+        ),
         ("source", "text", "project and source per row", "no"),
     ],
     "columns.csv": [
@@ -560,12 +854,16 @@ def unga_alignment(vote: pd.DataFrame, iso_list: list[str]) -> tuple[np.ndarray,
     rho = float(pd.Series(a_us[ok]).rank().corr(coin[ok].reset_index(drop=True).rank()))
     assert rho > 0.9, f"voting-based alignment and US vote coincidence disagree (Spearman {rho:.3f})"
     pos = w["bsv_position_CHN0_USA1"]
-    return a_us, a_cn, dict(span=span, rho_coincidence=rho, beyond_cn=sorted(pos.index[pos < 0]),
-                            beyond_us=sorted(pos.index[pos > 1]))
+    return (
+        a_us,
+        a_cn,
+        dict(span=span, rho_coincidence=rho, beyond_cn=sorted(pos.index[pos < 0]), beyond_us=sorted(pos.index[pos > 1])),
+    )
 
 
-def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataFrame, status: pd.Series,
-                   eu_isos: list[str]) -> tuple[pd.DataFrame, dict]:
+def hr_shares_2019(
+    df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataFrame, status: pd.Series, eu_isos: list[str]
+) -> tuple[pd.DataFrame, dict]:
     """High-risk (Huawei + ZTE) shares of installed 4G radio and core per state, with status and method.
 
     Radio, in order of precedence: (1) sourced: Strand Consult's 2020 country figure; (2) derived: the
@@ -586,8 +884,7 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
     assert dropped == ["FRO"], dropped  # the Faroe Islands are not a UN state
     country = country[country["iso3"].isin(states)].set_index("iso3")
     ops = ran_ref[(ran_ref["scope"] == "operator") & ran_ref["chinese_ran_share"].notna()]
-    europe = ran_ref[(ran_ref["scope"] == "region")
-                     & ran_ref["country"].str.startswith("Europe (31 countries, 102 operators")]
+    europe = ran_ref[(ran_ref["scope"] == "region") & ran_ref["country"].str.startswith("Europe (31 countries, 102 operators")]
     assert len(europe) == 1
     europe_share = float(europe["chinese_ran_share"].iloc[0])
     europe31 = sorted(eu_isos + EUROPE_31_EXTRA)
@@ -599,8 +896,9 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
 
     def op_text(i: str) -> str:
         rows = ops[ops["iso3"] == i]
-        return "; ".join(f"{n.split(';')[0].split(':')[0].strip()} {v:.2f}"
-                         for n, v in zip(rows["note"].fillna(""), rows["chinese_ran_share"]))
+        return "; ".join(
+            f"{n.split(';')[0].split(':')[0].strip()} {v:.2f}" for n, v in zip(rows["note"].fillna(""), rows["chinese_ran_share"])
+        )
 
     for i, r in country.iterrows():  # (1)
         ran[i] = float(r["chinese_ran_share"])
@@ -612,8 +910,10 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
         assert i not in country.index and len(rows) == MNO_COUNT_2019[i], (i, len(rows))
         ran[i] = float(rows["chinese_ran_share"].mean())
         st[i] = "derived"
-        how[i] = (f"equal-weight mean of the operator figures of its {len(rows)} national MNOs ({op_text(i)}; "
-                  f"{RAN}); no subscriber shares in the reference data")
+        how[i] = (
+            f"equal-weight mean of the operator figures of its {len(rows)} national MNOs ({op_text(i)}; "
+            f"{RAN}); no subscriber shares in the reference data"
+        )
 
     def residual(fixed: pd.Series) -> float:
         known = [i for i in europe31 if not np.isnan(fixed[i])]
@@ -621,6 +921,7 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
         r = (europe_share * pop[europe31].sum() - (fixed[known] * pop[known]).sum()) / pop[rest].sum()
         assert 0 <= r <= 1, r
         return float(r)
+
     r_eu = residual(ran)
     before_residual = ran.copy()
     for i in europe31:  # (3)
@@ -628,9 +929,11 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
             ran[i] = r_eu
             st[i] = "estimated"
             extra = f"; operator rows, not a country figure: {op_text(i)}" if (ops["iso3"] == i).any() else ""
-            how[i] = (f"Europe residual: Strand 2020 share of European subscribers on Chinese 4G RAN "
-                      f"({europe_share:.2f}, 31 countries taken as EU27 + GBR NOR ISL CHE) less the "
-                      f"{len(country)} country figures, population as the subscriber weight{extra}")
+            how[i] = (
+                f"Europe residual: Strand 2020 share of European subscribers on Chinese 4G RAN "
+                f"({europe_share:.2f}, 31 countries taken as EU27 + GBR NOR ISL CHE) less the "
+                f"{len(country)} country figures, population as the subscriber weight{extra}"
+            )
 
     # check of rule (3) against the rule not used (partial operator rows): states with a country figure and
     # operator rows, their figure left out. Partial rule: known operators + the residual for the other MNOs.
@@ -642,8 +945,9 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
         rows = ops[ops["iso3"] == i]["chinese_ran_share"]
         n = MNO_COUNT_2019[i]
         partial = (rows.sum() + (n - len(rows)) * r_loo) / n if len(rows) < n else rows.mean()
-        check[i] = dict(truth=float(country.loc[i, "chinese_ran_share"]), residual=r_loo, operators=float(partial),
-                        n_rows=len(rows), n_mno=n)
+        check[i] = dict(
+            truth=float(country.loc[i, "chinese_ran_share"]), residual=r_loo, operators=float(partial), n_rows=len(rows), n_mno=n
+        )
 
     # (4) regional priors, one factor
     base = np.array([hr_prior(r) for r in df.itertuples()])
@@ -657,6 +961,7 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
     def mean_ex_cn(sc: float) -> float:
         vals = np.where(free_, np.clip(sc * prior, 0, HR_CAP), fixed_vals)
         return float(np.average(vals[non_cn], weights=w[non_cn]))
+
     scale = bisect_scale(mean_ex_cn, HR_TARGET_EX_CHINA)
     for k, i in enumerate(iso):
         if i == "CHN":
@@ -665,24 +970,39 @@ def hr_shares_2019(df: pd.DataFrame, ran_ref: pd.DataFrame, vendor_ref: pd.DataF
         elif free_[k]:
             ran[i], st[i] = min(scale * prior[k], HR_CAP), "estimated"
             ban = f" x {HR_BAN_FACTOR} (5G ban at end-2019)" if banned[k] else ""
-            how[i] = (f"regional prior {base[k]:.2f}{ban} x {scale:.4f}, the factor that makes the "
-                      "GDP-weighted mean over the 192 non-China states 0.26 (Dell'Oro 2019 RAN ex-China; priors in "
-                      "build.py HR_RAN_*)")
+            how[i] = (
+                f"regional prior {base[k]:.2f}{ban} x {scale:.4f}, the factor that makes the "
+                "GDP-weighted mean over the 192 non-China states 0.26 (Dell'Oro 2019 RAN ex-China; priors in "
+                "build.py HR_RAN_*)"
+            )
     assert not ran.isna().any() and (st != "").all()
 
     vs = vendor_ref.set_index("market")
     tot = vs.loc["Total telecom equipment (service-provider)"]
     rn = vs.loc["RAN (2G-5G) worldwide revenue"]
     ratio = (leading_number(tot["Huawei"]) + leading_number(tot["ZTE"])) / (
-        leading_number(rn["Huawei"]) + leading_number(rn["ZTE"]))
+        leading_number(rn["Huawei"]) + leading_number(rn["ZTE"])
+    )
     core = (ratio * ran).to_numpy()
     core = np.where(status.eq("BAN").to_numpy(), 0.0, core)
     core = np.where(status.eq("RESTRICTED").to_numpy(), 0.5 * core, core)
-    out = pd.DataFrame({"hr_ran_share_2019": ran.to_numpy(), "hr_core_share_2019": np.clip(core, 0, 1),
-                        "hr_share_2019_status": st.to_numpy(), "hr_share_2019_method": how.to_numpy()},
-                       index=df.index)
-    return out, dict(europe_residual=r_eu, scale=scale, core_ratio=ratio, check=check,
-                     mean_ex_china=mean_ex_cn(scale), counts=st.value_counts().to_dict())
+    out = pd.DataFrame(
+        {
+            "hr_ran_share_2019": ran.to_numpy(),
+            "hr_core_share_2019": np.clip(core, 0, 1),
+            "hr_share_2019_status": st.to_numpy(),
+            "hr_share_2019_method": how.to_numpy(),
+        },
+        index=df.index,
+    )
+    return out, dict(
+        europe_residual=r_eu,
+        scale=scale,
+        core_ratio=ratio,
+        check=check,
+        mean_ex_china=mean_ex_cn(scale),
+        counts=st.value_counts().to_dict(),
+    )
 
 
 def dp_law_2019(df: pd.DataFrame, laws: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -696,8 +1016,9 @@ def dp_law_2019(df: pd.DataFrame, laws: pd.DataFrame) -> tuple[pd.DataFrame, dic
     src = []
     for i, y, h in zip(iso, year, has):
         if i not in t.index:
-            src.append(f"not in {DPL} (not yet checked there): assumed no law at end-2019 (its README: most "
-                       "probably none by 2023)")
+            src.append(
+                f"not in {DPL} (not yet checked there): assumed no law at end-2019 (its README: most probably none by 2023)"
+            )
             continue
         r = t.loc[i]
         ref = f"{DPL}: {r['law_name']} ({r['law_type']}; confidence {r['confidence']})"
@@ -707,9 +1028,14 @@ def dp_law_2019(df: pd.DataFrame, laws: pd.DataFrame) -> tuple[pd.DataFrame, dic
             src.append(f"no law at end-2019: first comprehensive law enacted {int(y)}; {ref}")
         else:
             src.append(f"no law at end-2019: {ref}")
-    out = pd.DataFrame({"dp_law_2019": has.astype("int64"),
-                        "dp_law_year": pd.array(np.where(has, year, np.nan), dtype="Int64"),
-                        "dp_law_2019_source": src}, index=df.index)
+    out = pd.DataFrame(
+        {
+            "dp_law_2019": has.astype("int64"),
+            "dp_law_year": pd.array(np.where(has, year, np.nan), dtype="Int64"),
+            "dp_law_2019_source": src,
+        },
+        index=df.index,
+    )
     return out, dict(n_law=int(has.sum()), n_table=len(t), n_missing=int((~iso.isin(t.index)).sum()))
 
 
@@ -728,15 +1054,22 @@ def telecom_capex_2019(df: pd.DataFrame, capex: pd.DataFrame) -> np.ndarray:
 def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     src = sh["countries"].copy()
     assert len(src) == 193 and src["iso3"].is_unique
-    df = pd.DataFrame({
-        "iso3": src["iso3"].astype(str), "name": src["name"].astype(str), "region": src["region"].astype(str),
-        "eu_member": src["eu_member"].astype(int), "lat": src["lat"].astype(float),
-        "lon": src["lon"].astype(float), "population": src["population_2019"].astype("int64"),
-        "gdp_usd": src["gdp_usd_2019"].astype(float), "rule_of_law": src["wgi_rule_of_law_2019"].astype(float),
-        "fh_political_rights": src["fh_political_rights_2019"].astype(float),
-        "fh_civil_liberties": src["fh_civil_liberties_2019"].astype(float),
-        "fh_status": src["fh_status_2019"],
-    })
+    df = pd.DataFrame(
+        {
+            "iso3": src["iso3"].astype(str),
+            "name": src["name"].astype(str),
+            "region": src["region"].astype(str),
+            "eu_member": src["eu_member"].astype(int),
+            "lat": src["lat"].astype(float),
+            "lon": src["lon"].astype(float),
+            "population": src["population_2019"].astype("int64"),
+            "gdp_usd": src["gdp_usd_2019"].astype(float),
+            "rule_of_law": src["wgi_rule_of_law_2019"].astype(float),
+            "fh_political_rights": src["fh_political_rights_2019"].astype(float),
+            "fh_civil_liberties": src["fh_civil_liberties_2019"].astype(float),
+            "fh_status": src["fh_status_2019"],
+        }
+    )
     assert df["eu_member"].sum() == 27
     imputed: dict[str, list[str]] = {iso: [] for iso in df["iso3"]}
     report: dict = {}
@@ -747,11 +1080,15 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     miss = df["gdp_usd"].isna()
     pc_fill = df.loc[miss, "region"].map(med_pc).astype(float)
     report["gdp_rule_per_capita"] = {i: float(v) for i, v in zip(df.loc[miss, "iso3"], pc_fill)}
-    pc_fill = pd.Series([GDP_PC_OVERRIDES[i][0] if i in GDP_PC_OVERRIDES else v
-                         for i, v in zip(df.loc[miss, "iso3"], pc_fill)], index=pc_fill.index)
+    pc_fill = pd.Series(
+        [GDP_PC_OVERRIDES[i][0] if i in GDP_PC_OVERRIDES else v for i, v in zip(df.loc[miss, "iso3"], pc_fill)],
+        index=pc_fill.index,
+    )
     df.loc[miss, "gdp_usd"] = (pc_fill * df.loc[miss, "population"]).round(0)
-    report["gdp_imputed"] = {r.iso3: (r.region if r.iso3 not in GDP_PC_OVERRIDES else "override", float(v))
-                             for r, v in zip(df[miss].itertuples(), pc_fill)}
+    report["gdp_imputed"] = {
+        r.iso3: (r.region if r.iso3 not in GDP_PC_OVERRIDES else "override", float(v))
+        for r, v in zip(df[miss].itertuples(), pc_fill)
+    }
     for iso in df.loc[miss, "iso3"]:
         imputed[iso] += ["gdp_usd", "gdp_per_capita"]
     for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
@@ -774,8 +1111,7 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     # --- classification -----------------------------------------------------------------------------------------
     df["paper_region"] = [paper_region(i, r, e) for i, r, e in zip(df["iso3"], df["region"], df["eu_member"])]
     assert set(df["paper_region"]) <= set(PAPER_REGIONS)
-    df["kind"] = np.where(df["iso3"].isin(POWERS), "Power", np.where(df["eu_member"] == 1, "MemberState",
-                                                                       "ThirdCountry"))
+    df["kind"] = np.where(df["iso3"].isin(POWERS), "Power", np.where(df["eu_member"] == 1, "MemberState", "ThirdCountry"))
     eu = df["eu_member"] == 1
     eu_isos = df.loc[eu, "iso3"].tolist()
     blocs = bloc_members(eu_isos)
@@ -796,8 +1132,10 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     # --- alignment: 2019 UN General Assembly voting and security ties ---------------------------------------
     free = free_index(df["fh_political_rights"], df["fh_civil_liberties"])
     unga_us, unga_cn, report["unga"] = unga_alignment(sh["voting"], iso_list)
+
     def member(b):  # noqa: E306
         return df["iso3"].isin(blocs[b]).to_numpy().astype(float)
+
     us_tie = np.maximum.reduce([member("nato"), member("us_treaty_ally"), member("five_eyes"), 0.5 * member("us_mnna")])
     cn_tie = np.maximum(member("sco"), member("csto"))
     df["align_us"] = np.clip(ALIGN_VOTES * unga_us + ALIGN_TIES * us_tie, 0, 1)
@@ -821,8 +1159,7 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     must = eu | df["iso3"].isin(eea | {"GBR"} | adequacy)  # the GDPR, the EEA, the UK and adequacy need a law
     assert (df.loc[must, "dp_law"] == 1).all(), sorted(df.loc[must & df["dp_law"].eq(0), "iso3"])
 
-    df["dp_capacity"] = np.clip(0.1 + 0.55 * (df["rule_of_law"] + 2.5) / 5 + 0.25 * df["dp_law"] + 0.1 * free,
-                                0, 1)
+    df["dp_capacity"] = np.clip(0.1 + 0.55 * (df["rule_of_law"] + 2.5) / 5 + 0.25 * df["dp_law"] + 0.1 * free, 0, 1)
 
     # --- 5G policy ------------------------------------------------------------------------------------------------
     pol = sh["policy"].set_index("iso3")
@@ -831,10 +1168,15 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     assert set(status.dropna()) <= set(POLICY_MAP)
     df["policy_5g_2019"] = status.map(POLICY_MAP).fillna("open")
     df["policy_5g_source"] = [
-        f"seeds/reference 5g_policy_2019.csv ({pol.loc[i, 'confidence']})" if i in pol.index
-        else ("assumed: home market of Huawei and ZTE, no restriction" if i == "CHN"
-              else "assumed: no known restriction at end-2019")
-        for i in iso_list]
+        f"seeds/reference 5g_policy_2019.csv ({pol.loc[i, 'confidence']})"
+        if i in pol.index
+        else (
+            "assumed: home market of Huawei and ZTE, no restriction"
+            if i == "CHN"
+            else "assumed: no known restriction at end-2019"
+        )
+        for i in iso_list
+    ]
     strict = status.isin(STRICT_STATUSES).to_numpy().astype(float)
     ban = status.isin(["BAN", "BAN_DEFACTO"]).to_numpy().astype(float)
     df["security_culture"] = np.clip(SC_BASE + SC_FREE * free + SC_STRICT * strict + SC_BAN * ban, 0, 1)
@@ -849,29 +1191,37 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     for r in df.itertuples():
         i = r.iso3
         if i == "JPN":
-            regime.append("trust"); rsrc.append("instrument: APPI + EU mutual adequacy 2019 + DFFT (Osaka Track)")
+            regime.append("trust")
+            rsrc.append("instrument: APPI + EU mutual adequacy 2019 + DFFT (Osaka Track)")
         elif i == "USA":
-            regime.append("open"); rsrc.append("instrument: APEC CBPR, no federal omnibus privacy law")
+            regime.append("open")
+            rsrc.append("instrument: APEC CBPR, no federal omnibus privacy law")
         elif r.eu_member == 1:
-            regime.append("protect"); rsrc.append("instrument: GDPR (EU member)")
+            regime.append("protect")
+            rsrc.append("instrument: GDPR (EU member)")
         elif i in eea:
-            regime.append("protect"); rsrc.append("instrument: GDPR via EEA Agreement")
+            regime.append("protect")
+            rsrc.append("instrument: GDPR via EEA Agreement")
         elif i == "GBR":
-            regime.append("protect"); rsrc.append("instrument: GDPR (EU member until 31 Jan 2020) + DPA 2018")
+            regime.append("protect")
+            rsrc.append("instrument: GDPR (EU member until 31 Jan 2020) + DPA 2018")
         elif i in adequacy:
-            regime.append("protect"); rsrc.append("instrument: EU adequacy decision (data_regimes_2019.csv)")
+            regime.append("protect")
+            rsrc.append("instrument: EU adequacy decision (data_regimes_2019.csv)")
         elif i in cbpr:
-            regime.append("open"); rsrc.append("instrument: APEC CBPR participant (data_regimes_2019.csv)")
+            regime.append("open")
+            rsrc.append("instrument: APEC CBPR participant (data_regimes_2019.csv)")
         elif i in localisation:
-            regime.append("sovereign"); rsrc.append("instrument: data-localisation law in force by 2019 "
-                                                    "(data_regimes_2019.csv)")
+            regime.append("sovereign")
+            rsrc.append("instrument: data-localisation law in force by 2019 (data_regimes_2019.csv)")
         else:
             law = "with a law at end-2019" if r.dp_law == 1 else "without a law at end-2019 (the orientation it would adopt)"
             if r.dp_law == 1:
                 reg_ = {"F": "protect", "PF": "trust", "NF": "sovereign"}[r.fh_status]
             else:
                 reg_ = "sovereign" if r.fh_status == "NF" else "open"
-            regime.append(reg_); rsrc.append(f"estimated: {law}, FH status {r.fh_status}")
+            regime.append(reg_)
+            rsrc.append(f"estimated: {law}, FH status {r.fh_status}")
     df["regime_2019"] = regime
     df["regime_source"] = rsrc
     df["imputed"] = [";".join(imputed[i]) for i in iso_list]
@@ -883,26 +1233,53 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     # --- the EU as a power -----------------------------------------------------------------------------------------
     m = df[eu]
     wm = m["gdp_usd"]
-    euu = {"iso3": "EUU", "name": "European Union", "region": "Europe", "paper_region": "Power", "kind": "Power",
-           "eu_member": 0, "population": int(m["population"].sum()), "gdp_usd": float(m["gdp_usd"].sum())}
+    euu = {
+        "iso3": "EUU",
+        "name": "European Union",
+        "region": "Europe",
+        "paper_region": "Power",
+        "kind": "Power",
+        "eu_member": 0,
+        "population": int(m["population"].sum()),
+        "gdp_usd": float(m["gdp_usd"].sum()),
+    }
     euu["gdp_per_capita"] = euu["gdp_usd"] / euu["population"]
-    for col in ["lat", "lon", "rule_of_law", "fh_political_rights", "fh_civil_liberties", "align_us", "align_cn",
-                "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+    for col in [
+        "lat",
+        "lon",
+        "rule_of_law",
+        "fh_political_rights",
+        "fh_civil_liberties",
+        "align_us",
+        "align_cn",
+        "dp_capacity",
+        "security_culture",
+        "hr_ran_share",
+        "hr_core_share",
+    ]:
         euu[col] = wmean(m[col], wm)
     euu["fh_status"] = m.groupby("fh_status")["gdp_usd"].sum().sort_values(ascending=False).index[0]
     euu["trade_share_eu27"] = 0.0
     for p_ in ["USA", "CHN", "JPN"]:
         extra_share = F[eu_mask, idx[p_]] / extra_eu_tot[eu_mask]
         euu[f"trade_share_{p_.lower()}"] = float(np.average(extra_share, weights=wm.to_numpy(float)))
-    euu.update(dp_law=1, adequacy_2019=0, policy_5g_2019="open",
-               policy_5g_source="assumed: no EU-level restriction at end-2019 (the EU 5G toolbox came in Jan "
-                                "2020, per the paper)",
-               regime_2019="protect", regime_source="instrument: GDPR", imputed="",
-               hr_share_status="estimated", hr_share_method="EU27 GDP-weighted mean of the members' values",
-               dp_law_year=EU_DP_LAW_YEAR,
-               dp_law_source="the EU's own law: Directive 95/46/EC (1995), replaced by the GDPR (Regulation "
-                             "(EU) 2016/679, enacted 2016, applied from 25 May 2018)",
-               eea=0, g20=1, telecom_capex_usd_2019=float(m["telecom_capex_usd_2019"].sum()))
+    euu.update(
+        dp_law=1,
+        adequacy_2019=0,
+        policy_5g_2019="open",
+        policy_5g_source="assumed: no EU-level restriction at end-2019 (the EU 5G toolbox came in Jan 2020, per the paper)",
+        regime_2019="protect",
+        regime_source="instrument: GDPR",
+        imputed="",
+        hr_share_status="estimated",
+        hr_share_method="EU27 GDP-weighted mean of the members' values",
+        dp_law_year=EU_DP_LAW_YEAR,
+        dp_law_source="the EU's own law: Directive 95/46/EC (1995), replaced by the GDPR (Regulation "
+        "(EU) 2016/679, enacted 2016, applied from 25 May 2018)",
+        eea=0,
+        g20=1,
+        telecom_capex_usd_2019=float(m["telecom_capex_usd_2019"].sum()),
+    )
     df = pd.concat([df, pd.DataFrame([euu])], ignore_index=True)
     df = df.sort_values("iso3").reset_index(drop=True)
 
@@ -913,8 +1290,18 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     df["lon"] = df["lon"].round(4)
     for col in ["rule_of_law", "fh_political_rights", "fh_civil_liberties"]:
         df[col] = df[col].round(4)
-    for col in ["trade_share_eu27", "trade_share_usa", "trade_share_chn", "trade_share_jpn", "align_us",
-                "align_cn", "dp_capacity", "security_culture", "hr_ran_share", "hr_core_share"]:
+    for col in [
+        "trade_share_eu27",
+        "trade_share_usa",
+        "trade_share_chn",
+        "trade_share_jpn",
+        "align_us",
+        "align_cn",
+        "dp_capacity",
+        "security_culture",
+        "hr_ran_share",
+        "hr_core_share",
+    ]:
         df[col] = df[col].astype(float).round(6)
     df["telecom_capex_usd_2019"] = df["telecom_capex_usd_2019"].astype(float).round(0)
     df["dp_law_year"] = df["dp_law_year"].astype("Int64")
@@ -927,12 +1314,14 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     rows = []
     for k, iso in enumerate(iso_list):
         share = F[k] / tot[k]
-        cand = sorted(((-share[j], iso_list[j]) for j in range(len(iso_list)) if j != k))[:20]
+        cand = sorted((-share[j], iso_list[j]) for j in range(len(iso_list)) if j != k)[:20]
         rows += [(iso, partner, round(-neg, 6)) for neg, partner in cand]
-    tp = pd.DataFrame(rows, columns=["iso3", "partner", "weight"]).sort_values(["iso3", "weight", "partner"],
-                                                                              ascending=[True, False, True])
-    bl = pd.DataFrame([(b, iso, BLOCS[b][1]) for b, isos in blocs.items() for iso in sorted(isos)],
-                      columns=["bloc", "iso3", "source"])
+    tp = pd.DataFrame(rows, columns=["iso3", "partner", "weight"]).sort_values(
+        ["iso3", "weight", "partner"], ascending=[True, False, True]
+    )
+    bl = pd.DataFrame(
+        [(b, iso, BLOCS[b][1]) for b, isos in blocs.items() for iso in sorted(isos)], columns=["bloc", "iso3", "source"]
+    )
 
     # --- checks -----------------------------------------------------------------------------------------------------
     assert len(df) == 194 and df["iso3"].is_unique
@@ -945,28 +1334,36 @@ def build_countries(sh: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
 # small tables
 # ---------------------------------------------------------------------------------------------------------------
 def build_vendors() -> pd.DataFrame:
-    v = pd.DataFrame(VENDORS, columns=["vendor", "origin_iso3", "high_risk", "ran", "core", "price_index",
-                                       "quality_2019", "reach_2019"])
+    v = pd.DataFrame(
+        VENDORS, columns=["vendor", "origin_iso3", "high_risk", "ran", "core", "price_index", "quality_2019", "reach_2019"]
+    )
     v["ran_share_2019"] = v["ran"] / v["ran"].sum()
     v["core_share_2019"] = v["core"] / v["core"].sum()
     src = []
     for r in v.itertuples():
-        ran = ("ran: Dell'Oro 2019 worldwide RAN revenue " f"{r.ran}% (seeds/reference vendor_shares_2019.csv)"
-               if r.vendor in VENDOR_SOURCED_RAN else f"ran: ESTIMATED {r.ran}% (half of the ~2% residual)")
-        core = ("core: proxy Dell'Oro 2019 total telecom equipment (SP) " f"{r.core}% (vendor_shares_2019.csv)"
-                if r.vendor in VENDOR_SOURCED_CORE else f"core: ESTIMATED {r.core}%")
-        src.append(f"{ran}; {core}; both renormalised to sum 1 over the seven vendors (ran sum {v['ran'].sum()}%, "
-                   f"core sum {v['core'].sum()}%); price_index ESTIMATED (press reports of Chinese vendors "
-                   "bidding 20-30% lower; Huawei = 1); quality_2019 ESTIMATED from relative R&D spend 2019; "
-                   "reach_2019 ESTIMATED global presence")
+        ran = (
+            f"ran: Dell'Oro 2019 worldwide RAN revenue {r.ran}% (seeds/reference vendor_shares_2019.csv)"
+            if r.vendor in VENDOR_SOURCED_RAN
+            else f"ran: ESTIMATED {r.ran}% (half of the ~2% residual)"
+        )
+        core = (
+            f"core: proxy Dell'Oro 2019 total telecom equipment (SP) {r.core}% (vendor_shares_2019.csv)"
+            if r.vendor in VENDOR_SOURCED_CORE
+            else f"core: ESTIMATED {r.core}%"
+        )
+        src.append(
+            f"{ran}; {core}; both renormalised to sum 1 over the seven vendors (ran sum {v['ran'].sum()}%, "
+            f"core sum {v['core'].sum()}%); price_index ESTIMATED (press reports of Chinese vendors "
+            "bidding 20-30% lower; Huawei = 1); quality_2019 ESTIMATED from relative R&D spend 2019; "
+            "reach_2019 ESTIMATED global presence"
+        )
     v["source"] = src
     return v[[c for c, *_ in COLUMNS["vendors.csv"]]]
 
 
 def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = {}
-    out["regimes.csv"] = pd.DataFrame(REGIMES_TABLE, columns=["regime", "description", "capacity_need",
-                                                              "champion"])
+    out["regimes.csv"] = pd.DataFrame(REGIMES_TABLE, columns=["regime", "description", "capacity_need", "champion"])
     mat = pd.DataFrame(index=list(POSITIONS), columns=list(POSITIONS), dtype=float)
     for (a, b), val in COMPAT_PAIRS.items():
         mat.loc[a, b] = val
@@ -978,9 +1375,19 @@ def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[st
     reg = sh["regimes"]
     ad = reg[(reg["item"] == "GDPR adequacy") & ~reg["iso3"].isin(NON_UN_ADEQUACY)]
     assert set(ad["iso3"]) <= set(countries["iso3"])
-    out["adequacy.csv"] = pd.DataFrame({
-        "iso3": ad["iso3"], "name": ad["jurisdiction"], "decision": ad["instrument"],
-        "year": ad["date"].str[:4].astype(int), "source": ad["source"]}).sort_values("iso3").reset_index(drop=True)
+    out["adequacy.csv"] = (
+        pd.DataFrame(
+            {
+                "iso3": ad["iso3"],
+                "name": ad["jurisdiction"],
+                "decision": ad["instrument"],
+                "year": ad["date"].str[:4].astype(int),
+                "source": ad["source"],
+            }
+        )
+        .sort_values("iso3")
+        .reset_index(drop=True)
+    )
 
     eu_gdp = countries.loc[countries["kind"] == "MemberState", "gdp_usd"].sum()
     rows = []
@@ -1001,11 +1408,17 @@ def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[st
 def build_all(reference: Path = DEFAULT_REFERENCE) -> tuple[dict[str, pd.DataFrame], dict]:
     sh = read_reference(reference)
     countries, tp, report = build_countries(sh)
-    files = {"countries.csv": countries, "trade_partners.csv": tp, "blocs.csv": report.pop("blocs"),
-             "vendors.csv": build_vendors()}
+    files = {
+        "countries.csv": countries,
+        "trade_partners.csv": tp,
+        "blocs.csv": report.pop("blocs"),
+        "vendors.csv": build_vendors(),
+    }
     files.update(build_small(countries, sh))
-    cols = pd.DataFrame([(f, c, u, s, e) for f, rows in COLUMNS.items() for c, u, s, e in rows],
-                        columns=["file", "column", "unit", "source_or_method", "estimated"])
+    cols = pd.DataFrame(
+        [(f, c, u, s, e) for f, rows in COLUMNS.items() for c, u, s, e in rows],
+        columns=["file", "column", "unit", "source_or_method", "estimated"],
+    )
     files["columns.csv"] = cols
     for fname, frame in files.items():  # provenance must be complete and exact
         declared = [c for c, *_ in COLUMNS[fname]]
@@ -1022,8 +1435,14 @@ def write_all(files: dict[str, pd.DataFrame], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference", "--shared", dest="reference", type=Path, default=DEFAULT_REFERENCE,
-                    help="reference data folder (read-only input; default seeds/reference/)")
+    ap.add_argument(
+        "--reference",
+        "--shared",
+        dest="reference",
+        type=Path,
+        default=DEFAULT_REFERENCE,
+        help="reference data folder (read-only input; default seeds/reference/)",
+    )
     ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: seeds/)")
     a = ap.parse_args(argv)
     files, report = build_all(a.reference)
@@ -1033,21 +1452,31 @@ def main(argv: list[str] | None = None) -> int:
     print("sub-region-median rule would give (per capita):", {i: round(v, 2) for i, v in report["gdp_rule_per_capita"].items()})
     for k in ["gdp_imputed", "rule_of_law_imputed", "fh_political_rights_imputed", "fh_civil_liberties_imputed"]:
         print(k, {i: (r, round(v, 4)) for i, (r, v) in report[k].items()})
-    print(f"UNGA alignment: d(USA,CHN) {u['span']}; Spearman with US vote coincidence 2019 "
-          f"{u['rho_coincidence']:.3f}; {len(u['beyond_cn'])} states beyond China {u['beyond_cn']}; beyond the US "
-          f"{u['beyond_us']}")
-    print(f"installed high-risk shares: {h['counts']}; Europe residual {h['europe_residual']:.6f}; regional factor "
-          f"{h['scale']:.6f}; GDP-weighted ex-China RAN {h['mean_ex_china']:.6f}; core/RAN ratio {h['core_ratio']:.4f}")
+    print(
+        f"UNGA alignment: d(USA,CHN) {u['span']}; Spearman with US vote coincidence 2019 "
+        f"{u['rho_coincidence']:.3f}; {len(u['beyond_cn'])} states beyond China {u['beyond_cn']}; beyond the US "
+        f"{u['beyond_us']}"
+    )
+    print(
+        f"installed high-risk shares: {h['counts']}; Europe residual {h['europe_residual']:.6f}; regional factor "
+        f"{h['scale']:.6f}; GDP-weighted ex-China RAN {h['mean_ex_china']:.6f}; core/RAN ratio {h['core_ratio']:.4f}"
+    )
     chk = h["check"]
     for i, c in chk.items():
-        print(f"  check {i}: Strand {c['truth']:.2f}; residual without it {c['residual']:.3f}; operator rule "
-              f"{c['operators']:.3f} ({c['n_rows']} of {c['n_mno']} MNOs)")
+        print(
+            f"  check {i}: Strand {c['truth']:.2f}; residual without it {c['residual']:.3f}; operator rule "
+            f"{c['operators']:.3f} ({c['n_rows']} of {c['n_mno']} MNOs)"
+        )
     partial = [c for c in chk.values() if c["n_rows"] < c["n_mno"]]
-    print("  mean abs error over the %d partial cases: residual %.3f, partial-operator rule %.3f" % (
-        len(partial), np.mean([abs(c["residual"] - c["truth"]) for c in partial]),
-        np.mean([abs(c["operators"] - c["truth"]) for c in partial])))
-    print(f"dp_law: {d['n_law']} of 193 states with a law at end-2019 ({d['n_law'] / 193:.4f}); table rows "
-          f"{d['n_table']}, not in the table {d['n_missing']}")
+    residual = np.mean([abs(c["residual"] - c["truth"]) for c in partial])
+    operators = np.mean([abs(c["operators"] - c["truth"]) for c in partial])
+    print(
+        f"  mean abs error over the {len(partial)} partial cases: residual {residual:.3f}, partial-operator rule {operators:.3f}"
+    )
+    print(
+        f"dp_law: {d['n_law']} of 193 states with a law at end-2019 ({d['n_law'] / 193:.4f}); table rows "
+        f"{d['n_table']}, not in the table {d['n_missing']}"
+    )
     return 0
 
 

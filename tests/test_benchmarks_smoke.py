@@ -65,6 +65,7 @@ def test_idiomatic_mesa_model_runs_five_steps_with_valid_choices_and_all_its_rul
     holders = {c.iso3 for c in m.countries if c.adequacy}
     assert {iso3 for _, iso3 in m.union.granted} & holders
 
+
 def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     """Each agent's own rules give what connsim's rule functions give on the same start: the ODA
     offers, threat perception, the 5G policy utilities (own premium per policy, rip-and-replace),
@@ -89,10 +90,23 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
             offers[donor.index, x.index] = amount
         x.offers = []
     r = oda.yearly_round(
-        c.donors, capacity=st.capacity, gdp=st.gdp, freedom=st.freedom, strength=st.strength, last_accept=st.last_accept,
-        last_infra=st.last_infra, year=lv.year, budget_scale=lv.oda_scale, digital_silk_road=lv.digital_silk_road_intensity,
-        coordination=lv.eu_jp_oda_coordination, ring_focus=lv.open_connected_ring, india_trilateral=spec.india_trilateral,
-        beta=spec.beta_oda, uniforms_infra=np.zeros(st.n), uniforms_other=np.zeros((st.n, len(m.donors))), w=w,
+        c.donors,
+        capacity=st.capacity,
+        gdp=st.gdp,
+        freedom=st.freedom,
+        strength=st.strength,
+        last_accept=st.last_accept,
+        last_infra=st.last_infra,
+        year=lv.year,
+        budget_scale=lv.oda_scale,
+        digital_silk_road=lv.digital_silk_road_intensity,
+        coordination=lv.eu_jp_oda_coordination,
+        ring_focus=lv.open_connected_ring,
+        india_trilateral=spec.india_trilateral,
+        beta=spec.beta_oda,
+        uniforms_infra=np.zeros(st.n),
+        uniforms_other=np.zeros((st.n, len(m.donors))),
+        w=w,
     )
     assert (offers > 0).sum() > 50
     np.testing.assert_allclose(offers, r.offers, **close)
@@ -103,9 +117,16 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
         x.perceive_threat()
     western_minus_chinese, oda_pull = oda.partnership_pulls(st.strength, c.western_donor, c.oda_regime_pull)
     threat = vendors.threat_perception(
-        st.threat, security_culture=st.security_culture, peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
-        oda_pull=western_minus_chinese, member_state=st.member, toolbox=lv.eu_toolbox_strength, infoshare=lv.infoshare,
-        japan_threat=st.threat[c.japan], dt=spec.dt, w=w,
+        st.threat,
+        security_culture=st.security_culture,
+        peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
+        oda_pull=western_minus_chinese,
+        member_state=st.member,
+        toolbox=lv.eu_toolbox_strength,
+        infoshare=lv.infoshare,
+        japan_threat=st.threat[c.japan],
+        dt=spec.dt,
+        w=w,
     )
     assert np.abs(threat - st.threat).max() > 1e-3  # it moved
     np.testing.assert_allclose([x.threat for x in countries], threat, **close)
@@ -152,8 +173,15 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     mine = np.array([x.partner_positions() for x in countries])
     np.testing.assert_allclose(mine, shares, **close)
     influence = regimes.regime_influence(
-        st.trade_eu, st.align_us, st.align_cn, c.japan_tie, oda_pull, us_pressure=lv.us_pressure,
-        digital_silk_road=lv.digital_silk_road_intensity, dfft_push=lv.dfft_multilateral_push, w=w,
+        st.trade_eu,
+        st.align_us,
+        st.align_cn,
+        c.japan_tie,
+        oda_pull,
+        us_pressure=lv.us_pressure,
+        digital_silk_road=lv.digital_silk_road_intensity,
+        dfft_push=lv.dfft_multilateral_push,
+        w=w,
     )
     inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "openness": spec.adequacy_openness}
     law, _ = dynamics.law_rule(dynamics.Situation(st, lv, c, w, inputs))
@@ -179,6 +207,7 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     assert [x.position for x in countries] == np.where(st.has_law, len(REGIMES), st.regime).tolist()
     assert [x.restricting for x in countries] == (st.policy < 2).tolist()
 
+
 @pytest.mark.slow
 def test_idiomatic_mesa_model_reaches_connsims_outcomes_on_average(bench):
     """The yardstick has the same rules: over 6 seeds its mean outcomes in 2022 and 2030 are
@@ -201,13 +230,16 @@ def test_idiomatic_mesa_model_reaches_connsims_outcomes_on_average(bench):
     gap = np.abs(np.mean(mesa_runs, axis=0) - np.mean(connsim_runs, axis=0))
     assert (gap < tolerance).all(), dict(zip(cols, gap.T.round(4).tolist()))
 
-WITH_EVENTS = {
-    "extends": "baseline", "name": "events",
-    "events": [{"year": 2019.25, "kind": "vendor_policy", "iso3": "KEN", "value": "banned"},
-               {"year": 2019.5, "kind": "conflict_shock", "value": 0.3},
-               {"year": 2019.5, "kind": "regime", "iso3": "BRA", "value": "protect", "hold_years": 0.5}],
-}
 
+WITH_EVENTS = {
+    "extends": "baseline",
+    "name": "events",
+    "events": [
+        {"year": 2019.25, "kind": "vendor_policy", "iso3": "KEN", "value": "banned"},
+        {"year": 2019.5, "kind": "conflict_shock", "value": 0.3},
+        {"year": 2019.5, "kind": "regime", "iso3": "BRA", "value": "protect", "hold_years": 0.5},
+    ],
+}
 
 
 def test_idiomatic_mesa_model_applies_scripted_events(bench):
@@ -223,7 +255,10 @@ def test_idiomatic_mesa_model_applies_scripted_events(bench):
     assert ind.regime_locked_until == 2020.0 and ind.position == REGIMES.index("trust")
     assert m.lv.us_china_conflict == pytest.approx(0.8)
 
-@pytest.mark.parametrize("scenario", ["baseline", "member_state_fragmentation", WITH_EVENTS], ids=["baseline", "fragmentation", "events"])
+
+@pytest.mark.parametrize(
+    "scenario", ["baseline", "member_state_fragmentation", WITH_EVENTS], ids=["baseline", "fragmentation", "events"]
+)
 def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
     k = bench.Kernel(scenario, seed=4).run(5)
     st = k.state

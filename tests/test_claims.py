@@ -13,7 +13,7 @@ from connsim.weights import Weights
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = pd.read_csv(ROOT / "seeds" / "claims.csv")
-PAPER = (Path(connsim.__file__).resolve().parents[2] / "shared" / "seed" / "elcano-eu-japan-digital-connectivity.txt")
+PAPER = Path(connsim.__file__).resolve().parents[2] / "shared" / "seed" / "elcano-eu-japan-digital-connectivity.txt"
 
 
 def test_claims_table_is_complete():

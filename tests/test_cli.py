@@ -25,7 +25,9 @@ SCRIPTS = sorted(p for p in SCENARIOS_DIR.glob("*.py") if not p.name.startswith(
 
 
 def connsim(*args, cwd, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "connsim", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "connsim", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def listing(folder: Path) -> set[str]:
@@ -37,32 +39,67 @@ def listing(folder: Path) -> set[str]:
 BAD = 'extends = "baseline"\nus_china_conflct = 0.7\nus_pressure = { 2019 = 0.5, 2023 = 1.4 }\nadequacy_openness = "high"\n'
 EVENT = 'extends = "baseline"\n[[events]]\nyear = {year}\nkind = "vendor_policy"\niso3 = "{iso3}"\nvalue = "banned"\n'
 ERRORS = {
-    "unknown_key": ({"s.toml": 'extends = "baseline"\nus_china_conflct = 0.7\n'}, ["run", "s.toml", "--until", 2021],
-                    ["s.toml: 1 problem", "us_china_conflct: unknown key; did you mean 'us_china_conflict'?"]),
-    "out_of_range": ({"s.toml": 'us_pressure = { 2019 = 0.5, 2023 = 1.4 }\n'}, ["run", "s.toml"],
-                     ["s.toml", "us_pressure.2023: got 1.4; allowed a number in 0..1"]),
-    "wrong_type": ({"s.toml": 'adequacy_openness = "high"\n'}, ["run", "s.toml"],
-                   ["s.toml", "adequacy_openness: got 'high'; allowed a number in 0..1"]),
-    "unknown_iso3": ({"s.toml": EVENT.format(year=2021, iso3="XXX")}, ["run", "s.toml"],
-                     ["s.toml", "events.0.iso3: unknown state 'XXX'", "allowed an ISO3 code"]),
-    "event_outside_horizon": ({"s.toml": EVENT.format(year=2040, iso3="KEN")}, ["run", "s.toml"],
-                              ["s.toml", "events.0.year: 2040 is outside the horizon; allowed 2019"]),
-    "extends_cycle": ({"a.toml": 'extends = "b.toml"\n', "b.toml": 'extends = "a.toml"\n'}, ["run", "a.toml"],
-                      ["a.toml", "extends: cycle a.toml -> b.toml -> a.toml"]),
-    "toml_syntax": ({"s.toml": "us_china_conflict = = 0.5\n"}, ["run", "s.toml"],
-                    ["s.toml", "TOML syntax error: Invalid value (at line 1, column 21)"]),
+    "unknown_key": (
+        {"s.toml": 'extends = "baseline"\nus_china_conflct = 0.7\n'},
+        ["run", "s.toml", "--until", 2021],
+        ["s.toml: 1 problem", "us_china_conflct: unknown key; did you mean 'us_china_conflict'?"],
+    ),
+    "out_of_range": (
+        {"s.toml": "us_pressure = { 2019 = 0.5, 2023 = 1.4 }\n"},
+        ["run", "s.toml"],
+        ["s.toml", "us_pressure.2023: got 1.4; allowed a number in 0..1"],
+    ),
+    "wrong_type": (
+        {"s.toml": 'adequacy_openness = "high"\n'},
+        ["run", "s.toml"],
+        ["s.toml", "adequacy_openness: got 'high'; allowed a number in 0..1"],
+    ),
+    "unknown_iso3": (
+        {"s.toml": EVENT.format(year=2021, iso3="XXX")},
+        ["run", "s.toml"],
+        ["s.toml", "events.0.iso3: unknown state 'XXX'", "allowed an ISO3 code"],
+    ),
+    "event_outside_horizon": (
+        {"s.toml": EVENT.format(year=2040, iso3="KEN")},
+        ["run", "s.toml"],
+        ["s.toml", "events.0.year: 2040 is outside the horizon; allowed 2019"],
+    ),
+    "extends_cycle": (
+        {"a.toml": 'extends = "b.toml"\n', "b.toml": 'extends = "a.toml"\n'},
+        ["run", "a.toml"],
+        ["a.toml", "extends: cycle a.toml -> b.toml -> a.toml"],
+    ),
+    "toml_syntax": (
+        {"s.toml": "us_china_conflict = = 0.5\n"},
+        ["run", "s.toml"],
+        ["s.toml", "TOML syntax error: Invalid value (at line 1, column 21)"],
+    ),
     "unknown_scenario": ({}, ["run", "hardening_conflit"], ["hardening_conflit", "did you mean 'hardening_conflict'?"]),
     "bad_seed": ({}, ["run", "baseline", "--seed", "-1"], ["argument --seed: -1 is not a seed; allowed a whole number from 0"]),
-    "bad_until": ({}, ["run", "baseline", "--until", 2050], ["--until 2050 is outside the horizon of 'baseline'", "allowed a year in 2020..2031"]),
-    "several_errors": ({"s.toml": BAD}, ["compare", "baseline", "s.toml", "--seeds", 2],
-                       ["s.toml: 3 problems", "us_china_conflct: unknown key", "us_pressure.2023: got 1.4", "adequacy_openness: got 'high'"]),
-    "validate_bad": ({"s.toml": BAD, "ok.toml": 'extends = "baseline"\n'}, ["validate", "ok.toml", "s.toml"],
-                     ["invalid", "s.toml: 3 problems", "1 of 2 scenarios invalid"]),
+    "bad_until": (
+        {},
+        ["run", "baseline", "--until", 2050],
+        ["--until 2050 is outside the horizon of 'baseline'", "allowed a year in 2020..2031"],
+    ),
+    "several_errors": (
+        {"s.toml": BAD},
+        ["compare", "baseline", "s.toml", "--seeds", 2],
+        ["s.toml: 3 problems", "us_china_conflct: unknown key", "us_pressure.2023: got 1.4", "adequacy_openness: got 'high'"],
+    ),
+    "validate_bad": (
+        {"s.toml": BAD, "ok.toml": 'extends = "baseline"\n'},
+        ["validate", "ok.toml", "s.toml"],
+        ["invalid", "s.toml: 3 problems", "1 of 2 scenarios invalid"],
+    ),
 }
 INPROC = {
     "no_command": ({}, [], ["the following arguments are required: COMMAND"]),
     "show_bad": ({"s.toml": BAD}, ["show", "s.toml"], ["s.toml: 3 problems"]),
-    "compare_bad_seeds": ({}, ["compare", "baseline", "dfft_bridge", "--seeds", 0], ["argument --seeds: 0 is not a number of seeds"]),
+    "compare_bad_seeds": (
+        {},
+        ["compare", "baseline", "dfft_bridge", "--seeds", 0],
+        ["argument --seeds: 0 is not a number of seeds"],
+    ),
     "compare_one": ({}, ["compare", "baseline"], ["compare needs two or more scenarios"]),
     "bad_format": ({}, ["run", "baseline", "--format", "xlsx"], ["argument --format: invalid choice: 'xlsx'"]),
     "bad_until_text": ({}, ["run", "baseline", "--until", "soon"], ["argument --until: 'soon' is not a year"]),
@@ -153,8 +190,14 @@ def test_run_writes_frames_plots_and_summary(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "US allies restricting high-risk vendors" in proc.stdout and "Strategic-autonomy scorecard" in proc.stdout
     out = tmp_path / "out" / "hardening_conflict"
-    assert listing(tmp_path) == {"out", "out/hardening_conflict", *(f"out/hardening_conflict/{f}" for f in (
-        "model_vars.csv", "agent_vars.csv", "trajectories.png", "summary.txt", "scenario.json", "run.json"))}
+    assert listing(tmp_path) == {
+        "out",
+        "out/hardening_conflict",
+        *(
+            f"out/hardening_conflict/{f}"
+            for f in ("model_vars.csv", "agent_vars.csv", "trajectories.png", "summary.txt", "scenario.json", "run.json")
+        ),
+    }
     mv = pd.read_csv(out / "model_vars.csv")
     assert mv["year"].iloc[-1] == 2021 and len(mv) == 9
     av = pd.read_csv(out / "agent_vars.csv")
@@ -164,7 +207,9 @@ def test_run_writes_frames_plots_and_summary(tmp_path):
 
 
 def test_until_drops_later_events(tmp_path, capsys):
-    (tmp_path / "k.toml").write_text('extends = "baseline"\n[[events]]\nyear = 2022.5\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n')
+    (tmp_path / "k.toml").write_text(
+        'extends = "baseline"\n[[events]]\nyear = 2022.5\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n'
+    )
     assert cli.main(["run", str(tmp_path / "k.toml"), "--until", "2021", "--out", str(tmp_path / "o")]) == 0
     assert '"end_year": 2020' in (tmp_path / "o" / "scenario.json").read_text()
     assert cli.main(["run", str(tmp_path / "k.toml"), "--until", "2023", "--out", str(tmp_path / "p")]) == 0
@@ -180,7 +225,14 @@ def test_run_parquet_out_and_overwrite(tmp_path, capsys):
     assert cli.main(["run", "baseline", "--until", "2020", "--out", str(out)]) == 2
     assert "exists already" in capsys.readouterr().err and not (out / "model_vars.csv").exists()
     assert cli.main(["run", "baseline", "--until", "2020", "--out", str(out), "--overwrite"]) == 0
-    assert {p.name for p in out.iterdir()} == {"model_vars.csv", "agent_vars.csv", "trajectories.png", "summary.txt", "scenario.json", "run.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "model_vars.csv",
+        "agent_vars.csv",
+        "trajectories.png",
+        "summary.txt",
+        "scenario.json",
+        "run.json",
+    }
     assert [p.name for p in out.parent.iterdir()] == ["res"], "no temporary folder is left beside the result"
 
 
@@ -221,7 +273,13 @@ def test_show_resolves_extends(tmp_path, capsys):
     assert "beta_policy" not in text and "differs from 'baseline'" in text
     assert cli.main(["show", "baseline"]) == 0
     text = capsys.readouterr().out
-    for word in ("us_china_conflict", "eu_japan_cooperation", "none | bilateral | beyond_bilateral", "Weights of the decision rules", "w_peer"):
+    for word in (
+        "us_china_conflict",
+        "eu_japan_cooperation",
+        "none | bilateral | beyond_bilateral",
+        "Weights of the decision rules",
+        "w_peer",
+    ):
         assert word in text
     assert cli.main(["show", "baseline", "--json"]) == 0
     assert '"us_china_conflict"' in capsys.readouterr().out
@@ -235,7 +293,14 @@ def test_compare_same_seeds_table_and_plot(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "hardening_conflict - baseline" in proc.stdout and "±" in proc.stdout
     out = tmp_path / "out" / "compare-baseline-hardening_conflict"
-    assert {p.name for p in out.iterdir()} == {"comparison.csv", "outcomes.csv", "trajectories.csv", "comparison.png", "summary.txt", "run.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "comparison.csv",
+        "outcomes.csv",
+        "trajectories.csv",
+        "comparison.png",
+        "summary.txt",
+        "run.json",
+    }
     table = pd.read_csv(out / "comparison.csv", index_col="outcome")
     # the paper's expectation: a harder conflict, more US allies restricting high-risk vendors
     assert table.loc["us_allies_restricting", "hardening_conflict - baseline mean"] > 0
@@ -266,7 +331,7 @@ def test_compare_hardening_conflict_full_horizon(tmp_path):
     assert proc.returncode == 0, proc.stderr
     t = pd.read_csv(tmp_path / "cmp" / "comparison.csv", index_col="outcome")
     diff, spread = t.loc["us_allies_restricting", ["hardening_conflict - baseline mean", "hardening_conflict - baseline std"]]
-    assert diff > 0 and diff > 2 * spread / 5 ** 0.5
+    assert diff > 0 and diff > 2 * spread / 5**0.5
 
 
 @pytest.mark.slow
@@ -282,8 +347,13 @@ def test_scenario_script_runs_quickly(tmp_path, script):
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
 def test_ctrl_c_leaves_nothing(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "connsim", "compare", "baseline", "hardening_conflict", "--seeds", "400", "--out", "o/r"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connsim", "compare", "baseline", "hardening_conflict", "--seeds", "400", "--out", "o/r"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(6)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

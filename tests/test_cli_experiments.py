@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def connsim(*args, cwd, timeout=180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "connsim", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "connsim", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _has(module: str) -> bool:
@@ -39,32 +41,51 @@ def _has(module: str) -> bool:
 
 LEVERS = ["--lever", "us_china_conflict=0.2:1", "--lever", "w_peer=0:1"]
 ERRORS = {
-    "lever_out_of_range": (["sweep", "baseline", "--lever", "w_peer=0:9", "--n", 3],
-                           "--lever w_peer=0:9: 9 is outside the allowed range of w_peer; allowed a number in 0..3"),
-    "unknown_lever": (["sweep", "baseline", "--lever", "w_peers=0:1", "--n", 3], "unknown lever 'w_peers'; did you mean 'w_peer'?"),
+    "lever_out_of_range": (
+        ["sweep", "baseline", "--lever", "w_peer=0:9", "--n", 3],
+        "--lever w_peer=0:9: 9 is outside the allowed range of w_peer; allowed a number in 0..3",
+    ),
+    "unknown_lever": (
+        ["sweep", "baseline", "--lever", "w_peers=0:1", "--n", 3],
+        "unknown lever 'w_peers'; did you mean 'w_peer'?",
+    ),
     "lever_syntax": (["sweep", "baseline", "--lever", "w_peer"], "--lever w_peer: allowed NAME=LO:HI or NAME=V1,V2"),
     "categorical_range": (["sweep", "baseline", "--lever", "eu_japan_cooperation=0:1"], "eu_japan_cooperation is categorical"),
     "bad_category": (["sweep", "baseline", "--lever", "eu_japan_cooperation=none,bilatral"], "did you mean 'bilateral'?"),
     "not_a_number": (["sweep", "baseline", "--lever", "w_peer=low:1", "--n", 2], "'low' is not a number"),
     "lhs_without_n": (["sweep", "baseline", "--lever", "w_peer=0:1", "--design", "lhs"], "--n: a Latin hypercube needs n"),
     "unknown_outcome": (["sensitivity", "baseline", *LEVERS, "--outcome", "us_allies"], "--outcome: unknown outcome 'us_allies'"),
-    "not_power_of_two": (["sensitivity", "baseline", *LEVERS, "--outcome", "us_allies_restricting", "--n", 100],
-                         "--n: 100 is not a power of two"),
-    "year_outside": (["sensitivity", "baseline", *LEVERS, "--outcome", "us_allies_restricting", "--year", 2040],
-                     "--year: 2040.0 is not a recorded step of 'baseline'"),
-    "sensitivity_values": (["sensitivity", "baseline", "--lever", "w_peer=0,1", "--lever", "w_jp=0:1", "--outcome", "eu_restricting"],
-                           "sensitivity needs a range NAME=LO:HI"),
+    "not_power_of_two": (
+        ["sensitivity", "baseline", *LEVERS, "--outcome", "us_allies_restricting", "--n", 100],
+        "--n: 100 is not a power of two",
+    ),
+    "year_outside": (
+        ["sensitivity", "baseline", *LEVERS, "--outcome", "us_allies_restricting", "--year", 2040],
+        "--year: 2040.0 is not a recorded step of 'baseline'",
+    ),
+    "sensitivity_values": (
+        ["sensitivity", "baseline", "--lever", "w_peer=0,1", "--lever", "w_jp=0:1", "--outcome", "eu_restricting"],
+        "sensitivity needs a range NAME=LO:HI",
+    ),
     "workers_zero": (["ensemble", "baseline", "--workers", 0], "argument --workers: 0 is not a number of workers"),
-    "workers_and_dask": (["ensemble", "baseline", "--workers", 2, "--dask", "tcp://127.0.0.1:8786"],
-                         "argument --dask: not allowed with argument --workers"),
+    "workers_and_dask": (
+        ["ensemble", "baseline", "--workers", 2, "--dask", "tcp://127.0.0.1:8786"],
+        "argument --dask: not allowed with argument --workers",
+    ),
     "until_outside": (["ensemble", "baseline", "--until", 2050], "--until 2050 is outside the horizon of 'baseline'"),
     "unknown_scenario": (["ensemble", "baseline", "hardening_conflit"], "did you mean 'hardening_conflict'?"),
-    "above_and_below": (["discover", "baseline", "--lever", "w_peer=0:1", "--outcome", "eu_restricting", "--above", 0.2, "--below", 0.1],
-                        "argument --below: not allowed with argument --above"),
-    "discover_threshold": (["discover", "baseline", "--lever", "w_peer=0:1", "--outcome", "eu_restricting", "--above", 0.2,
-                            "--threshold", 2], "--threshold 2: allowed a density between 0 and 1"),
-    "dask_unreachable": (["ensemble", "baseline", "--until", 2021, "--dask", "tcp://127.0.0.1:9"],
-                         "--dask tcp://127.0.0.1:9: cannot reach a Dask scheduler there"),
+    "above_and_below": (
+        ["discover", "baseline", "--lever", "w_peer=0:1", "--outcome", "eu_restricting", "--above", 0.2, "--below", 0.1],
+        "argument --below: not allowed with argument --above",
+    ),
+    "discover_threshold": (
+        ["discover", "baseline", "--lever", "w_peer=0:1", "--outcome", "eu_restricting", "--above", 0.2, "--threshold", 2],
+        "--threshold 2: allowed a density between 0 and 1",
+    ),
+    "dask_unreachable": (
+        ["ensemble", "baseline", "--until", 2021, "--dask", "tcp://127.0.0.1:9"],
+        "--dask tcp://127.0.0.1:9: cannot reach a Dask scheduler there",
+    ),
 }
 
 
@@ -109,7 +130,15 @@ def test_ensemble_writes_its_store_and_resumes(tmp_path):
     assert "run/s]" in first.stderr or "run]" in first.stderr  # the progress bar, with its time estimate
     assert "<" in first.stderr
     names = {p.name for p in out.iterdir()}
-    assert {"manifest.json", "experiments.parquet", "scenarios.json", "model_vars", "ends.csv", "summary.txt", "fan_chart.png"} <= names
+    assert {
+        "manifest.json",
+        "experiments.parquet",
+        "scenarios.json",
+        "model_vars",
+        "ends.csv",
+        "summary.txt",
+        "fan_chart.png",
+    } <= names
     ends = pd.read_csv(out / "ends.csv")
     assert len(ends) == 4 and list(ends["seed"]) == spawn_seeds(0, 2) * 2
     again = connsim(*args[:-3], "--no-progress", cwd=tmp_path)
@@ -129,7 +158,18 @@ def test_default_out_is_named_after_the_arguments_so_the_same_command_resumes(tm
     c = connsim("sweep", "baseline", "--lever", "w_peer=0:1", "--n", 3, "--until", 2021, cwd=tmp_path)
     assert c.returncode == 0 and len(list((tmp_path / "out").iterdir())) == 2
     if _has("ema_workbench"):  # discover: another threshold of interest is an analysis of the same runs
-        d = ["discover", "baseline", "--lever", "us_china_conflict=0:1", "--n", 20, "--until", 2020, "--outcome", "us_china_conflict"]
+        d = [
+            "discover",
+            "baseline",
+            "--lever",
+            "us_china_conflict=0:1",
+            "--n",
+            20,
+            "--until",
+            2020,
+            "--outcome",
+            "us_china_conflict",
+        ]
         assert connsim(*d, "--above", 0.5, cwd=tmp_path).returncode == 0
         again = connsim(*d, "--below", 0.3, "--threshold", 0.9, cwd=tmp_path)
         found = [p for p in (tmp_path / "out").iterdir() if p.name.startswith("discover-")]
@@ -139,12 +179,48 @@ def test_default_out_is_named_after_the_arguments_so_the_same_command_resumes(tm
 
 def test_sweep_and_sensitivity_in_process(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["sweep", "baseline", "--lever", "eu_japan_cooperation=none,beyond_bilateral", "--lever",
-                     "india_trilateral=false,true", "--until", "2021", "--out", "sw", "--no-progress"]) == 0
+    assert (
+        cli.main(
+            [
+                "sweep",
+                "baseline",
+                "--lever",
+                "eu_japan_cooperation=none,beyond_bilateral",
+                "--lever",
+                "india_trilateral=false,true",
+                "--until",
+                "2021",
+                "--out",
+                "sw",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     ends = pd.read_csv(tmp_path / "sw" / "ends.csv")
     assert len(ends) == 4 and set(ends["eu_japan_cooperation"]) == {"none", "beyond_bilateral"}
-    assert cli.main(["sensitivity", "baseline", "--lever", "us_china_conflict=0:1", "--lever", "eu_toolbox_strength=0:1",
-                     "--outcome", "us_china_conflict", "--n", "16", "--until", "2021", "--out", "sa", "--no-progress"]) == 0
+    assert (
+        cli.main(
+            [
+                "sensitivity",
+                "baseline",
+                "--lever",
+                "us_china_conflict=0:1",
+                "--lever",
+                "eu_toolbox_strength=0:1",
+                "--outcome",
+                "us_china_conflict",
+                "--n",
+                "16",
+                "--until",
+                "2021",
+                "--out",
+                "sa",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "Sobol sensitivity of us_china_conflict" in text
     idx = pd.read_csv(tmp_path / "sa" / "indices.csv")
@@ -152,21 +228,65 @@ def test_sweep_and_sensitivity_in_process(tmp_path, capsys, monkeypatch):
     s1 = idx.set_index(["lever", "index"])["value"]
     assert s1["us_china_conflict", "S1"] == pytest.approx(1.0, abs=0.15)
     assert (tmp_path / "sa" / "sensitivity.png").stat().st_size > 0
-    assert cli.main(["sensitivity", "baseline", "--lever", "us_china_conflict=0:1", "--lever", "w_peer=0:1", "--method", "morris",
-                     "--n", "4", "--outcome", "us_allies_restricting", "--until", "2021", "--out", "mo", "--no-progress"]) == 0
+    assert (
+        cli.main(
+            [
+                "sensitivity",
+                "baseline",
+                "--lever",
+                "us_china_conflict=0:1",
+                "--lever",
+                "w_peer=0:1",
+                "--method",
+                "morris",
+                "--n",
+                "4",
+                "--outcome",
+                "us_allies_restricting",
+                "--until",
+                "2021",
+                "--out",
+                "mo",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert set(pd.read_csv(tmp_path / "mo" / "indices.csv")["index"]) == {"mu_star", "mu", "sigma"}
 
 
 @pytest.mark.skipif(not _has("ema_workbench"), reason="ema-workbench is not installed (pip install 'connsim[ema]')")
 def test_discover_in_process(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code = cli.main(["discover", "baseline", "--lever", "us_china_conflict=0:1", "--lever", "eu_toolbox_strength=0:1",
-                     "--outcome", "us_china_conflict", "--above", "0.6", "--threshold", "0.98", "--n", "100", "--until", "2020",
-                     "--out", "d", "--no-progress"])
+    code = cli.main(
+        [
+            "discover",
+            "baseline",
+            "--lever",
+            "us_china_conflict=0:1",
+            "--lever",
+            "eu_toolbox_strength=0:1",
+            "--outcome",
+            "us_china_conflict",
+            "--above",
+            "0.6",
+            "--threshold",
+            "0.98",
+            "--n",
+            "100",
+            "--until",
+            "2020",
+            "--out",
+            "d",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     boxes = pd.read_csv(tmp_path / "d" / "boxes.csv")
     assert list(boxes["lever"]) == ["us_china_conflict"] and boxes["lo"].iloc[0] == pytest.approx(0.6, abs=0.03)
-    assert {"boxes.csv", "trajectory.csv", "ends.csv", "summary.txt", "discovery.png"} <= {p.name for p in (tmp_path / "d").iterdir()}
+    assert {"boxes.csv", "trajectory.csv", "ends.csv", "summary.txt", "discovery.png"} <= {
+        p.name for p in (tmp_path / "d").iterdir()
+    }
     assert "PRIM box for us_china_conflict > 0.6" in capsys.readouterr().out
 
 
@@ -221,8 +341,24 @@ def test_dask_address_runs_on_the_cluster(tmp_path, capsys, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        assert cli.main(["ensemble", "baseline", "-r", "3", "--until", "2021", "--out", "dk", "--dask", cluster.scheduler_address,
-                         "--no-progress"]) == 0
+        assert (
+            cli.main(
+                [
+                    "ensemble",
+                    "baseline",
+                    "-r",
+                    "3",
+                    "--until",
+                    "2021",
+                    "--out",
+                    "dk",
+                    "--dask",
+                    cluster.scheduler_address,
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
     assert cli.main(["ensemble", "baseline", "-r", "3", "--until", "2021", "--out", "local", "--no-progress"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dk" / "ends.csv"), pd.read_csv(tmp_path / "local" / "ends.csv"))
 

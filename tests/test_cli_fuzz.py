@@ -31,16 +31,29 @@ from connsim.scenario import list_scenarios
 LIBRARY = sorted(list_scenarios())
 
 SNIPPETS = [
-    'extends = "baseline"\n', "us_pressure = 0.7\n", 'extends = "baseline"\nus_china_conflict = { 2019 = 0.5, 2023 = 0.9 }\n',
-    "us_pressure = 1.5\n", 'extends = "f1.toml"\n', 'extends = "f0.toml"\n', 'extends = "/etc/passwd"\n',
-    'extends = "nowhere.toml"\n', "end_year = 2021\n", "start_year = 2025\nend_year = 2020\n",
-    "synthetic_third_countries = 60000\nend_year = 2019\n", "synthetic_third_countries = 20\nend_year = 2020\n",
-    'us_china_conflict = { 2019 = 0.5, "02019" = 0.9 }\n', "beta_policy = 0\nbeta_oda = 0\n",
+    'extends = "baseline"\n',
+    "us_pressure = 0.7\n",
+    'extends = "baseline"\nus_china_conflict = { 2019 = 0.5, 2023 = 0.9 }\n',
+    "us_pressure = 1.5\n",
+    'extends = "f1.toml"\n',
+    'extends = "f0.toml"\n',
+    'extends = "/etc/passwd"\n',
+    'extends = "nowhere.toml"\n',
+    "end_year = 2021\n",
+    "start_year = 2025\nend_year = 2020\n",
+    "synthetic_third_countries = 60000\nend_year = 2019\n",
+    "synthetic_third_countries = 20\nend_year = 2020\n",
+    'us_china_conflict = { 2019 = 0.5, "02019" = 0.9 }\n',
+    "beta_policy = 0\nbeta_oda = 0\n",
     '[[events]]\nyear = 2021\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n',
     '[[events]]\nyear = 2030.9\nkind = "vendor_policy"\niso3 = "KEN"\nvalue = "banned"\n',
     '[[events]]\nyear = 2021\nkind = "regime"\niso3 = "USA"\nvalue = "open"\n',
     '[[events]]\nyear = 2020\nkind = "conflict_shock"\nvalue = 0.3\nhold_years = -1\n',
-    "[weights]\nw_us = 0.4\n", "[weights]\nw_uss = 1\n", "x = = 1\n", "\ufeffus_pressure = 0.6\n", "name = 3\n",
+    "[weights]\nw_us = 0.4\n",
+    "[weights]\nw_uss = 1\n",
+    "x = = 1\n",
+    "\ufeffus_pressure = 0.6\n",
+    "name = 3\n",
 ]
 file_st = st.one_of(
     st.lists(st.sampled_from(SNIPPETS), max_size=3).map(lambda parts: "".join(parts).encode()),
@@ -49,8 +62,12 @@ file_st = st.one_of(
     st.just(json.dumps({"us_pressure": 0.6, "name": "j"}).encode()),
 )
 OUTS = ["o", "o/deep/er", ".", "..", "f0.toml", "mine", "earlier"]
-ref_st = st.one_of(st.sampled_from([*LIBRARY, "f0.toml", "f1.toml", "f2.json", "missing.toml", "../f0.toml", "mine",
-                                    "baselin", "f0", "mine/thesis.txt"]), st.text(max_size=12))
+ref_st = st.one_of(
+    st.sampled_from(
+        [*LIBRARY, "f0.toml", "f1.toml", "f2.json", "missing.toml", "../f0.toml", "mine", "baselin", "f0", "mine/thesis.txt"]
+    ),
+    st.text(max_size=12),
+)
 value_st = st.one_of(st.sampled_from(["0", "1", "2", "2020", "2021", "2031", "2035", "-1", "x", ""]), st.text(max_size=6))
 option_st = st.one_of(
     st.tuples(st.sampled_from(["--seed", "--seeds", "--until"]), value_st),
@@ -68,17 +85,25 @@ good_ref_st = st.sampled_from([*LIBRARY[:4], "baseline", "baseline", "f0.toml", 
 maybe = lambda strategy: st.one_of(st.just(()), strategy)  # noqa: E731
 run_st = st.builds(  # mostly well-formed runs, so that writing and --overwrite are exercised
     lambda ref, seed, until, out, overwrite, fmt: ["run", ref, *seed, *until, *out, *overwrite, *fmt],
-    good_ref_st, maybe(st.tuples(st.just("--seed"), st.sampled_from(["0", "3", "7", "-1"]))),
-    st.tuples(st.just("--until"), st.sampled_from(["2020", "2020", "2021", "2019"])), maybe(st.tuples(st.just("--out"), st.sampled_from(OUTS))),
-    maybe(st.just(("--overwrite",))), maybe(st.just(("--format", "parquet"))),
+    good_ref_st,
+    maybe(st.tuples(st.just("--seed"), st.sampled_from(["0", "3", "7", "-1"]))),
+    st.tuples(st.just("--until"), st.sampled_from(["2020", "2020", "2021", "2019"])),
+    maybe(st.tuples(st.just("--out"), st.sampled_from(OUTS))),
+    maybe(st.just(("--overwrite",))),
+    maybe(st.just(("--format", "parquet"))),
 )
 compare_st = st.builds(
     lambda refs, out, overwrite: ["compare", *refs, "--seeds", "1", "--until", "2020", *out, *overwrite],
-    st.lists(good_ref_st, min_size=1, max_size=3), maybe(st.tuples(st.just("--out"), st.sampled_from(OUTS))),
+    st.lists(good_ref_st, min_size=1, max_size=3),
+    maybe(st.tuples(st.just("--out"), st.sampled_from(OUTS))),
     maybe(st.just(("--overwrite",))),
 )
-check_st = st.builds(lambda command, refs, flags: [command, *refs, *flags], st.sampled_from(["validate", "show"]),
-                     st.lists(good_ref_st, min_size=1, max_size=2), st.lists(st.sampled_from(["--json", "--changed"]), max_size=1))
+check_st = st.builds(
+    lambda command, refs, flags: [command, *refs, *flags],
+    st.sampled_from(["validate", "show"]),
+    st.lists(good_ref_st, min_size=1, max_size=2),
+    st.lists(st.sampled_from(["--json", "--changed"]), max_size=1),
+)
 argv_st = st.one_of(noise_st, run_st, run_st, compare_st, check_st)
 
 
@@ -126,8 +151,12 @@ def test_fuzz_command_line_in_process(argv, files):
         _setup(folder, files)
         before = _snapshot(folder)
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.chdir(folder), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                warnings.catch_warnings():
+        with (
+            contextlib.chdir(folder),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("error", RuntimeWarning)
             try:
                 status = cli.main(argv)

@@ -126,21 +126,24 @@ def test_agent_vars_recorded_on_request_only():
     got = av[av.run_id == 1].drop(columns=["run_id", "scenario", "seed"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, alone)
     with pytest.raises(ValueError, match="did not record agents"):
-        connsim.run_ensemble(BASE, until=UNTIL).agent_vars
+        _ = connsim.run_ensemble(BASE, until=UNTIL).agent_vars
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(replications=0), "replications: got 0; allowed a whole number from 1"),
-    (dict(seed=-1), "seed: got -1"),
-    (dict(seeds=[0, -2]), "seeds: got -2"),
-    (dict(seeds=[0, 1], replications=3), "replications: 3 does not match the 2 seeds"),
-    (dict(until=2040), "until: got 2040; allowed a whole year in 2020..2031"),
-    (dict(workers=0), "workers: got 0"),
-    (dict(workers=2, executor=cf.ThreadPoolExecutor(1)), "either executor= or workers="),
-    (dict(executor="threads"), "executor: got str"),
-    (dict(batch_size=0), "batch_size: got 0"),
-    (dict(reporters={"seed": len}), "reporters: 'seed' is already a column"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(replications=0), "replications: got 0; allowed a whole number from 1"),
+        (dict(seed=-1), "seed: got -1"),
+        (dict(seeds=[0, -2]), "seeds: got -2"),
+        (dict(seeds=[0, 1], replications=3), "replications: 3 does not match the 2 seeds"),
+        (dict(until=2040), "until: got 2040; allowed a whole year in 2020..2031"),
+        (dict(workers=0), "workers: got 0"),
+        (dict(workers=2, executor=cf.ThreadPoolExecutor(1)), "either executor= or workers="),
+        (dict(executor="threads"), "executor: got str"),
+        (dict(batch_size=0), "batch_size: got 0"),
+        (dict(reporters={"seed": len}), "reporters: 'seed' is already a column"),
+    ],
+)
 def test_bad_arguments_are_refused_before_anything_runs(kwargs, message, tmp_path):
     with pytest.raises(DesignError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         connsim.run_ensemble(BASE, out=tmp_path / "out", **kwargs)
@@ -223,8 +226,9 @@ def die_on_one_seed(result) -> float:
 @pytest.mark.parametrize("workers", [None, 2])
 def test_one_failing_run_does_not_kill_the_ensemble(workers):
     with pytest.warns(RunsFailedWarning, match=r"2 of 8 runs failed; the others finished\. First: run 2 \(baseline, seed"):
-        ens = connsim.run_ensemble([BASE, HARD], replications=4, until=UNTIL, workers=workers,
-                                   reporters={"end_convergence": boom_on_one_seed})
+        ens = connsim.run_ensemble(
+            [BASE, HARD], replications=4, until=UNTIL, workers=workers, reporters={"end_convergence": boom_on_one_seed}
+        )
     exp = ens.experiments
     failed = exp[exp.status == "failed"]
     assert list(failed["run_id"]) == [2, 6] and failed["error"].str.contains("ValueError: boom").all()
@@ -366,8 +370,10 @@ def test_a_store_in_use_by_another_process_is_refused(tmp_path):
     finally:
         store.close()
     # another process holds it
-    code = ("import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.lockf(f.fileno(), fcntl.LOCK_EX); "
-            "print('locked', flush=True); time.sleep(30)")
+    code = (
+        "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.lockf(f.fileno(), fcntl.LOCK_EX); "
+        "print('locked', flush=True); time.sleep(30)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "s" / ".lock")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -414,8 +420,11 @@ def test_factorial_sweep_over_levers_weights_and_tables():
     assert exp[["us_china_conflict", "w_peer", "oda_budget_scale.EUU"]].drop_duplicates().shape[0] == 12
     # each run is the base scenario with those values (weights and tables merged key by key)
     row = exp.iloc[13]
-    spec = BASE.replace(us_china_conflict=row["us_china_conflict"], weights={"w_peer": row["w_peer"]},
-                        oda_budget_scale={"EUU": row["oda_budget_scale.EUU"]})
+    spec = BASE.replace(
+        us_china_conflict=row["us_china_conflict"],
+        weights={"w_peer": row["w_peer"]},
+        oda_budget_scale={"EUU": row["oda_budget_scale.EUU"]},
+    )
     alone = connsim.run(spec, seed=int(row["seed"]), until=UNTIL, record_agents=False).model_vars
     got = ens.model_vars[ens.model_vars.run_id == 13].iloc[:, 3:].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, alone)
@@ -427,8 +436,11 @@ def test_factorial_sweep_over_levers_weights_and_tables():
 
 
 def test_lhs_sweep_is_a_latin_hypercube_and_reproducible():
-    levers = {"us_china_conflict": (0.0, 1.0), "eu_japan_cooperation": ["none", "bilateral", "beyond_bilateral"],
-              "india_trilateral": [False, True]}
+    levers = {
+        "us_china_conflict": (0.0, 1.0),
+        "eu_japan_cooperation": ["none", "bilateral", "beyond_bilateral"],
+        "india_trilateral": [False, True],
+    }
     a = connsim.sweep(BASE, levers=levers, design="lhs", n=12, until=UNTIL, seed=4)
     b = connsim.sweep(BASE, levers=levers, design="lhs", n=12, until=UNTIL, seed=4)
     frames_equal(a, b)
@@ -451,22 +463,25 @@ def test_latin_hypercube_uses_each_stratum_once(n, lo, width, seed):
         assert sorted(np.minimum(np.floor(u * n), n - 1).astype(int)) == list(range(n))
 
 
-@pytest.mark.parametrize("levers, message", [
-    ({"w_peer": (0, 5)}, "levers['w_peer']: 5 is outside the allowed range of w_peer; allowed a number in 0..3"),
-    ({"us_china_conflict": [0.5, 1.2]}, "1.2 is outside the allowed range of us_china_conflict; allowed a number in 0..1"),
-    ({"w_peers": (0, 1)}, "unknown lever 'w_peers'; did you mean 'w_peer'?"),
-    ({"eu_japan_cooperation": (0, 1)}, "eu_japan_cooperation is categorical; give its values as a list"),
-    ({"eu_japan_cooperation": ["bilatral"]}, "did you mean 'bilateral'? allowed one of none, bilateral, beyond_bilateral"),
-    ({"india_trilateral": [1]}, "got 1 for india_trilateral; allowed true or false"),
-    ({"oda_staffing.EUU": (0, 1)}, "0 is outside the allowed range of oda_staffing.EUU; allowed a number in above 0..1"),
-    ({"oda_budget_scale.XXX": (0, 1)}, "unknown donor 'XXX'"),
-    ({"oda_budget_scale": (0, 1)}, "is a table of donors; allowed one entry such as oda_budget_scale.EUU"),
-    ({"start_year": [2019]}, "unknown lever 'start_year'"),
-    ({"w_peer": (1, 1)}, "the range (1, 1) is empty"),
-    ({"w_peer": (0, 1, 2)}, "a tuple is a range (lo, hi) of two numbers"),
-    ({"w_peer": "0..1"}, "allowed a list of values or a range (lo, hi)"),
-    ({}, "give at least one lever"),
-])
+@pytest.mark.parametrize(
+    "levers, message",
+    [
+        ({"w_peer": (0, 5)}, "levers['w_peer']: 5 is outside the allowed range of w_peer; allowed a number in 0..3"),
+        ({"us_china_conflict": [0.5, 1.2]}, "1.2 is outside the allowed range of us_china_conflict; allowed a number in 0..1"),
+        ({"w_peers": (0, 1)}, "unknown lever 'w_peers'; did you mean 'w_peer'?"),
+        ({"eu_japan_cooperation": (0, 1)}, "eu_japan_cooperation is categorical; give its values as a list"),
+        ({"eu_japan_cooperation": ["bilatral"]}, "did you mean 'bilateral'? allowed one of none, bilateral, beyond_bilateral"),
+        ({"india_trilateral": [1]}, "got 1 for india_trilateral; allowed true or false"),
+        ({"oda_staffing.EUU": (0, 1)}, "0 is outside the allowed range of oda_staffing.EUU; allowed a number in above 0..1"),
+        ({"oda_budget_scale.XXX": (0, 1)}, "unknown donor 'XXX'"),
+        ({"oda_budget_scale": (0, 1)}, "is a table of donors; allowed one entry such as oda_budget_scale.EUU"),
+        ({"start_year": [2019]}, "unknown lever 'start_year'"),
+        ({"w_peer": (1, 1)}, "the range (1, 1) is empty"),
+        ({"w_peer": (0, 1, 2)}, "a tuple is a range (lo, hi) of two numbers"),
+        ({"w_peer": "0..1"}, "allowed a list of values or a range (lo, hi)"),
+        ({}, "give at least one lever"),
+    ],
+)
 def test_sweep_ranges_are_checked_against_the_schema(levers, message, tmp_path):
     with pytest.raises(DesignError) as info:
         connsim.sweep(BASE, levers=levers, design="lhs", n=4, until=UNTIL, out=tmp_path / "o")
@@ -491,8 +506,14 @@ def test_sobol_indices_recover_a_known_answer():
     """The recorded ``us_china_conflict`` outcome *is* the conflict lever: S1 and ST of the
     conflict are 1 and those of the toolbox 0 (up to sampling error); a mix-up of samples and
     runs would break it."""
-    sa = connsim.sensitivity(BASE, levers={"us_china_conflict": (0.0, 1.0), "dfft_multilateral_push": (0.0, 1.0)},
-                             outcome="us_china_conflict", method="sobol", n=64, until=UNTIL)
+    sa = connsim.sensitivity(
+        BASE,
+        levers={"us_china_conflict": (0.0, 1.0), "dfft_multilateral_push": (0.0, 1.0)},
+        outcome="us_china_conflict",
+        method="sobol",
+        n=64,
+        until=UNTIL,
+    )
     t = sa.indices.set_index(["lever", "index"])["value"]
     assert t["us_china_conflict", "S1"] == pytest.approx(1.0, abs=0.1)
     assert t["us_china_conflict", "ST"] == pytest.approx(1.0, abs=0.1)
@@ -506,8 +527,14 @@ def test_sobol_indices_recover_a_known_answer():
 
 
 def test_morris_known_answer_and_real_outcome():
-    sa = connsim.sensitivity(BASE, levers={"eu_toolbox_strength": (0.0, 1.0), "w_peer": (0.0, 1.0)},
-                             outcome="eu_toolbox_strength", method="morris", n=6, until=UNTIL)
+    sa = connsim.sensitivity(
+        BASE,
+        levers={"eu_toolbox_strength": (0.0, 1.0), "w_peer": (0.0, 1.0)},
+        outcome="eu_toolbox_strength",
+        method="morris",
+        n=6,
+        until=UNTIL,
+    )
     t = sa.indices.set_index(["lever", "index"])["value"]
     assert t["eu_toolbox_strength", "mu_star"] == pytest.approx(1.0)  # an identity of the lever
     assert t["w_peer", "mu_star"] == 0 and t["eu_toolbox_strength", "sigma"] == pytest.approx(0.0, abs=1e-12)
@@ -519,8 +546,15 @@ def test_sensitivity_of_a_real_outcome_plots_and_reads_well():
     import matplotlib
 
     matplotlib.use("Agg")
-    sa = connsim.sensitivity(BASE, levers={"us_china_conflict": (0.2, 1.0), "w_peer": (0.0, 1.0), "adequacy_openness": (0.0, 0.1)},
-                             outcome="us_allies_restricting", year=2021.0, n=8, until=UNTIL, replications=2)
+    sa = connsim.sensitivity(
+        BASE,
+        levers={"us_china_conflict": (0.2, 1.0), "w_peer": (0.0, 1.0), "adequacy_openness": (0.0, 0.1)},
+        outcome="us_allies_restricting",
+        year=2021.0,
+        n=8,
+        until=UNTIL,
+        replications=2,
+    )
     assert sa.ensemble.n_runs == 8 * 8 * 2
     # the analysed value of a point is the mean of its two replications
     ends = sa.ensemble.ends(2021.0)
@@ -531,18 +565,20 @@ def test_sensitivity_of_a_real_outcome_plots_and_reads_well():
     assert fig.axes[0].get_title().startswith("us_allies_restricting")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n=100), "n: 100 is not a power of two"),
-    (dict(method="fast"), "method: got 'fast'"),
-    (dict(outcome="nope"), "outcome: unknown outcome 'nope'"),
-    (dict(year=2030), "year: 2030 is not a recorded step"),
-    (dict(levers={"eu_japan_cooperation": ["none", "bilateral"], "w_peer": (0, 1)}), "give a range (lo, hi) of numbers"),
-    (dict(levers={"w_peer": (0, 9), "w_jp": (0, 1)}), "9 is outside the allowed range of w_peer"),
-    (dict(levers={"w_peer": (0, 1)}), "Sobol indices need at least two levers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n=100), "n: 100 is not a power of two"),
+        (dict(method="fast"), "method: got 'fast'"),
+        (dict(outcome="nope"), "outcome: unknown outcome 'nope'"),
+        (dict(year=2030), "year: 2030 is not a recorded step"),
+        (dict(levers={"eu_japan_cooperation": ["none", "bilateral"], "w_peer": (0, 1)}), "give a range (lo, hi) of numbers"),
+        (dict(levers={"w_peer": (0, 9), "w_jp": (0, 1)}), "9 is outside the allowed range of w_peer"),
+        (dict(levers={"w_peer": (0, 1)}), "Sobol indices need at least two levers"),
+    ],
+)
 def test_sensitivity_arguments_are_checked_before_anything_runs(kwargs, message, tmp_path):
-    args = dict(levers={"w_peer": (0, 1), "w_jp": (0, 1)}, outcome="us_allies_restricting", n=8, until=UNTIL,
-                out=tmp_path / "o")
+    args = dict(levers={"w_peer": (0, 1), "w_jp": (0, 1)}, outcome="us_allies_restricting", n=8, until=UNTIL, out=tmp_path / "o")
     args.update(kwargs)
     with pytest.raises(DesignError) as info:
         connsim.sensitivity(BASE, **args)
@@ -567,8 +603,10 @@ def test_importing_the_library_leaves_the_matplotlib_backend_alone():
     import subprocess
     import sys
 
-    code = ("import matplotlib; import connsim, connsim.plots, connsim.experiments; "
-            "import connsim.experiments.sensitivities, connsim.experiments.discovery; print(matplotlib.get_backend())")
+    code = (
+        "import matplotlib; import connsim, connsim.plots, connsim.experiments; "
+        "import connsim.experiments.sensitivities, connsim.experiments.discovery; print(matplotlib.get_backend())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "svg"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "svg"

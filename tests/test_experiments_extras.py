@@ -30,8 +30,11 @@ def _has(module: str) -> bool:
 
 
 needs_dask = pytest.mark.skipif(not _has("distributed"), reason="dask.distributed is not installed (pip install 'connsim[dask]')")
-needs_ema = pytest.mark.skipif(not _has("ema_workbench"), reason=f"ema-workbench is not installed on Python "
-                               f"{sys.version_info.major}.{sys.version_info.minor} (pip install 'connsim[ema]')")
+needs_ema = pytest.mark.skipif(
+    not _has("ema_workbench"),
+    reason=f"ema-workbench is not installed on Python "
+    f"{sys.version_info.major}.{sys.version_info.minor} (pip install 'connsim[ema]')",
+)
 
 
 # --- Dask ----------------------------------------------------------------------------------------
@@ -97,8 +100,14 @@ def test_sweep_on_dask_with_store_resumes(cluster, tmp_path):
 def test_prim_finds_the_box_of_a_known_answer():
     """The recorded ``us_china_conflict`` outcome is the lever: PRIM must restrict that lever,
     from about 0.6, and leave the other one alone."""
-    ens = connsim.sweep(BASE, levers={"us_china_conflict": (0.0, 1.0), "eu_toolbox_strength": (0.0, 1.0)},
-                        design="lhs", n=200, until=2020, outcomes=["us_china_conflict"])
+    ens = connsim.sweep(
+        BASE,
+        levers={"us_china_conflict": (0.0, 1.0), "eu_toolbox_strength": (0.0, 1.0)},
+        design="lhs",
+        n=200,
+        until=2020,
+        outcomes=["us_china_conflict"],
+    )
     found = connsim.discover(ens, "us_china_conflict", above=0.6, threshold=0.98)
     assert list(found.boxes["lever"]) == ["us_china_conflict"]
     row = found.boxes.iloc[0]
@@ -135,8 +144,13 @@ def test_prim_with_categorical_levers_and_plot():
     import matplotlib
 
     matplotlib.use("Agg")
-    ens = connsim.sweep(BASE, levers={"eu_japan_cooperation": ["none", "bilateral", "beyond_bilateral"],
-                                      "us_china_conflict": (0.0, 1.0)}, design="lhs", n=60, until=2020)
+    ens = connsim.sweep(
+        BASE,
+        levers={"eu_japan_cooperation": ["none", "bilateral", "beyond_bilateral"], "us_china_conflict": (0.0, 1.0)},
+        design="lhs",
+        n=60,
+        until=2020,
+    )
     found = connsim.discover(ens, "us_china_conflict", above=0.5, levers=["eu_japan_cooperation", "us_china_conflict"])
     assert "us_china_conflict" in set(found.boxes["lever"])
     fig = found.plot()
@@ -144,13 +158,16 @@ def test_prim_with_categorical_levers_and_plot():
 
 
 @needs_ema
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(above=0.5, below=0.2), "give exactly one of above= or below="),
-    (dict(), "give exactly one of above= or below="),
-    (dict(above=5.0), "no run has us_china_conflict above 5"),
-    (dict(above=0.5, levers=["w_peer"]), "'w_peer' was not varied in this ensemble"),
-    (dict(above=0.5, threshold=1.5), "threshold: got 1.5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(above=0.5, below=0.2), "give exactly one of above= or below="),
+        (dict(), "give exactly one of above= or below="),
+        (dict(above=5.0), "no run has us_china_conflict above 5"),
+        (dict(above=0.5, levers=["w_peer"]), "'w_peer' was not varied in this ensemble"),
+        (dict(above=0.5, threshold=1.5), "threshold: got 1.5"),
+    ],
+)
 def test_discover_arguments_are_checked(kwargs, message):
     ens = connsim.sweep(BASE, levers={"us_china_conflict": (0.0, 1.0)}, design="lhs", n=10, until=2020)
     with pytest.raises(DesignError, match=message):
@@ -168,10 +185,13 @@ def test_perform_experiments_runs_connsim_and_matches_connsim_run():
 
     from connsim.experiments.ema import ema_model
 
-    model = ema_model("baseline", until=UNTIL, levers={"eu_japan_cooperation": ["none", "beyond_bilateral"],
-                                                       "oda_budget_scale.EUU": (0.5, 2.0)},
-                      uncertainties={"us_china_conflict": (0.2, 1.0), "w_peer": (0.0, 1.0)},
-                      outcomes=["us_allies_restricting", "trusted_regimes_share_third"])
+    model = ema_model(
+        "baseline",
+        until=UNTIL,
+        levers={"eu_japan_cooperation": ["none", "beyond_bilateral"], "oda_budget_scale.EUU": (0.5, 2.0)},
+        uncertainties={"us_china_conflict": (0.2, 1.0), "w_peer": (0.0, 1.0)},
+        outcomes=["us_allies_restricting", "trusted_regimes_share_third"],
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         experiments, outcomes = perform_experiments(model, scenarios=3, policies=2)
@@ -179,8 +199,12 @@ def test_perform_experiments_runs_connsim_and_matches_connsim_run():
     seed = spawn_seeds(0, 1)[0]
     for i in (0, 5):
         e = experiments.iloc[i]
-        spec = BASE.replace(eu_japan_cooperation=str(e["eu_japan_cooperation"]), oda_budget_scale={"EUU": float(e["oda_budget_scale_EUU"])},
-                            us_china_conflict=float(e["us_china_conflict"]), weights={"w_peer": float(e["w_peer"])})
+        spec = BASE.replace(
+            eu_japan_cooperation=str(e["eu_japan_cooperation"]),
+            oda_budget_scale={"EUU": float(e["oda_budget_scale_EUU"])},
+            us_china_conflict=float(e["us_china_conflict"]),
+            weights={"w_peer": float(e["w_peer"])},
+        )
         mv = connsim.run(spec, seed=seed, until=UNTIL, record_agents=False).model_vars
         assert outcomes["us_allies_restricting"][i] == mv["us_allies_restricting"].iloc[-1]
         assert outcomes["trusted_regimes_share_third"][i] == mv["trusted_regimes_share_third"].iloc[-1]
@@ -194,8 +218,15 @@ def test_ema_model_defaults_replications_and_time_series():
 
     m = ema_model("baseline", until=UNTIL)
     assert [p.name for p in m.levers] == list(DEFAULT_LEVERS) and [u.name for u in m.uncertainties] == list(DEFAULT_UNCERTAINTIES)
-    m = ema_model("baseline", until=UNTIL, levers={}, uncertainties={"us_pressure": (0.0, 1.0)}, replications=2,
-                  timeseries=True, outcomes=["convergence_index"])
+    m = ema_model(
+        "baseline",
+        until=UNTIL,
+        levers={},
+        uncertainties={"us_pressure": (0.0, 1.0)},
+        replications=2,
+        timeseries=True,
+        outcomes=["convergence_index"],
+    )
     assert isinstance(m, ReplicatorModel)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -230,7 +261,9 @@ def test_missing_extras_are_named(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_ema)
     from connsim.experiments import discovery, ema
 
-    with pytest.raises(ImportError, match=r"pip install 'connsim\[ema\]' \(ema-workbench 2.5 installs on Python 3.11, 3.x on Python 3.12\+\)"):
+    with pytest.raises(
+        ImportError, match=r"pip install 'connsim\[ema\]' \(ema-workbench 2.5 installs on Python 3.11, 3.x on Python 3.12\+\)"
+    ):
         discovery.prim_module()
     with pytest.raises(ImportError, match=r"connsim\[ema\]"):
         ema.ema_model()

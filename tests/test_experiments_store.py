@@ -51,8 +51,13 @@ def _batches(out: Path) -> int:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_mid_ensemble_then_resume_equals_a_clean_run(tmp_path, workers):
     out = tmp_path / "store"
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT.format(root=str(ROOT), workers=workers), str(out)],
-                            cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT.format(root=str(ROOT), workers=workers), str(out)],
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while _batches(out) < 3 and proc.poll() is None and time.monotonic() < deadline:

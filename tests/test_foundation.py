@@ -49,7 +49,9 @@ def test_passing_the_models_own_rules_changes_nothing():
 
 
 def test_unknown_rules_and_rules_whose_terms_change_are_refused():
-    with pytest.raises(connsim.ScenarioError, match="procurment: not a decision with a rule; allowed vendor_policy, law, regime, adequacy"):
+    with pytest.raises(
+        connsim.ScenarioError, match="procurment: not a decision with a rule; allowed vendor_policy, law, regime, adequacy"
+    ):
         connsim.run("baseline", rules={"procurment": lean_to_trust}, **SHORT)
     with pytest.raises(connsim.ScenarioError, match="allowed a function"):
         connsim.run("baseline", rules={"regime": 3}, **SHORT)
@@ -122,13 +124,16 @@ def test_a_run_result_pickles_small_without_the_model():
 def _fresh(code: str, **env) -> str:
     import os
 
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={**os.environ, **env}).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, **env}
+    ).stdout.strip()
 
 
 def test_the_command_line_imports_the_library_only_to_run_a_command():
-    code = ("import sys\nfrom connsim.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('mesa', 'pandas', 'numpy', 'pydantic', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys\nfrom connsim.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('mesa', 'pandas', 'numpy', 'pydantic', 'matplotlib') if m in sys.modules))"
+    )
     assert _fresh(code).splitlines()[-1] == "[]"
 
 
@@ -137,7 +142,7 @@ def test_importing_connsim_imports_no_mesa_until_a_model_is_built():
 
 
 def test_plots_leave_the_matplotlib_backend_alone():
-    code = ("import matplotlib\nmatplotlib.use('svg')\nimport connsim.plots\nprint(matplotlib.get_backend())")
+    code = "import matplotlib\nmatplotlib.use('svg')\nimport connsim.plots\nprint(matplotlib.get_backend())"
     assert _fresh(code) == "svg"
 
 
@@ -168,11 +173,19 @@ def test_seeds_that_are_not_whole_numbers_are_refused(seed):
 # --- state set through agents is checked ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("attribute, value, allowed", [
-    ("threat", float("inf"), "a number in 0..2"), ("threat", -0.5, "a number in 0..2"), ("threat", "high", "a number in 0..2"),
-    ("capacity", -1, "a number in 0..1"), ("capacity", 1.01, "a number in 0..1"), ("adequacy", "no", "True or False"),
-    ("vendor_policy", "nonsense", "one of open, core_excluded, banned"), ("regime", "gdpr", "one of protect, trust"),
-])
+@pytest.mark.parametrize(
+    "attribute, value, allowed",
+    [
+        ("threat", float("inf"), "a number in 0..2"),
+        ("threat", -0.5, "a number in 0..2"),
+        ("threat", "high", "a number in 0..2"),
+        ("capacity", -1, "a number in 0..1"),
+        ("capacity", 1.01, "a number in 0..1"),
+        ("adequacy", "no", "True or False"),
+        ("vendor_policy", "nonsense", "one of open, core_excluded, banned"),
+        ("regime", "gdpr", "one of protect, trust"),
+    ],
+)
 def test_state_set_through_agents_is_checked_against_its_domain(attribute, value, allowed):
     m = connsim.WorldModel("baseline", rng=0, end_year=2019)
     kenya = m.agent("KEN")

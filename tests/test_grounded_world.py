@@ -11,7 +11,7 @@ import connsim
 from connsim import outcomes
 from connsim.decisions import regimes
 from connsim.decisions.regimes import OPEN, PROTECT, TRUST
-from connsim.names import NO_LAW, POLICIES
+from connsim.names import NO_LAW
 
 SHORT = connsim.load_scenario("baseline").replace(end_year=2024)
 
@@ -95,7 +95,8 @@ def test_the_eu_decides_adequacy_once_a_year_on_candidates_and_explains_why(run)
     np.testing.assert_allclose(e[list(connsim.dynamics.adequacy.ADEQUACY_TERMS)].sum(axis=1), e["log_odds"], atol=1e-5)
     st = connsim.load_seeds().countries.set_index("iso3")
     assert set(e.index) <= set(st.index[(st["dp_law"] == 1) & (st["eu_member"] == 0) & (st["eea"] == 0)]) | set(
-        run.agent_vars.query("step == 5 and has_law")["iso3"])  # laws adopted in the assessment's step count
+        run.agent_vars.query("step == 5 and has_law")["iso3"]
+    )  # laws adopted in the assessment's step count
     assert "KOR" in e.index and "USA" not in e.index  # Korea has a law (PIPA); the US had none at end-2019
     assert not e.index.isin(["NOR", "DEU"]).any()
 
@@ -111,8 +112,16 @@ def test_more_trade_with_the_eu_raises_the_odds_of_adequacy():
     w = connsim.load_scenario("baseline").weights
     flow = regimes.flow_intensity(connsim.load_seeds().compatibility_matrix, w)
     u, _ = connsim.dynamics.adequacy.adequacy_utilities(
-        np.array([PROTECT, PROTECT]), np.array([0.8, 0.8]), np.array([0.05, 0.5]), np.array([1e12, 1e12]),
-        eu_gdp=1.5e13, flow=flow, cooperation_beyond=0.0, openness=0.005, w=w)
+        np.array([PROTECT, PROTECT]),
+        np.array([0.8, 0.8]),
+        np.array([0.05, 0.5]),
+        np.array([1e12, 1e12]),
+        eu_gdp=1.5e13,
+        flow=flow,
+        cooperation_beyond=0.0,
+        openness=0.005,
+        w=w,
+    )
     assert u[1, 1] > u[0, 1]
 
 
@@ -123,8 +132,7 @@ def test_a_small_dfft_push_moves_free_flow_by_little_from_the_first_quarter():
     """The old knife-edge: moving the push from 0.30 to 0.34 lifted GDP pairs with free flows
     from 0.177 to 0.210 in the first quarter, before any state decided anything."""
     start = SHORT.replace(end_year=2019)
-    a, b = (connsim.run(start.replace(dfft_multilateral_push=d), seed=0, record_agents=False).model_vars
-            for d in (0.30, 0.34))
+    a, b = (connsim.run(start.replace(dfft_multilateral_push=d), seed=0, record_agents=False).model_vars for d in (0.30, 0.34))
     jump = abs(b["free_flow_gdp_pair_share"].iloc[1] - a["free_flow_gdp_pair_share"].iloc[1])
     assert jump < 0.005
 

@@ -13,16 +13,25 @@ from connsim.names import NO_LAW, POSITIONS
 from connsim.weights import Weights
 
 FAST = settings(max_examples=50, deadline=None)
-HAND_W = Weights(phi=2.0, kappa_law_peers=1.0, kappa_adequacy_prospect=0.5, kappa_cap=1.0, d_law=1.0,
-                 kappa_law_status_quo=0.5, kappa_repeal=3.0)
+HAND_W = Weights(
+    phi=2.0,
+    kappa_law_peers=1.0,
+    kappa_adequacy_prospect=0.5,
+    kappa_cap=1.0,
+    d_law=1.0,
+    kappa_law_status_quo=0.5,
+    kappa_repeal=3.0,
+)
 # flow between positions (protect, trust, open, sovereign, none), a test input
-FLOW = np.array([
-    [1.0, 0.4, 0.0, 0.0, 0.0],
-    [0.4, 1.0, 0.2, 0.0, 0.0],
-    [0.0, 0.2, 1.0, 0.0, 0.4],
-    [0.0, 0.0, 0.0, 0.0, 0.0],
-    [0.0, 0.0, 0.4, 0.0, 0.6],
-])
+FLOW = np.array(
+    [
+        [1.0, 0.4, 0.0, 0.0, 0.0],
+        [0.4, 1.0, 0.2, 0.0, 0.0],
+        [0.0, 0.2, 1.0, 0.0, 0.4],
+        [0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.4, 0.0, 0.6],
+    ]
+)
 # state 0: no law, leans protect, half its trade with protect partners, half with lawless ones;
 # state 1: an open law in force, all its trade with open partners
 HAND = dict(
@@ -77,6 +86,7 @@ def test_more_partners_with_laws_raise_the_pull_to_legislate(with_law, delta):
         x = {**HAND, "partner_shares": np.array([[share_with_law, 0, 0, 0, 1 - share_with_law]] * 2)}
         u, _ = law_utilities(**x, w=HAND_W)
         return u[0, LAW] - u[0, NO_LAW_OPTION]
+
     hi = min(with_law + delta, 1.0)
     assert margin(hi) > margin(with_law) - 1e-12
     if hi > with_law:

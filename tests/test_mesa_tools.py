@@ -23,13 +23,15 @@ def test_batch_run_over_a_lever_and_two_seeds_gives_connsims_numbers():
     else:  # Mesa 3.3: a model parameter like any other
         seeds = {"iterations": 1}
         parameters["rng"] = [0, 1]
-    results = mesa.batch_run(WorldModel, parameters=parameters, data_collection_period=1, number_processes=1,
-                             display_progress=False, **seeds)
+    results = mesa.batch_run(
+        WorldModel, parameters=parameters, data_collection_period=1, number_processes=1, display_progress=False, **seeds
+    )
     frame = pd.DataFrame(results)
     assert len(frame.groupby(["us_pressure", "rng"])) == 4
     for (pressure, seed), runs in frame.groupby(["us_pressure", "rng"]):
-        expected = connsim.run(connsim.load_scenario("baseline").replace(us_pressure=pressure, **SHORT), seed=int(seed),
-                               record_agents=False).model_vars
+        expected = connsim.run(
+            connsim.load_scenario("baseline").replace(us_pressure=pressure, **SHORT), seed=int(seed), record_agents=False
+        ).model_vars
         runs = runs.sort_values("Step")
         # Mesa's batch_run reports the rows 0 .. steps - 1 of model_vars (its own convention)
         for column in ("us_allies_restricting", "free_flow_gdp_pair_share", "scorecard_security_EUU"):
@@ -75,7 +77,13 @@ def test_states_and_vendors_are_apart_so_reporters_over_states_never_hit_a_firm(
     collector = mesa.DataCollector(agent_reporters={"regime": "regime", "threat": "threat"})
     collector.collect(m)
     assert len(collector.get_agent_vars_dataframe()) == 194
-    assert sorted(v.name for v in m.vendors.select(lambda v: v.trusted_vendor)) == ["Ericsson", "Fujitsu", "NEC", "Nokia", "Samsung"]
+    assert sorted(v.name for v in m.vendors.select(lambda v: v.trusted_vendor)) == [
+        "Ericsson",
+        "Fujitsu",
+        "NEC",
+        "Nokia",
+        "Samsung",
+    ]
 
 
 def test_stepping_the_agents_one_by_one_says_where_the_step_is():
@@ -94,10 +102,16 @@ def _controller(model, parameters):
     from mesa.visualization.solara_viz import ModelController
 
     reactive = solara.Reactive(model)
-    _, rc = solara.render(ModelController(
-        reactive, model_parameters=solara.Reactive(parameters), play_interval=solara.Reactive(100),
-        render_interval=solara.Reactive(1), use_threads=solara.Reactive(False),
-    ), handle_error=False)
+    _, rc = solara.render(
+        ModelController(
+            reactive,
+            model_parameters=solara.Reactive(parameters),
+            play_interval=solara.Reactive(100),
+            render_interval=solara.Reactive(1),
+            use_threads=solara.Reactive(False),
+        ),
+        handle_error=False,
+    )
     return reactive, (lambda label: rc.find(v.Btn, children=[label]).widget.click())
 
 
@@ -105,10 +119,16 @@ def test_a_solaraviz_page_builds_with_a_plot_component_and_lever_sliders():
     from mesa.visualization import Slider, SolaraViz, make_plot_component
 
     model = WorldModel("baseline", rng=1, **SHORT)
-    sliders = {"us_pressure": Slider("US pressure", 0.5, 0.0, 1.0, 0.05),
-               "eu_toolbox_strength": Slider("EU toolbox strength", 0.3, 0.0, 1.0, 0.05), **SHORT}
-    page = SolaraViz(model, components=[make_plot_component("convergence_index"), make_plot_component("hr_core_share_eu")],
-                     model_params=sliders)
+    sliders = {
+        "us_pressure": Slider("US pressure", 0.5, 0.0, 1.0, 0.05),
+        "eu_toolbox_strength": Slider("EU toolbox strength", 0.3, 0.0, 1.0, 0.05),
+        **SHORT,
+    }
+    page = SolaraViz(
+        model,
+        components=[make_plot_component("convergence_index"), make_plot_component("hr_core_share_eu")],
+        model_params=sliders,
+    )
     solara.render(page, handle_error=False)
 
 

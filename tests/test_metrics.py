@@ -122,8 +122,9 @@ def test_free_flow_gdp_pair_share_hand_case():
     # states: EU member (protect, gdp 2), Japan (trust, adequacy, gdp 1), China (sovereign, gdp 1)
     free = np.eye(4, dtype=bool)
     free[3, 3] = False
-    share = free_flow_gdp_pair_share(np.array([0, 1, 3]), np.array([2.0, 1.0, 1.0]), free,
-                                     np.array([False, True, False]), np.array([True, False, False]))
+    share = free_flow_gdp_pair_share(
+        np.array([0, 1, 3]), np.array([2.0, 1.0, 1.0]), free, np.array([False, True, False]), np.array([True, False, False])
+    )
     # ordered pairs: total (4^2 - 6) = 10; free: EU-Japan both ways 2*2 = 4
     assert share == pytest.approx(0.4)
 
@@ -175,12 +176,18 @@ def test_metrics_of_many_steps_at_once_equal_them_step_by_step(worlds, n):
     lcc = largest_compatible_component(regime, free, adequacy, eu_member)
     assert lcc.tolist() == [largest_compatible_component(regime[t], free[t], adequacy[t], eu_member) for t in steps]
     ff = free_flow_gdp_pair_share(regime, gdp, free, adequacy, eu_member)
-    assert ff == pytest.approx([free_flow_gdp_pair_share(regime[t], gdp, free[t], adequacy[t], eu_member) for t in steps], rel=1e-12, nan_ok=True)
+    assert ff == pytest.approx(
+        [free_flow_gdp_pair_share(regime[t], gdp, free[t], adequacy[t], eu_member) for t in steps], rel=1e-12, nan_ok=True
+    )
     k = free.shape[-1]
     assert regime_shares(regime, gdp, k) == pytest.approx(np.stack([regime_shares(regime[t], gdp, k) for t in steps]), rel=1e-12)
-    assert access_share(0, regime, gdp, free) == pytest.approx([access_share(0, regime[t], gdp, free[t]) for t in steps], rel=1e-12, nan_ok=True)
+    assert access_share(0, regime, gdp, free) == pytest.approx(
+        [access_share(0, regime[t], gdp, free[t]) for t in steps], rel=1e-12, nan_ok=True
+    )
     values = regime / 3.0
-    assert np.allclose(weighted_share(values, gdp, adequacy), [weighted_share(values[t], gdp, adequacy[t]) for t in steps], equal_nan=True)
+    assert np.allclose(
+        weighted_share(values, gdp, adequacy), [weighted_share(values[t], gdp, adequacy[t]) for t in steps], equal_nan=True
+    )
 
 
 @settings(max_examples=50, deadline=None, derandomize=True, database=None)

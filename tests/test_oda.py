@@ -175,10 +175,19 @@ def test_each_donor_offers_its_whole_budget_to_at_most_reach_of_its_best_scored_
 
 U = np.array([[2.0, 3.0, 1.0], [0.5, 0.8, 0.2], [4.0, 2.0, 5.0]])  # recipients x donors
 ALL = np.ones((3, 3), bool)
+NOT_BUSY, HALF, HALF_EACH, OUTSIDE_12 = np.zeros(3, bool), np.full(3, 0.5), np.full((3, 3), 0.5), Weights(u_outside=1.2)
 
 
-def _accept(utilities=U, offered=ALL, infra_offered=ALL, busy=np.zeros(3, bool), beta=100.0,
-            u_infra=np.full(3, 0.5), u_other=np.full((3, 3), 0.5), w=Weights(u_outside=1.2)):
+def _accept(
+    utilities=U,
+    offered=ALL,
+    infra_offered=ALL,
+    busy=NOT_BUSY,
+    beta=100.0,
+    u_infra=HALF,
+    u_other=HALF_EACH,
+    w=OUTSIDE_12,
+):
     return accept_offers(utilities, offered, infra_offered, busy, beta, u_infra, u_other, w)
 
 
@@ -227,8 +236,16 @@ def test_infrastructure_choice_is_logit_against_the_outside_option_hand_case():
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_with_beta_zero_infrastructure_is_still_taken_only_where_offered_and_not_busy(weights):
     utilities = np.array([[5.0, 1.0], [5.0, 1.0]])
-    infra, _ = accept_offers(utilities, np.ones((2, 2), bool), np.array([[False, False], [True, True]]),
-                             np.array([False, True]), 0.0, np.array([0.1, 0.1]), np.full((2, 2), 0.9), weights)
+    infra, _ = accept_offers(
+        utilities,
+        np.ones((2, 2), bool),
+        np.array([[False, False], [True, True]]),
+        np.array([False, True]),
+        0.0,
+        np.array([0.1, 0.1]),
+        np.full((2, 2), 0.9),
+        weights,
+    )
     assert not infra.any()
 
 
@@ -263,8 +280,9 @@ def test_at_most_one_infrastructure_partner_only_where_offered_and_not_busy(weig
 def test_offer_utility_hand_case():
     w = Weights(a_size=1.0, a_speed=2.0, a_conditions=1.5, a_alignment=0.5)
     amounts = np.array([[1.0]])  # donor x recipient; GDP 10000 -> 0.01% of GDP = 1
-    u = offer_utilities(amounts, np.array([10000.0]), np.array([0.4]), np.array([0.6]), np.array([0.2]),
-                        np.array([[0.8]]), np.array([[0.1]]), w)
+    u = offer_utilities(
+        amounts, np.array([10000.0]), np.array([0.4]), np.array([0.6]), np.array([0.2]), np.array([[0.8]]), np.array([[0.1]]), w
+    )
     # log1p(1) + 2*0.4 - 1.5*0.6*0.8 + 0.5*0.8 + 0.1
     assert u == pytest.approx(np.array([[np.log(2.0) + 0.8 - 0.72 + 0.4 + 0.1]]))
 
@@ -278,8 +296,12 @@ def test_capacity_gain_hand_case_alpha_times_amount_per_thousand_of_gdp():
 
 
 @FAST
-@given(hnp.arrays(np.float64, 4, elements=st.floats(0, 1e6)), hnp.arrays(np.float64, 4, elements=st.floats(0, 1e6)),
-       hnp.arrays(np.float64, 4, elements=st.floats(1.0, 1e7)), st.floats(0, 10))
+@given(
+    hnp.arrays(np.float64, 4, elements=st.floats(0, 1e6)),
+    hnp.arrays(np.float64, 4, elements=st.floats(0, 1e6)),
+    hnp.arrays(np.float64, 4, elements=st.floats(1.0, 1e7)),
+    st.floats(0, 10),
+)
 def test_capacity_gain_is_non_negative_and_linear_in_money(weights, a, b, gdp, k):
     ga, gb, gab = capacity_gain(a, gdp, weights), capacity_gain(b, gdp, weights), capacity_gain(a + b, gdp, weights)
     assert (ga >= 0).all()
@@ -304,8 +326,13 @@ def test_accepted_offer_moves_decayed_partnership_bond_share_of_the_way_to_one()
 
 
 @FAST
-@given(hnp.arrays(np.float64, 5, elements=st.floats(0, 1)), hnp.arrays(bool, 5), st.floats(0, 5),
-       st.floats(0.25, 30), st.floats(0, 1))
+@given(
+    hnp.arrays(np.float64, 5, elements=st.floats(0, 1)),
+    hnp.arrays(bool, 5),
+    st.floats(0, 5),
+    st.floats(0.25, 30),
+    st.floats(0, 1),
+)
 def test_partnership_strength_stays_in_unit_interval(strength, accepted, dt, half_life, bond):
     s = partnership_strength(strength, accepted, dt, Weights(partnership_half_life=half_life, oda_bond=bond))
     assert ((s >= 0) & (s <= 1)).all()
@@ -313,8 +340,13 @@ def test_partnership_strength_stays_in_unit_interval(strength, accepted, dt, hal
 
 
 @FAST
-@given(hnp.arrays(np.float64, 4, elements=st.floats(0, 1e10)), hnp.arrays(np.float64, 4, elements=st.floats(0, 1)),
-       st.floats(0, 1), st.floats(0, 2), st.floats(1, 50))
+@given(
+    hnp.arrays(np.float64, 4, elements=st.floats(0, 1e10)),
+    hnp.arrays(np.float64, 4, elements=st.floats(0, 1)),
+    st.floats(0, 1),
+    st.floats(0, 2),
+    st.floats(1, 50),
+)
 def test_budgets_and_offer_amounts_are_never_negative(budget, staffing, coordination, pooling, reach):
     b, s = effective_budgets(budget, staffing, coordination, (0, 1), Weights(oda_pooling_gain=pooling))
     assert (b >= 0).all() and (s >= 0).all()

@@ -61,17 +61,23 @@ def _pip(*args: str, **kw) -> subprocess.CompletedProcess:
 
 def _source_files() -> list[str]:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                             capture_output=True, check=True, timeout=60).stdout.decode()
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout.decode()
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("needs git to list the source tree")
     return [f for f in out.split("\0") if f and (ROOT / f).is_file()]
 
 
 def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "VIRTUAL_ENV",
-                        "PYTHONUSERBASE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "VIRTUAL_ENV", "PYTHONUSERBASE")
+    }
     env["PYTHONNOUSERSITE"] = "1"
     env["MPLBACKEND"] = "Agg"
     return env
@@ -106,8 +112,9 @@ def fresh(wheel, tmp_path_factory) -> dict[str, Path]:
 
 
 def _run(fresh, *cmd, timeout=300) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(c) for c in cmd], cwd=fresh["cwd"], env=_clean_env(), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [str(c) for c in cmd], cwd=fresh["cwd"], env=_clean_env(), capture_output=True, text=True, timeout=timeout
+    )
     assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
 
@@ -143,9 +150,11 @@ def test_wheel_holds_the_seed_tables_the_library_and_the_provenance(wheel):
     reference = sorted((SEEDS_DIR / "reference").iterdir())
     scenarios = [p for p in SCENARIOS_DIR.iterdir() if p.suffix in (".toml", ".py")]
     assert any(p.suffix == ".csv" for p in seeds) and any(p.suffix == ".toml" for p in scenarios)
-    expected = ({f"connsim/_seeds/{p.name}": p for p in seeds}
-                | {f"connsim/_seeds/reference/{p.name}": p for p in reference}
-                | {f"connsim/_scenarios/{p.name}": p for p in scenarios})
+    expected = (
+        {f"connsim/_seeds/{p.name}": p for p in seeds}
+        | {f"connsim/_seeds/reference/{p.name}": p for p in reference}
+        | {f"connsim/_scenarios/{p.name}": p for p in scenarios}
+    )
     assert set(data) == set(expected), "the wheel's data files differ from seeds/ and scenarios/"
     for name, path in expected.items():  # each file exists once: the wheel holds the repository's bytes
         assert data[name] == path.read_bytes(), name

@@ -18,8 +18,14 @@ from tests import pins
 RENAMED: dict[str, str] = {
     f"{p}_{old}": f"scorecard_{new}_{p}"
     for p in ("EUU", "JPN", "USA", "CHN")
-    for old, new in (("security", "security"), ("cost_usd_bn", "cost_usd_bn"), ("data_access", "data_access"),
-                     ("norm_reach", "norm_reach"), ("norm_reach_gdp", "norm_reach_gdp"), ("oda_partnerships", "oda_partners"))
+    for old, new in (
+        ("security", "security"),
+        ("cost_usd_bn", "cost_usd_bn"),
+        ("data_access", "data_access"),
+        ("norm_reach", "norm_reach"),
+        ("norm_reach_gdp", "norm_reach_gdp"),
+        ("oda_partnerships", "oda_partners"),
+    )
 }
 
 

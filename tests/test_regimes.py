@@ -240,6 +240,7 @@ def test_dfft_pull_reaches_states_through_their_ties_to_japan_not_as_a_flat_bonu
     w = Weights(kappa_jp_regime=0.5)
     tie = np.array([0.0, 0.5, 1.0])
     zeros = np.zeros(3)
-    influence = regime_influence(zeros, zeros, zeros, tie, np.zeros((3, 4)), us_pressure=0.0, digital_silk_road=0.0,
-                                 dfft_push=0.8, w=w)
+    influence = regime_influence(
+        zeros, zeros, zeros, tie, np.zeros((3, 4)), us_pressure=0.0, digital_silk_road=0.0, dfft_push=0.8, w=w
+    )
     assert influence[:, TRUST].tolist() == pytest.approx([0.0, 0.2, 0.4])

@@ -27,8 +27,16 @@ import pytest
 import connsim
 from connsim import cli
 from connsim.scenario import (
-    MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_PROBLEMS_SHOWN, MAX_SYNTHETIC, SCENARIOS_DIR, Scenario, ScenarioError,
-    list_scenarios, load_scenario, validate_scenario,
+    MAX_EXTENDS_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_PROBLEMS_SHOWN,
+    MAX_SYNTHETIC,
+    SCENARIOS_DIR,
+    Scenario,
+    ScenarioError,
+    list_scenarios,
+    load_scenario,
+    validate_scenario,
 )
 from connsim.seeds import SEEDS_DIR, SeedError, load_seeds
 
@@ -37,8 +45,9 @@ POSIX = sys.platform != "win32"
 
 
 def connsim_cmd(*args, cwd, env=None, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "connsim", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [PY, "-m", "connsim", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def listing(folder: Path) -> set[str]:
@@ -83,53 +92,164 @@ RUN = ["run", "baseline", "--until", 2020]
 #        folder to run in (relative), extra environment)
 CASES = {
     # 1. --overwrite replaces only an earlier connsim result
-    "overwrite_cwd": ({"thesis.txt": "chapter 1"}, [*RUN, "--out", ".", "--overwrite"],
-                      ["--out . is the current folder"], ".", {}),
-    "overwrite_parent": ({"thesis.txt": "chapter 1", "sub/notes.txt": "x"}, [*RUN, "--out", "..", "--overwrite"],
-                         ["--out .. is a parent of the current folder"], "sub", {}),
+    "overwrite_cwd": (
+        {"thesis.txt": "chapter 1"},
+        [*RUN, "--out", ".", "--overwrite"],
+        ["--out . is the current folder"],
+        ".",
+        {},
+    ),
+    "overwrite_parent": (
+        {"thesis.txt": "chapter 1", "sub/notes.txt": "x"},
+        [*RUN, "--out", "..", "--overwrite"],
+        ["--out .. is a parent of the current folder"],
+        "sub",
+        {},
+    ),
     "overwrite_home": (_home, [*RUN, "--out", "{dir}/home", "--overwrite"], ["is your home folder"], ".", {"HOME": "{dir}/home"}),
-    "overwrite_not_connsim": ({"res/thesis.txt": "chapter 1"}, [*RUN, "--out", "res", "--overwrite"],
-                              ["--out res cannot be replaced: it holds no run.json written by connsim",
-                               "--overwrite replaces only a folder holding an earlier connsim result"], ".", {}),
-    "overwrite_forged_run_json": ({"res/run.json": '{"files": ["thesis.txt"]}', "res/thesis.txt": "x"},
-                                  [*RUN, "--out", "res", "--overwrite"],
-                                  ['does not say it was written by connsim ("written_by": "connsim")'], ".", {}),
-    "overwrite_symlink": (_symlink, [*RUN, "--out", "res", "--overwrite"], ["cannot be replaced: it is a symbolic link"], ".", {}),
+    "overwrite_not_connsim": (
+        {"res/thesis.txt": "chapter 1"},
+        [*RUN, "--out", "res", "--overwrite"],
+        [
+            "--out res cannot be replaced: it holds no run.json written by connsim",
+            "--overwrite replaces only a folder holding an earlier connsim result",
+        ],
+        ".",
+        {},
+    ),
+    "overwrite_forged_run_json": (
+        {"res/run.json": '{"files": ["thesis.txt"]}', "res/thesis.txt": "x"},
+        [*RUN, "--out", "res", "--overwrite"],
+        ['does not say it was written by connsim ("written_by": "connsim")'],
+        ".",
+        {},
+    ),
+    "overwrite_symlink": (
+        _symlink,
+        [*RUN, "--out", "res", "--overwrite"],
+        ["cannot be replaced: it is a symbolic link"],
+        ".",
+        {},
+    ),
     # 3. an unwritable destination is refused before the run
-    "unwritable": ({}, [*RUN, "--out", "/proc/connsim-test/res"], ["--out /proc/connsim-test/res: cannot write in /proc"], ".", {}),
+    "unwritable": (
+        {},
+        [*RUN, "--out", "/proc/connsim-test/res"],
+        ["--out /proc/connsim-test/res: cannot write in /proc"],
+        ".",
+        {},
+    ),
     # 5. a deep chain of extends
-    "extends_1000_deep": (lambda d: _chain(d, 1000), ["validate", "s.toml"],
-                          [f"extends: a chain of more than {MAX_EXTENDS_DEPTH} links (s.toml -> c1.toml -> ... -> c33.toml)"], ".", {}),
+    "extends_1000_deep": (
+        lambda d: _chain(d, 1000),
+        ["validate", "s.toml"],
+        [f"extends: a chain of more than {MAX_EXTENDS_DEPTH} links (s.toml -> c1.toml -> ... -> c33.toml)"],
+        ".",
+        {},
+    ),
     # 6. what a scenario may ask for (validate: should the limits regress, these must not run)
-    "synthetic_million": ({"s.toml": "synthetic_third_countries = 1000000\n"}, ["validate", "s.toml"],
-                          [f"synthetic_third_countries: got 1000000; allowed a whole number in 0..{MAX_SYNTHETIC:,}"], ".", {}),
-    "synthetic_long_horizon": ({"s.toml": "synthetic_third_countries = 20000\nend_year = 2200\nsteps_per_year = 12\n"}, ["validate", "s.toml"],
-                               ["synthetic_third_countries: 20,193 states over 2,185 recorded steps", "allowed at most 2,500,000"], ".", {}),
-    "extends_sparse_file": (_sparse, ["validate", "s.toml"], ["big.toml: 1 problem", "the file is 104,857,600 bytes; allowed a scenario file of at most"], ".", {}),
-    "file_over_1MiB": ({"s.toml": "# " + "x" * MAX_FILE_BYTES + "\n"}, ["validate", "s.toml"], ["the file is 1,048,579 bytes; allowed a scenario file of at most 1,048,576 bytes"], ".", {}),
-    "many_unknown_keys": ({"s.toml": "".join(f"k{i}=1\n" for i in range(MANY_KEYS))}, ["validate", "s.toml"],
-                          [f"s.toml: {MANY_KEYS} problems", f"  ... and {MANY_KEYS - MAX_PROBLEMS_SHOWN} more"], ".", {}),
+    "synthetic_million": (
+        {"s.toml": "synthetic_third_countries = 1000000\n"},
+        ["validate", "s.toml"],
+        [f"synthetic_third_countries: got 1000000; allowed a whole number in 0..{MAX_SYNTHETIC:,}"],
+        ".",
+        {},
+    ),
+    "synthetic_long_horizon": (
+        {"s.toml": "synthetic_third_countries = 20000\nend_year = 2200\nsteps_per_year = 12\n"},
+        ["validate", "s.toml"],
+        ["synthetic_third_countries: 20,193 states over 2,185 recorded steps", "allowed at most 2,500,000"],
+        ".",
+        {},
+    ),
+    "extends_sparse_file": (
+        _sparse,
+        ["validate", "s.toml"],
+        ["big.toml: 1 problem", "the file is 104,857,600 bytes; allowed a scenario file of at most"],
+        ".",
+        {},
+    ),
+    "file_over_1MiB": (
+        {"s.toml": "# " + "x" * MAX_FILE_BYTES + "\n"},
+        ["validate", "s.toml"],
+        ["the file is 1,048,579 bytes; allowed a scenario file of at most 1,048,576 bytes"],
+        ".",
+        {},
+    ),
+    "many_unknown_keys": (
+        {"s.toml": "".join(f"k{i}=1\n" for i in range(MANY_KEYS))},
+        ["validate", "s.toml"],
+        [f"s.toml: {MANY_KEYS} problems", f"  ... and {MANY_KEYS - MAX_PROBLEMS_SHOWN} more"],
+        ".",
+        {},
+    ),
     # 8. events that cannot apply
-    "event_after_last_step": ({"s.toml": 'extends = "baseline"\n' + event(2030.9, "vendor_policy", "KEN", "banned")}, ["run", "s.toml"],
-                              ["events.0.year: 2030.9 is after the start of the last step, so it would never apply; allowed 2019 to 2030.75"], ".", {}),
-    "event_on_powers": ({"s.toml": event(2021, "vendor_policy", "USA", "open") + event(2021, "regime", "CHN", "open")
-                         + event(2021, "vendor_policy", "JPN", "open")}, ["run", "s.toml"],
-                        ["events.0.iso3: USA is a power", "allowed for a vendor_policy event a member state or a third country",
-                         "events.1.iso3: CHN is a power", "allowed for a regime event a third country", "events.2.iso3: JPN is a power"], ".", {}),
-    "regime_on_member_state": ({"s.toml": event(2021, "regime", "DEU", "open") + event(2021, "adequacy", "FRA", True)}, ["validate", "s.toml"],
-                               ["events.0.iso3: DEU is an EU member state: its data-flow regime is the EU's; allowed for a regime event a third country",
-                                "events.1.iso3: FRA is an EU member state"], ".", {}),
+    "event_after_last_step": (
+        {"s.toml": 'extends = "baseline"\n' + event(2030.9, "vendor_policy", "KEN", "banned")},
+        ["run", "s.toml"],
+        ["events.0.year: 2030.9 is after the start of the last step, so it would never apply; allowed 2019 to 2030.75"],
+        ".",
+        {},
+    ),
+    "event_on_powers": (
+        {
+            "s.toml": event(2021, "vendor_policy", "USA", "open")
+            + event(2021, "regime", "CHN", "open")
+            + event(2021, "vendor_policy", "JPN", "open")
+        },
+        ["run", "s.toml"],
+        [
+            "events.0.iso3: USA is a power",
+            "allowed for a vendor_policy event a member state or a third country",
+            "events.1.iso3: CHN is a power",
+            "allowed for a regime event a third country",
+            "events.2.iso3: JPN is a power",
+        ],
+        ".",
+        {},
+    ),
+    "regime_on_member_state": (
+        {"s.toml": event(2021, "regime", "DEU", "open") + event(2021, "adequacy", "FRA", True)},
+        ["validate", "s.toml"],
+        [
+            "events.0.iso3: DEU is an EU member state: its data-flow regime is the EU's; allowed for a regime event a third country",
+            "events.1.iso3: FRA is an EU member state",
+        ],
+        ".",
+        {},
+    ),
     # 11. a schedule giving one year three times
-    "duplicate_years": ({"s.toml": 'us_china_conflict = { 2019 = 0.5, 02019 = 0.9, " 2019" = 0.1 }\n'}, ["validate", "s.toml"],
-                        ["us_china_conflict: year 2019 is given 3 times ('2019', '02019', ' 2019'); allowed each year once"], ".", {}),
+    "duplicate_years": (
+        {"s.toml": 'us_china_conflict = { 2019 = 0.5, 02019 = 0.9, " 2019" = 0.1 }\n'},
+        ["validate", "s.toml"],
+        ["us_china_conflict: year 2019 is given 3 times ('2019', '02019', ' 2019'); allowed each year once"],
+        ".",
+        {},
+    ),
     # 14. messages
-    "hold_years_message": ({"s.toml": event(2021, "vendor_policy", "KEN", "banned") + 'hold_years = "x"\n'}, ["validate", "s.toml"],
-                           ["events.0.hold_years: got 'x'; allowed a number of years above 0"], ".", {}),
+    "hold_years_message": (
+        {"s.toml": event(2021, "vendor_policy", "KEN", "banned") + 'hold_years = "x"\n'},
+        ["validate", "s.toml"],
+        ["events.0.hold_years: got 'x'; allowed a number of years above 0"],
+        ".",
+        {},
+    ),
     # 15. extends names only .toml files, which are not read otherwise
-    "extends_passwd": ({"s.toml": 'extends = "/etc/passwd"\n'}, ["validate", "s.toml"],
-                       ["extends: /etc/passwd is not a .toml file; allowed the path of a .toml file or a library name"], ".", {}),
+    "extends_passwd": (
+        {"s.toml": 'extends = "/etc/passwd"\n'},
+        ["validate", "s.toml"],
+        ["extends: /etc/passwd is not a .toml file; allowed the path of a .toml file or a library name"],
+        ".",
+        {},
+    ),
     "extends_bashrc": ({"s.toml": 'extends = "~/.bashrc"\n'}, ["validate", "s.toml"], ["/.bashrc is not a .toml file"], ".", {}),
-    "extends_environ": ({"s.toml": 'extends = "/proc/self/environ"\n'}, ["validate", "s.toml"], ["/proc/self/environ is not a .toml file"], ".", {}),
+    "extends_environ": (
+        {"s.toml": 'extends = "/proc/self/environ"\n'},
+        ["validate", "s.toml"],
+        ["/proc/self/environ is not a .toml file"],
+        ".",
+        {},
+    ),
     "run_passwd": ({}, ["run", "/etc/passwd"], ["/etc/passwd is not a .toml or .json file"], ".", {}),
 }
 
@@ -211,6 +331,7 @@ def test_scenario_error_shows_the_first_problems_and_counts_the_rest():
     assert len(e.problems) == MAX_PROBLEMS_SHOWN and e.more == 5
     assert str(e).splitlines()[0] == "x.toml: 25 problems" and str(e).splitlines()[-1] == "  ... and 5 more"
     import pickle
+
     assert str(pickle.loads(pickle.dumps(e))) == str(e)
 
 
@@ -237,7 +358,10 @@ def test_overwrite_replaces_an_earlier_result_and_nothing_else(tmp_path, capsys)
     cmp_out = tmp_path / "cmp"
     assert cli.main(["compare", "baseline", "dfft_bridge", "--seeds", "1", "--until", "2020", "--out", str(cmp_out)]) == 0
     assert json.loads((cmp_out / "run.json").read_text())["kind"] == "compare"
-    assert cli.main(["compare", "baseline", "dfft_bridge", "--seeds", "1", "--until", "2020", "--out", str(cmp_out), "--overwrite"]) == 0
+    assert (
+        cli.main(["compare", "baseline", "dfft_bridge", "--seeds", "1", "--until", "2020", "--out", str(cmp_out), "--overwrite"])
+        == 0
+    )
     assert cli.main([*map(str, RUN), "--out", str(cmp_out), "--overwrite"]) == 0, "a compare result may be replaced by a run"
 
 
@@ -283,8 +407,9 @@ def test_out_never_the_project_folder_or_a_checkout(tmp_path, monkeypatch, capsy
 
 
 def _with_closed_stdout(args, cwd) -> tuple[int, str]:
-    proc = subprocess.Popen([PY, "-m", "connsim", *map(str, args)], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "connsim", *map(str, args)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     proc.stdout.close()  # `connsim ... | true`
     err = proc.stderr.read()
     return proc.wait(timeout=120), err
@@ -294,8 +419,14 @@ def test_closed_pipe_still_writes_the_results_and_exits_0(tmp_path):
     status, err = _with_closed_stdout([*RUN, "--out", "bp"], tmp_path)
     assert status == 0, err
     assert "Traceback" not in err
-    assert {p.name for p in (tmp_path / "bp").iterdir()} == {"model_vars.csv", "agent_vars.csv", "trajectories.png",
-                                                             "summary.txt", "scenario.json", "run.json"}
+    assert {p.name for p in (tmp_path / "bp").iterdir()} == {
+        "model_vars.csv",
+        "agent_vars.csv",
+        "trajectories.png",
+        "summary.txt",
+        "scenario.json",
+        "run.json",
+    }
 
 
 def test_closed_pipe_never_turns_a_failure_into_success(tmp_path):
@@ -310,18 +441,27 @@ def test_closed_pipe_never_turns_a_failure_into_success(tmp_path):
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_standard_output_on_a_full_device_is_an_error_not_a_traceback(tmp_path):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([PY, "-m", "connsim", *map(str, RUN), "--out", "r"], cwd=tmp_path, stdout=full,
-                              stderr=subprocess.PIPE, text=True, timeout=120)
+        proc = subprocess.run(
+            [PY, "-m", "connsim", *map(str, RUN), "--out", "r"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().endswith(f"cannot write to standard output (no space left on the device); the results in {tmp_path / 'r'} are complete")
+    assert proc.stderr.strip().endswith(
+        f"cannot write to standard output (no space left on the device); the results in {tmp_path / 'r'} are complete"
+    )
     assert (tmp_path / "r" / "run.json").is_file()
 
 
 # --- 3. write errors ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), PermissionError(13, "Permission denied")],
-                         ids=["ENOSPC", "EACCES"])
+@pytest.mark.parametrize(
+    "error", [OSError(28, "No space left on device"), PermissionError(13, "Permission denied")], ids=["ENOSPC", "EACCES"]
+)
 def test_write_error_is_the_refusal_message_and_leaves_nothing(tmp_path, monkeypatch, capsys, error):
     def fail(self, *args, **kwargs):
         raise error
@@ -392,8 +532,9 @@ sys.exit(main(sys.argv[1:]))
 
 def _start_slow_write(folder: Path, out: str = "res") -> subprocess.Popen:
     (folder / "slow.py").write_text(SLOW_WRITE)
-    proc = subprocess.Popen([PY, "slow.py", *map(str, RUN), "--out", out], cwd=folder, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "slow.py", *map(str, RUN), "--out", out], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while not (folder / "ready").exists():
         assert proc.poll() is None, proc.communicate()
@@ -424,8 +565,11 @@ def test_staging_folder_of_a_killed_run_is_swept_by_the_next_run(tmp_path):
     (tmp_path / ".x.partial-1-abcdefgh").mkdir()
     live = tmp_path / f".y.partial-{os.getpid()}-abcdefgh"
     live.mkdir()
-    (live / cli.STAGING_MARKER).write_text(json.dumps({"written_by": "connsim", "pid": os.getppid(),
-                                                       "host": __import__("socket").gethostname(), "created": time.time()}))
+    (live / cli.STAGING_MARKER).write_text(
+        json.dumps(
+            {"written_by": "connsim", "pid": os.getppid(), "host": __import__("socket").gethostname(), "created": time.time()}
+        )
+    )
     proc = connsim_cmd(*RUN, "--out", "other", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert not left[0].exists()
@@ -462,8 +606,13 @@ def test_ctrl_c_during_imports_exits_quietly_with_130(tmp_path, module):
 @pytest.mark.skipif(not POSIX, reason="SIGINT")
 @pytest.mark.parametrize("delay", [0.25, 0.6])
 def test_real_early_ctrl_c_exits_quietly_with_130(tmp_path, delay):
-    proc = subprocess.Popen([PY, "-m", "connsim", "run", "baseline", "--out", "o"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "connsim", "run", "baseline", "--out", "o"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -481,7 +630,9 @@ def test_sweep_removes_only_marked_folders_of_dead_processes(tmp_path):
         (f / "sub").mkdir(parents=True)
         (f / "model_vars.csv").write_text("x")
         if marked:
-            (f / cli.STAGING_MARKER).write_text(json.dumps({"written_by": "connsim", "pid": pid, "host": host, "created": time.time()}))
+            (f / cli.STAGING_MARKER).write_text(
+                json.dumps({"written_by": "connsim", "pid": pid, "host": host, "created": time.time()})
+            )
         folders[name] = f
     (tmp_path / "dead.partial-1-abcd1234").mkdir()  # not hidden: not a staging folder's name
     assert cli.sweep_stale(tmp_path) == [folders["dead"]]
@@ -492,8 +643,14 @@ def test_sweep_removes_only_marked_folders_of_dead_processes(tmp_path):
 
 
 def test_events_that_can_apply_are_accepted_and_until_drops_the_rest(tmp_path):
-    text = ('extends = "baseline"\n' + event(2030.75, "vendor_policy", "KEN", "banned") + event(2021, "vendor_policy", "DEU", "banned")
-            + event(2021, "regime", "KEN", "open") + event(2021, "adequacy", "USA", True) + event(2022.9, "conflict_shock", "KEN", 0.1))
+    text = (
+        'extends = "baseline"\n'
+        + event(2030.75, "vendor_policy", "KEN", "banned")
+        + event(2021, "vendor_policy", "DEU", "banned")
+        + event(2021, "regime", "KEN", "open")
+        + event(2021, "adequacy", "USA", True)
+        + event(2022.9, "conflict_shock", "KEN", 0.1)
+    )
     path = tmp_path / "s.toml"
     path.write_text(text.replace('iso3 = "KEN"\nvalue = 0.1', "value = 0.1"))
     s = load_scenario(path)
@@ -538,8 +695,12 @@ def test_model_copy_and_model_construct_cannot_make_an_invalid_scenario():
 
 def test_scenario_json_is_resolved_and_reruns_to_identical_numbers(tmp_path):
     (tmp_path / "story").mkdir()
-    (tmp_path / "story" / "parent.toml").write_text('extends = "hardening_conflict"\n' + event(2021, "vendor_policy", "KEN", "banned"))
-    (tmp_path / "story" / "child.toml").write_text('extends = "parent.toml"\nus_pressure = 0.9\n' + event(2022.5, "regime", "NGA", "trust"))
+    (tmp_path / "story" / "parent.toml").write_text(
+        'extends = "hardening_conflict"\n' + event(2021, "vendor_policy", "KEN", "banned")
+    )
+    (tmp_path / "story" / "child.toml").write_text(
+        'extends = "parent.toml"\nus_pressure = 0.9\n' + event(2022.5, "regime", "NGA", "trust")
+    )
     first = connsim_cmd("run", "story/child.toml", "--until", 2024, "--seed", 7, "--out", "a", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     written = json.loads((tmp_path / "a" / "scenario.json").read_text())
@@ -554,9 +715,12 @@ def test_scenario_json_is_resolved_and_reruns_to_identical_numbers(tmp_path):
 
 
 def test_json_scenario_files_are_checked_like_toml(tmp_path):
-    for text, problem in (('{"us_pressure": 0.5, "us_pressure": 0.7}', "key 'us_pressure' given twice"),
-                          ("[1, 2]", "got a JSON list"), ('{"us_pressure": 3}', "us_pressure: got 3"),
-                          ("{", "JSON syntax error")):
+    for text, problem in (
+        ('{"us_pressure": 0.5, "us_pressure": 0.7}', "key 'us_pressure' given twice"),
+        ("[1, 2]", "got a JSON list"),
+        ('{"us_pressure": 3}', "us_pressure: got 3"),
+        ("{", "JSON syntax error"),
+    ):
         (tmp_path / "s.json").write_text(text)
         with pytest.raises(ScenarioError, match=problem):
             load_scenario(tmp_path / "s.json")
@@ -599,11 +763,17 @@ def test_validate_fails_on_corrupt_seeds(seeds_copy, capsys):
     assert "(seeds) seeds/countries.csv" in err and "column 'align_us': value 1.7 is out of range" in err
 
 
-@pytest.mark.parametrize("change, problem", [
-    (("vendors.csv", "0", "high_risk", {}), "no vendor is high-risk"),
-    (("vendors.csv", "1", "high_risk", {}), "every vendor is high-risk"),
-    (("countries.csv", "1e308", "gdp_usd", {"iso3": "KEN"}), "column 'gdp_usd': value 1e308 is out of range; allowed 1..1000000000000000"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (("vendors.csv", "0", "high_risk", {}), "no vendor is high-risk"),
+        (("vendors.csv", "1", "high_risk", {}), "every vendor is high-risk"),
+        (
+            ("countries.csv", "1e308", "gdp_usd", {"iso3": "KEN"}),
+            "column 'gdp_usd': value 1e308 is out of range; allowed 1..1000000000000000",
+        ),
+    ],
+)
 def test_seed_values_that_break_the_rules_are_refused(seeds_copy, capsys, change, problem):
     name, value, column, where = change
     _set(seeds_copy, name, "", value, column, **where)
@@ -625,12 +795,20 @@ def test_seed_values_at_their_bounds_give_finite_outcomes(seeds_copy):
     assert np.isfinite(mv.select_dtypes("number").to_numpy()).all()
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda line: line + ",extra", "seeds/vendors.csv, row 3 (Ericsson), field 10 (after column 'source'): extra field; "
-                                   "the row has 10 fields and the header 9"),
-    (lambda line: ",".join(line.split(",")[:4]), "seeds/vendors.csv, row 3 (Ericsson), column 'core_share_2019': missing field; "
-                                                 "the row has 4 fields and the header 9"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda line: line + ",extra",
+            "seeds/vendors.csv, row 3 (Ericsson), field 10 (after column 'source'): extra field; "
+            "the row has 10 fields and the header 9",
+        ),
+        (
+            lambda line: ",".join(line.split(",")[:4]),
+            "seeds/vendors.csv, row 3 (Ericsson), column 'core_share_2019': missing field; the row has 4 fields and the header 9",
+        ),
+    ],
+)
 def test_ragged_seed_row_is_named_by_its_row_and_column(tmp_path, edit, message):
     d = _seed_copy(tmp_path)
     lines = (d / "vendors.csv").read_text().splitlines()
@@ -646,7 +824,7 @@ def test_ragged_seed_row_is_named_by_its_row_and_column(tmp_path, edit, message)
 
 
 def test_utf8_byte_order_mark_is_accepted(tmp_path):
-    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbfextends = \"baseline\"\nus_pressure = 0.7\n")
+    (tmp_path / "bom.toml").write_bytes(b'\xef\xbb\xbfextends = "baseline"\nus_pressure = 0.7\n')
     assert load_scenario(tmp_path / "bom.toml").us_pressure == 0.7
 
 
@@ -657,10 +835,16 @@ def test_list_shows_only_scenario_files(library_copy, capsys):
     assert "evil" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("text", ["beta_policy = 0\nbeta_regime = 0\nbeta_oda = 0\n",
-                                  "beta_policy = 100\nbeta_regime = 100\nbeta_oda = 100\n",
-                                  # offers far below the outside option: exp(-beta * (U - u_outside)) beyond any float
-                                  "beta_oda = 100\n[weights]\nu_outside = 10\n"], ids=["beta0", "beta100", "beta100_outside10"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "beta_policy = 0\nbeta_regime = 0\nbeta_oda = 0\n",
+        "beta_policy = 100\nbeta_regime = 100\nbeta_oda = 100\n",
+        # offers far below the outside option: exp(-beta * (U - u_outside)) beyond any float
+        "beta_oda = 100\n[weights]\nu_outside = 10\n",
+    ],
+    ids=["beta0", "beta100", "beta100_outside10"],
+)
 def test_no_runtime_warning_for_extreme_betas(tmp_path, capsys, text):
     (tmp_path / "s.toml").write_text(text)
     with warnings.catch_warnings():

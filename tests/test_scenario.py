@@ -14,13 +14,30 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from connsim.scenario import (
-    DONORS, LEVERS, SCENARIOS_DIR, Event, Scenario, ScenarioError, list_scenarios, load_parent, load_scenario,
-    parameter_table, schedule_at,
+    DONORS,
+    LEVERS,
+    SCENARIOS_DIR,
+    Event,
+    Scenario,
+    ScenarioError,
+    list_scenarios,
+    load_parent,
+    load_scenario,
+    parameter_table,
+    schedule_at,
 )
 from connsim.weights import Weights
 
-LIBRARY = ("baseline", "hardening_conflict", "beyond_bilateral", "eu_oda_staffed", "member_state_fragmentation",
-           "japanese_vendors_global", "open_connected_ring", "dfft_bridge")
+LIBRARY = (
+    "baseline",
+    "hardening_conflict",
+    "beyond_bilateral",
+    "eu_oda_staffed",
+    "member_state_fragmentation",
+    "japanese_vendors_global",
+    "open_connected_ring",
+    "dfft_bridge",
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
@@ -126,8 +143,16 @@ def test_dict_scenario_extends_a_library_scenario():
 
 def test_extends_by_relative_path_and_events_add_up(tmp_path):
     (tmp_path / "sub").mkdir()
-    write(tmp_path, 'extends = "baseline"\n[[events]]\nyear = 2021\nkind = "vendor_policy"\niso3 = "ken"\nvalue = "banned"\n', "parent.toml")
-    child = write(tmp_path / "sub", 'extends = "../parent.toml"\n[[events]]\nyear = 2022.5\nkind = "conflict_shock"\nvalue = 0.2\n', "child.toml")
+    write(
+        tmp_path,
+        'extends = "baseline"\n[[events]]\nyear = 2021\nkind = "vendor_policy"\niso3 = "ken"\nvalue = "banned"\n',
+        "parent.toml",
+    )
+    child = write(
+        tmp_path / "sub",
+        'extends = "../parent.toml"\n[[events]]\nyear = 2022.5\nkind = "conflict_shock"\nvalue = 0.2\n',
+        "child.toml",
+    )
     s = load_scenario(child)
     assert s.name == "child"
     assert [e.kind for e in s.events] == ["vendor_policy", "conflict_shock"]
@@ -164,9 +189,12 @@ def test_unknown_key_suggests_the_right_one(tmp_path):
 
 
 def test_out_of_range_and_wrong_types_say_what_is_allowed(tmp_path):
-    path = write(tmp_path, 'us_pressure = { 2019 = 0.5, 2023 = 1.4 }\nadequacy_openness = "0.5"\n'
-                           'beta_policy = true\nend_year = 2030.5\neu_japan_cooperation = "bilaterl"\n'
-                           'oda_budget_scale = { EUX = 2 }\n')
+    path = write(
+        tmp_path,
+        'us_pressure = { 2019 = 0.5, 2023 = 1.4 }\nadequacy_openness = "0.5"\n'
+        'beta_policy = true\nend_year = 2030.5\neu_japan_cooperation = "bilaterl"\n'
+        "oda_budget_scale = { EUX = 2 }\n",
+    )
     e = refuse(path)
     text = str(e)
     assert str(path) in text.splitlines()[0] and "6 problems" in text
@@ -179,8 +207,11 @@ def test_out_of_range_and_wrong_types_say_what_is_allowed(tmp_path):
 
 
 def test_unknown_iso3_and_event_outside_horizon(tmp_path):
-    path = write(tmp_path, '[[events]]\nyear = 2040\nkind = "regime"\niso3 = "XKX"\nvalue = "trsut"\n'
-                           '[[events]]\nyear = 2020\nkind = "adequacy"\nvalue = "yes"\n')
+    path = write(
+        tmp_path,
+        '[[events]]\nyear = 2040\nkind = "regime"\niso3 = "XKX"\nvalue = "trsut"\n'
+        '[[events]]\nyear = 2020\nkind = "adequacy"\nvalue = "yes"\n',
+    )
     e = refuse(path)
     assert any(p.startswith("events.0.year: 2040 is outside the horizon; allowed 2019") for p in e.problems)
     assert any(p.startswith("events.0.iso3: unknown state 'XKX'") for p in e.problems)
@@ -190,7 +221,9 @@ def test_unknown_iso3_and_event_outside_horizon(tmp_path):
 
 
 def test_type_and_world_errors_are_reported_together(tmp_path):
-    path = write(tmp_path, 'foo = 1\nstart_year = "2019"\n[[events]]\nyear = 2019\nkind = "regime"\niso3 = "ZZZ"\nvalue = "open"\n')
+    path = write(
+        tmp_path, 'foo = 1\nstart_year = "2019"\n[[events]]\nyear = 2019\nkind = "regime"\niso3 = "ZZZ"\nvalue = "open"\n'
+    )
     e = refuse(path)
     assert [p.split(":")[0] for p in e.problems] == ["start_year", "foo", "events.0.iso3"]
 
@@ -199,7 +232,9 @@ def test_cycle_of_extends(tmp_path):
     a = write(tmp_path, 'extends = "b.toml"\n', "a.toml")
     write(tmp_path, 'extends = "a.toml"\n', "b.toml")
     e = refuse(a)
-    assert e.source == str(a) and e.problems == ["extends: cycle a.toml -> b.toml -> a.toml; allowed a chain of extends that ends in a scenario extending none"]
+    assert e.source == str(a) and e.problems == [
+        "extends: cycle a.toml -> b.toml -> a.toml; allowed a chain of extends that ends in a scenario extending none"
+    ]
     me = write(tmp_path, 'extends = "me.toml"\n', "me.toml")
     assert "cycle me.toml -> me.toml" in str(refuse(me))
 
@@ -214,7 +249,7 @@ def test_missing_parent_and_unknown_library_name(tmp_path):
 
 
 def test_invalid_parent_is_named(tmp_path):
-    write(tmp_path, 'us_china_conflict = 3\n', "parent.toml")
+    write(tmp_path, "us_china_conflict = 3\n", "parent.toml")
     e = refuse(write(tmp_path, 'extends = "parent.toml"\n', "child.toml"))
     assert "parent.toml" in e.source and "child.toml" in e.source
     assert e.problems[0].startswith("us_china_conflict: got 3")
@@ -236,11 +271,16 @@ KEYS = list(Scenario.model_fields) + list(Weights.model_fields)[:6] + list(Event
 key_st = st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=12))
 text_st = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
 leaf_st = st.one_of(
-    st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True), text_st,
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    text_st,
     st.sampled_from(["baseline", "trust", "banned", "KEN", "EUU", "beyond_bilateral", "../x.toml", "s.toml"]),
     st.sampled_from([0, 0.5, 1, 2019, 2025, 2031.5]),
 )
-value_st = st.recursive(leaf_st, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(key_st, inner, max_size=4)), max_leaves=12)
+value_st = st.recursive(
+    leaf_st, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(key_st, inner, max_size=4)), max_leaves=12
+)
 
 
 def toml_value(v) -> str:
@@ -284,8 +324,19 @@ def test_fuzz_structured_scenarios(data, extend):
 
 
 @FUZZ
-@given(st.lists(st.fixed_dictionaries({"year": value_st, "kind": st.sampled_from(["vendor_policy", "regime", "adequacy", "conflict_shock", "x"]),
-                                       "iso3": value_st, "value": value_st}), max_size=3))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "year": value_st,
+                "kind": st.sampled_from(["vendor_policy", "regime", "adequacy", "conflict_shock", "x"]),
+                "iso3": value_st,
+                "value": value_st,
+            }
+        ),
+        max_size=3,
+    )
+)
 def test_fuzz_events(events):
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "s.toml"
@@ -311,7 +362,7 @@ def test_fuzz_mutated_library_file(edits):
     text = BASE_TEXT
     for pos, cut, insert in edits:
         pos = min(pos, len(text))
-        text = text[:pos] + insert + text[pos + cut:]
+        text = text[:pos] + insert + text[pos + cut :]
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "s.toml"
         path.write_text(text)
@@ -327,8 +378,16 @@ def test_fuzz_python_dicts(data):
         assert e.problems
 
 
-@pytest.mark.parametrize("data", [{"function-": []}, {"str": 1}, {"us_china_conflict": {"<schedule>": "x"}},
-                                  {"weights": {"float": True}}, {"events": [{"value": {"bool": 1}}]}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"function-": []},
+        {"str": 1},
+        {"us_china_conflict": {"<schedule>": "x"}},
+        {"weights": {"float": True}},
+        {"events": [{"value": {"bool": 1}}]},
+    ],
+)
 def test_keys_that_look_like_pydantic_tags_are_reported(data):
     e = refuse(data)
     assert all(":" in p for p in e.problems)

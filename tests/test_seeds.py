@@ -18,7 +18,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from connsim.seeds import (  # noqa: E402
-    FILES, POWERS, REGIMES, SCHEMAS, SEEDS_DIR, SeedError, Seeds, load_seeds)
+    FILES,
+    POWERS,
+    REGIMES,
+    SCHEMAS,
+    SEEDS_DIR,
+    SeedError,
+    Seeds,
+    load_seeds,
+)
 
 STATES = 193
 
@@ -130,8 +138,12 @@ def test_references_are_known_countries(seeds):
     assert "EUU" not in set(tp["partner"]) and (tp["iso3"] != tp["partner"]).all()
     assert tp.groupby("iso3").size().eq(20).all() and tp["iso3"].nunique() == STATES
     assert (tp.groupby("iso3")["weight"].sum() < 1).all()
-    for frame, col in [(seeds.blocs, "iso3"), (seeds.adequacy, "iso3"), (seeds.oda_projects, "iso3"),
-                       (seeds.vendors, "origin_iso3")]:
+    for frame, col in [
+        (seeds.blocs, "iso3"),
+        (seeds.adequacy, "iso3"),
+        (seeds.oda_projects, "iso3"),
+        (seeds.vendors, "origin_iso3"),
+    ]:
         assert set(frame[col]) <= known, col
 
 
@@ -187,11 +199,11 @@ def test_out_of_range_value(tmp_path):
     def bad(df):
         df.loc[df["iso3"] == "FRA", "align_us"] = "1.7"
         return df
+
     _edit(d, "countries.csv", bad)
     with pytest.raises(SeedError) as e:
         load_seeds(d)
-    assert str(e.value) == (f"seeds/countries.csv, row {n} (FRA), column 'align_us': value 1.7 is out of range; "
-                            "allowed 0..1")
+    assert str(e.value) == (f"seeds/countries.csv, row {n} (FRA), column 'align_us': value 1.7 is out of range; allowed 0..1")
 
 
 def test_unknown_iso3_in_trade_partners(tmp_path):
@@ -200,9 +212,13 @@ def test_unknown_iso3_in_trade_partners(tmp_path):
     def bad(df):
         df.loc[4, "partner"] = "XXX"
         return df
+
     _edit(d, "trade_partners.csv", bad)
-    with pytest.raises(SeedError, match=r"seeds/trade_partners\.csv, row 5 \(AFG\), column 'partner': unknown "
-                                        r"ISO3 code 'XXX'"):
+    with pytest.raises(
+        SeedError,
+        match=r"seeds/trade_partners\.csv, row 5 \(AFG\), column 'partner': unknown "
+        r"ISO3 code 'XXX'",
+    ):
         load_seeds(d)
 
 
@@ -213,9 +229,13 @@ def test_non_numeric_gdp(tmp_path):
     def bad(df):
         df.loc[df["iso3"] == "DEU", "gdp_usd"] = "n/a"
         return df
+
     _edit(d, "countries.csv", bad)
-    with pytest.raises(SeedError, match=rf"seeds/countries\.csv, row {n} \(DEU\), column 'gdp_usd': value 'n/a' "
-                                        r"is not a number"):
+    with pytest.raises(
+        SeedError,
+        match=rf"seeds/countries\.csv, row {n} \(DEU\), column 'gdp_usd': value 'n/a' "
+        r"is not a number",
+    ):
         load_seeds(d)
 
 
@@ -226,6 +246,7 @@ def test_empty_required_cell_is_not_silent_nan(tmp_path):
     def bad(df):
         df.loc[df["iso3"] == "NAM", "rule_of_law"] = ""
         return df
+
     _edit(d, "countries.csv", bad)
     with pytest.raises(SeedError, match=rf"row {n} \(NAM\), column 'rule_of_law': empty value"):
         load_seeds(d)
@@ -237,9 +258,13 @@ def test_asymmetric_compatibility(tmp_path):
     def bad(df):
         df.loc[df["regime"] == "protect", "trust"] = "0.9"
         return df
+
     _edit(d, "regime_compatibility.csv", bad)
-    with pytest.raises(SeedError, match=r"seeds/regime_compatibility\.csv, row 1 \(protect\), column 'trust': "
-                                        r".*symmetric"):
+    with pytest.raises(
+        SeedError,
+        match=r"seeds/regime_compatibility\.csv, row 1 \(protect\), column 'trust': "
+        r".*symmetric",
+    ):
         load_seeds(d)
 
 
@@ -250,6 +275,7 @@ def test_inconsistent_kind_and_duplicate(tmp_path):
     def bad(df):
         df.loc[df["iso3"] == "NOR", "kind"] = "MemberState"
         return df
+
     _edit(d, "countries.csv", bad)
     with pytest.raises(SeedError, match=rf"row {n} \(NOR\), column 'kind': .*inconsistent with eu_member=0"):
         load_seeds(d)
@@ -260,16 +286,20 @@ def test_inconsistent_kind_and_duplicate(tmp_path):
         load_seeds(d2)
 
 
-@pytest.mark.parametrize("iso3, year, match", [
-    ("USA", "1974", r"row \d+ \(USA\), column 'dp_law_year': dp_law_year is given but dp_law is 0"),
-    ("DEU", "", r"row \d+ \(DEU\), column 'dp_law_year': dp_law_year is empty but dp_law is 1"),
-])
+@pytest.mark.parametrize(
+    "iso3, year, match",
+    [
+        ("USA", "1974", r"row \d+ \(USA\), column 'dp_law_year': dp_law_year is given but dp_law is 0"),
+        ("DEU", "", r"row \d+ \(DEU\), column 'dp_law_year': dp_law_year is empty but dp_law is 1"),
+    ],
+)
 def test_dp_law_year_only_with_a_law(tmp_path, iso3, year, match):
     d = _copy(tmp_path)
 
     def bad(df):
         df.loc[df["iso3"] == iso3, "dp_law_year"] = year
         return df
+
     _edit(d, "countries.csv", bad)
     with pytest.raises(SeedError, match=match):
         load_seeds(d)
@@ -281,9 +311,13 @@ def test_dp_law_year_cannot_be_after_2019(tmp_path):
     def bad(df):
         df.loc[df["iso3"] == "DEU", "dp_law_year"] = "2021"
         return df
+
     _edit(d, "countries.csv", bad)
-    with pytest.raises(SeedError, match=r"\(DEU\), column 'dp_law_year': value 2021 is out of range; "
-                                        r"allowed 1900..2019"):
+    with pytest.raises(
+        SeedError,
+        match=r"\(DEU\), column 'dp_law_year': value 2021 is out of range; "
+        r"allowed 1900..2019",
+    ):
         load_seeds(d)
 
 
@@ -293,6 +327,7 @@ def test_vendor_shares_must_sum_to_one(tmp_path):
     def bad(df):
         df.loc[0, "ran_share_2019"] = "0.5"
         return df
+
     _edit(d, "vendors.csv", bad)
     with pytest.raises(SeedError, match=r"vendors\.csv, row \d+ \(\w+\), column 'ran_share_2019': column sums"):
         load_seeds(d)
@@ -322,8 +357,7 @@ def test_build_needs_only_the_seeds_folder(tmp_path):
     shutil.copytree(SEEDS_DIR, alone, ignore=shutil.ignore_patterns("*.csv", "__pycache__", "reference"))
     shutil.copytree(SEEDS_DIR / "reference", alone / "reference")
     assert not list(alone.glob("*.csv"))
-    proc = subprocess.run([sys.executable, str(alone / "build.py")], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, str(alone / "build.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     built = sorted(p.name for p in alone.glob("*.csv"))
     assert built == sorted(FILES)
@@ -335,11 +369,21 @@ def test_reference_data_is_the_shared_copy_unchanged():
     """seeds/reference/ holds every file of the sourced reference folder, README and SOURCES included."""
     ref = SEEDS_DIR / "reference"
     names = {p.name for p in ref.iterdir()}
-    assert {"README.md", "countries_2019.SOURCES.md", "countries_2019.csv", "5g_policy_2019.csv",
-            "data_regimes_2019.csv", "vendor_shares_2019.csv", "connectivity_projects_to_2019.csv",
-            "un_voting_alignment_2019.csv", "installed_chinese_ran_2019.csv", "data_protection_laws.csv",
-            "data_protection_law_counts.csv", "adequacy_and_transfer_frameworks.csv",
-            "telecom_capex_2019.csv"} <= names
+    assert {
+        "README.md",
+        "countries_2019.SOURCES.md",
+        "countries_2019.csv",
+        "5g_policy_2019.csv",
+        "data_regimes_2019.csv",
+        "vendor_shares_2019.csv",
+        "connectivity_projects_to_2019.csv",
+        "un_voting_alignment_2019.csv",
+        "installed_chinese_ran_2019.csv",
+        "data_protection_laws.csv",
+        "data_protection_law_counts.csv",
+        "adequacy_and_transfer_frameworks.csv",
+        "telecom_capex_2019.csv",
+    } <= names
     shared = ROOT.parent / "shared" / "data"
     if not shared.is_dir():  # the original sits beside the checkout on the project's machine only
         pytest.skip(f"no original at {shared} to compare with")
@@ -369,29 +413,30 @@ def test_sources_md_quotes_the_figures_of_the_current_build():
     nato = eu[members("nato")[c["eu_member"] == 1]]
     other = eu.drop(index=nato.index)
     quoted = [
-        f"Result over the 193 states: {counts(c)}", f"the {law.sum()} with a law: {counts(c[law])}",
+        f"Result over the 193 states: {counts(c)}",
+        f"the {law.sum()} with a law: {counts(c[law])}",
         f"the {(~law).sum()} without: {counts(c[~law])}",
         f"**Result: {law.sum()} of the 193 states ({law.mean():.1%})**",
         f"{later.sum()} in the table enacted their first law in 2020-2023 ("
         + ", ".join(f"{later[y]} in {y}" for y in sorted(later.index)),
         f"{(src.str.startswith('no law') & ~src.str.contains('first comprehensive')).sum()} in the table had none",
         f"{src.str.startswith('not in').sum()} are not in the table",
-        f"**r = {hr['europe_residual']:.3f}**", f"**{hr['scale']:.4f}**",
+        f"**r = {hr['europe_residual']:.3f}**",
+        f"**{hr['scale']:.4f}**",
         f"the Europe residual {hr['europe_residual']:.6f}, the regional factor {hr['scale']:.6f}",
         "sourced {sourced}, derived {derived}, estimated {estimated}".format(**hr["counts"]),
-        f"d(USA, CHN) = {unga['span']}", f"**{unga['rho_coincidence']:.3f}**",
+        f"d(USA, CHN) = {unga['span']}",
+        f"**{unga['rho_coincidence']:.3f}**",
         f"The {len(unga['beyond_cn'])} states beyond China ({' '.join(unga['beyond_cn'])}:",
         f"a US tie of 1 for {(members('nato', 'us_treaty_ally', 'five_eyes') & (c.index != 'USA')).sum()} states",
         f"0.5 for the {(members('us_mnna') & ~members('nato', 'us_treaty_ally', 'five_eyes')).sum()} other Major",
         f"a China tie for the {(members('sco', 'csto') & (c.index != 'CHN')).sum()} other SCO or CSTO members",
         f"The {len(nato)} in NATO range from {nato['align_us'].min():.3f} ({nato['align_us'].idxmin()}) to "
         f"{nato['align_us'].max():.3f} ({nato['align_us'].idxmax()})",
-        f"The six outside it ({' '.join(sorted(other.index))}) get {other['align_us'].min():.3f}-"
-        f"{other['align_us'].max():.3f}",
+        f"The six outside it ({' '.join(sorted(other.index))}) get {other['align_us'].min():.3f}-{other['align_us'].max():.3f}",
         f"{(c['align_cn'] > c['align_us']).sum()} states have align_cn > align_us",
         f"{(c['align_us'] >= 0.6).sum()} have align_us >= 0.6",
-        f"{(members('nato', 'us_treaty_ally', 'five_eyes', 'us_mnna') & (c.index != 'USA')).sum()} states besides "
-        "the US",
+        f"{(members('nato', 'us_treaty_ally', 'five_eyes', 'us_mnna') & (c.index != 'USA')).sum()} states besides the US",
     ]
     quoted += [  # the estimated constants
         f"= {build.ALIGN_VOTES}, {build.ALIGN_TIES}, {build.ALIGN_CN_TIES}",

@@ -13,9 +13,21 @@ import pytest
 from connsim.seeds import SEEDS_DIR, load_seeds
 
 REF = SEEDS_DIR / "reference"
-NEW = ["align_us", "align_cn", "security_culture", "hr_ran_share", "hr_core_share",
-       "hr_share_status", "hr_share_method", "dp_law", "dp_law_year", "dp_law_source", "eea", "g20",
-       "telecom_capex_usd_2019"]
+NEW = [
+    "align_us",
+    "align_cn",
+    "security_culture",
+    "hr_ran_share",
+    "hr_core_share",
+    "hr_share_status",
+    "hr_share_method",
+    "dp_law",
+    "dp_law_year",
+    "dp_law_source",
+    "eea",
+    "g20",
+    "telecom_capex_usd_2019",
+]
 STARTING = ["align_us", "align_cn", "hr_ran_share", "hr_core_share", "security_culture"]
 
 
@@ -69,15 +81,19 @@ def test_alignment_is_the_documented_function_of_voting_and_security_ties(countr
     votes_us = np.clip(1 - w["bsv_ideal_point_distance_to_USA"] / span, 0, 1)
     votes_cn = np.clip(1 - w["bsv_ideal_point_distance_to_CHN"] / span, 0, 1)
     blocs = load_seeds().blocs
+
     def member(*names):  # noqa: E306
         return states.index.isin(blocs[blocs["bloc"].isin(names)]["iso3"]).astype(float)
+
     us_tie = np.maximum(member("nato", "us_treaty_ally", "five_eyes"), 0.5 * member("us_mnna"))
     cn_tie = member("sco", "csto")
     powers = states.index.isin(["USA", "CHN"])
-    np.testing.assert_allclose(states.loc[~powers, "align_us"],
-                               np.clip(ALIGN_VOTES * votes_us + ALIGN_TIES * us_tie, 0, 1)[~powers], atol=1e-6)
-    np.testing.assert_allclose(states.loc[~powers, "align_cn"],
-                               np.clip(ALIGN_VOTES * votes_cn + ALIGN_CN_TIES * cn_tie, 0, 1)[~powers], atol=1e-6)
+    np.testing.assert_allclose(
+        states.loc[~powers, "align_us"], np.clip(ALIGN_VOTES * votes_us + ALIGN_TIES * us_tie, 0, 1)[~powers], atol=1e-6
+    )
+    np.testing.assert_allclose(
+        states.loc[~powers, "align_cn"], np.clip(ALIGN_VOTES * votes_cn + ALIGN_CN_TIES * cn_tie, 0, 1)[~powers], atol=1e-6
+    )
     assert tuple(countries.loc["USA", ["align_us", "align_cn"]]) == (1.0, 0.0)
     assert tuple(countries.loc["CHN", ["align_us", "align_cn"]]) == (0.0, 1.0)
     # the voting part agrees with the State Department's vote coincidence with the US
@@ -90,10 +106,8 @@ def test_alignment_is_the_documented_function_of_voting_and_security_ties(countr
 
 def test_eu_row_is_the_gdp_weighted_mean_of_members(countries, members):
     for col in STARTING:
-        assert countries.loc["EUU", col] == pytest.approx(np.average(members[col], weights=members["gdp_usd"]),
-                                                          abs=1e-6), col
-    assert countries.loc["EUU", "telecom_capex_usd_2019"] == pytest.approx(members["telecom_capex_usd_2019"].sum(),
-                                                                            abs=30)
+        assert countries.loc["EUU", col] == pytest.approx(np.average(members[col], weights=members["gdp_usd"]), abs=1e-6), col
+    assert countries.loc["EUU", "telecom_capex_usd_2019"] == pytest.approx(members["telecom_capex_usd_2019"].sum(), abs=30)
 
 
 # --------------------------------------------------------------------------------------------- installed shares
@@ -182,6 +196,7 @@ def test_telecom_capex_splits_the_world_total(states):
     by_gdp = world * (1 - cn) * rest["gdp_usd"] / rest["gdp_usd"].sum()
     assert (rest["telecom_capex_usd_2019"] - by_gdp).abs().max() <= 0.5 + 1e-6  # rounded to whole US$
 
+
 # --------------------------------------------------------------------------------------------- provenance
 def test_new_columns_have_provenance_and_ranges(countries):
     cols = load_seeds().columns
@@ -195,14 +210,14 @@ def test_new_columns_have_provenance_and_ranges(countries):
     assert countries["dp_law_source"].str.len().gt(20).all()
 
 
-
 def test_security_culture_is_the_documented_function_of_freedom_and_the_2019_stance_without_alignment(states):
     from seeds.build import SC_BAN, SC_BASE, SC_FREE, SC_STRICT, STRICT_STATUSES
 
     status = _ref("5g_policy_2019.csv").set_index("iso3")["status_end2019"].reindex(states.index)
     free = (14 - states["fh_political_rights"] - states["fh_civil_liberties"]) / 12
-    expected = np.clip(SC_BASE + SC_FREE * free + SC_STRICT * status.isin(STRICT_STATUSES)
-                       + SC_BAN * status.isin(["BAN", "BAN_DEFACTO"]), 0, 1)
+    expected = np.clip(
+        SC_BASE + SC_FREE * free + SC_STRICT * status.isin(STRICT_STATUSES) + SC_BAN * status.isin(["BAN", "BAN_DEFACTO"]), 0, 1
+    )
     np.testing.assert_allclose(states["security_culture"], expected, atol=1e-6)
     # alignment is not in it: two states alike in freedom and stance start alike whatever their votes
     assert abs(np.corrcoef(states["security_culture"] - SC_FREE * free, states["align_us"])[0, 1]) < 0.5

@@ -54,8 +54,17 @@ def test_policy_indices_are_open_core_excluded_banned():
 # --- security-policy utility (capex-years): hand case -------------------------------------------
 
 HAND_W = Weights(
-    pi_core=0.5, kappa_security=2.0, kappa_cost=1.0, premium_horizon_years=8.0, alpha_income=0.5, kappa_ret=2.0,
-    kappa_al=1.0, kappa_toolbox=0.5, kappa_status_quo=0.3, lifecycle_years=8.0, rip_rate=0.125,
+    pi_core=0.5,
+    kappa_security=2.0,
+    kappa_cost=1.0,
+    premium_horizon_years=8.0,
+    alpha_income=0.5,
+    kappa_ret=2.0,
+    kappa_al=1.0,
+    kappa_toolbox=0.5,
+    kappa_status_quo=0.3,
+    lifecycle_years=8.0,
+    rip_rate=0.125,
 )
 # state 0: a member state, currently core_excluded; state 1: a third country, currently open
 HAND = dict(
@@ -135,8 +144,12 @@ def test_the_shadow_price_of_money_is_clipped_so_the_poorest_weigh_costs_as_at_f
 
 
 def test_costs_weigh_in_proportion_to_the_shadow_price():
-    _, a = _policy(shadow_price=np.array([1.0, 3.0]), hr_core=np.array([0.4, 0.4]), hr_ran=np.array([0.5, 0.5]),
-                   premium=np.array([[0.0, 0.05, 0.1], [0.0, 0.05, 0.1]]))
+    _, a = _policy(
+        shadow_price=np.array([1.0, 3.0]),
+        hr_core=np.array([0.4, 0.4]),
+        hr_ran=np.array([0.5, 0.5]),
+        premium=np.array([[0.0, 0.05, 0.1], [0.0, 0.05, 0.1]]),
+    )
     assert a["premium"][1] == pytest.approx(3 * a["premium"][0])
     assert a["swap"][1] == pytest.approx(3 * a["swap"][0])
 
@@ -182,10 +195,17 @@ def _random_inputs(seed, n=5):
     premium = np.sort(r.uniform(0, 0.2, (n, 3)), axis=1)
     premium[:, 0] = 0.0
     return dict(
-        threat=r.uniform(0, 2, n), hr_core=r.uniform(0, 1, n), hr_ran=r.uniform(0, 1, n),
-        premium=premium, shadow_price=r.uniform(0.2, 3, n), trade_chn=r.uniform(0, 0.5, n),
-        align_us=r.uniform(0, 1, n), align_cn=r.uniform(0, 1, n), conflict=float(r.uniform(0.05, 1)),
-        us_pressure=float(r.uniform(0, 1)), toolbox_pull=r.uniform(0, 1, n) * (r.uniform(size=n) < 0.5),
+        threat=r.uniform(0, 2, n),
+        hr_core=r.uniform(0, 1, n),
+        hr_ran=r.uniform(0, 1, n),
+        premium=premium,
+        shadow_price=r.uniform(0.2, 3, n),
+        trade_chn=r.uniform(0, 0.5, n),
+        align_us=r.uniform(0, 1, n),
+        align_cn=r.uniform(0, 1, n),
+        conflict=float(r.uniform(0.05, 1)),
+        us_pressure=float(r.uniform(0, 1)),
+        toolbox_pull=r.uniform(0, 1, n) * (r.uniform(size=n) < 0.5),
         current=r.integers(0, 3, n),
     )
 
@@ -284,8 +304,15 @@ def test_procurement_rows_sum_to_one_and_disallowed_vendors_get_exactly_zero():
 def test_procurement_hand_case_two_vendors_differing_only_in_quality():
     w = Weights(gamma_quality=2.0)
     s = procurement_shares(
-        np.ones((1, 2), bool), np.ones(2), np.array([0.5, 1.0]), np.ones(2), np.full((1, 2), 0.5),
-        np.zeros((1, 2)), np.zeros(1), np.zeros(2), w,
+        np.ones((1, 2), bool),
+        np.ones(2),
+        np.array([0.5, 1.0]),
+        np.ones(2),
+        np.full((1, 2), 0.5),
+        np.zeros((1, 2)),
+        np.zeros(1),
+        np.zeros(2),
+        w,
     )
     # odds exp(2 * 0.5) = e
     assert s[0] == pytest.approx([1 / (1 + np.e), np.e / (1 + np.e)])
@@ -397,8 +424,16 @@ def test_japanese_push_raises_quality():
 
 def test_quality_target_is_clipped_to_0_05_and_the_2019_frontier_1_0():
     w = Weights(quality_adjustment=1.0, push_quality=3.0, rd_elasticity=1.0)
-    q = vendor_quality(np.array([0.9, 0.5]), np.array([0.9, 0.5]), np.array([0.5, 1e-9]), np.array([0.5, 0.5]),
-                       np.zeros(2), np.array([1.0, 0.0]), 1.0, w)
+    q = vendor_quality(
+        np.array([0.9, 0.5]),
+        np.array([0.9, 0.5]),
+        np.array([0.5, 1e-9]),
+        np.array([0.5, 0.5]),
+        np.zeros(2),
+        np.array([1.0, 0.0]),
+        1.0,
+        w,
+    )
     assert q == pytest.approx([1.0, 0.05])
 
 
@@ -438,22 +473,30 @@ def procurement_inputs(draw):
     allowed[np.arange(n), draw(hnp.arrays(np.int64, n, elements=st.integers(0, v - 1)))] = True  # >= 1 per row
     raw = draw(hnp.arrays(np.float64, (n, v), elements=st.floats(0.0, 1.0))) + 1e-3
     installed = raw / raw.sum(axis=1, keepdims=True)
-    return dict(
-        allowed=allowed,
-        price=draw(hnp.arrays(np.float64, v, elements=st.floats(0.5, 2.0))),
-        quality=draw(hnp.arrays(np.float64, v, elements=st.floats(0.05, 1.5))),
-        reach=draw(hnp.arrays(np.float64, v, elements=unit)),
-        installed=installed,
-        finance=draw(hnp.arrays(np.float64, (n, v), elements=unit)),
-        threat=draw(hnp.arrays(np.float64, n, elements=st.floats(0.0, 2.0))),
-        high_risk=draw(hnp.arrays(np.int64, v, elements=st.integers(0, 1))),
-    ), draw(st.floats(0.0, 1.0)), draw(st.floats(0.0, 1.0))
+    return (
+        dict(
+            allowed=allowed,
+            price=draw(hnp.arrays(np.float64, v, elements=st.floats(0.5, 2.0))),
+            quality=draw(hnp.arrays(np.float64, v, elements=st.floats(0.05, 1.5))),
+            reach=draw(hnp.arrays(np.float64, v, elements=unit)),
+            installed=installed,
+            finance=draw(hnp.arrays(np.float64, (n, v), elements=unit)),
+            threat=draw(hnp.arrays(np.float64, n, elements=st.floats(0.0, 2.0))),
+            high_risk=draw(hnp.arrays(np.int64, v, elements=st.integers(0, 1))),
+        ),
+        draw(st.floats(0.0, 1.0)),
+        draw(st.floats(0.0, 1.0)),
+    )
 
 
 weights_strategy = st.builds(
     Weights,
-    gamma_price=st.floats(0, 20), gamma_quality=st.floats(0, 20), gamma_reach=st.floats(0, 20),
-    gamma_lockin=st.floats(0, 20), gamma_finance=st.floats(0, 20), gamma_risk=st.floats(0, 20),
+    gamma_price=st.floats(0, 20),
+    gamma_quality=st.floats(0, 20),
+    gamma_reach=st.floats(0, 20),
+    gamma_lockin=st.floats(0, 20),
+    gamma_finance=st.floats(0, 20),
+    gamma_risk=st.floats(0, 20),
 )
 
 
@@ -480,9 +523,14 @@ def test_calibrated_vendor_constants_reproduce_the_target_world_shares():
     from connsim.decisions.vendors import calibrate_constants
 
     x = dict(
-        allowed=np.ones((3, 3), bool), price=np.array([1.0, 1.2, 1.25]), quality=np.array([1.0, 0.9, 0.5]),
-        reach=np.array([0.9, 1.0, 0.1]), installed=np.full((3, 3), 1 / 3), finance=np.zeros((3, 3)),
-        threat=np.array([0.2, 0.5, 1.0]), high_risk=np.array([1, 0, 0]),
+        allowed=np.ones((3, 3), bool),
+        price=np.array([1.0, 1.2, 1.25]),
+        quality=np.array([1.0, 0.9, 0.5]),
+        reach=np.array([0.9, 1.0, 0.1]),
+        installed=np.full((3, 3), 1 / 3),
+        finance=np.zeros((3, 3)),
+        threat=np.array([0.2, 0.5, 1.0]),
+        high_risk=np.array([1, 0, 0]),
     )
     market = np.array([0.5, 0.3, 0.2])
     target = np.array([0.3, 0.6, 0.1])
@@ -495,14 +543,20 @@ def test_procurement_shares_are_logit_shares_of_procurement_utilities_with_preco
     from connsim.decisions.vendors import logit_shares, procurement_utilities
 
     x = dict(
-        price=np.array([1.0, 1.2, 1.25]), quality=np.array([1.0, 0.9, 0.5]), reach=np.array([0.9, 1.0, 0.1]),
-        installed=np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]]), finance=np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
-        threat=np.array([0.2, 1.0]), high_risk=np.array([1, 0, 0]),
+        price=np.array([1.0, 1.2, 1.25]),
+        quality=np.array([1.0, 0.9, 0.5]),
+        reach=np.array([0.9, 1.0, 0.1]),
+        installed=np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]]),
+        finance=np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+        threat=np.array([0.2, 1.0]),
+        high_risk=np.array([1, 0, 0]),
     )
     allowed = np.array([[True, True, True], [False, True, True]])
     v = procurement_utilities(**x, w=PROC_W)
     v_pre = procurement_utilities(
-        **x, w=PROC_W, finance_term=PROC_W.gamma_finance * x["finance"],
+        **x,
+        w=PROC_W,
+        finance_term=PROC_W.gamma_finance * x["finance"],
         risk_term=PROC_W.gamma_risk * x["threat"][:, None] * x["high_risk"][None, :],
     )
     assert v_pre == pytest.approx(v, abs=1e-12)

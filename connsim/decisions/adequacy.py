@@ -56,7 +56,7 @@ def adequacy_utilities(
     cooperation_beyond: float,
     openness: float,
     w,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, Terms]:
     """The EU's utility of withholding and of granting adequacy to each state: (n, 2) and its terms
     (log-odds; withholding is 0).
 

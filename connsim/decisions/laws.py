@@ -48,7 +48,7 @@ def law_utilities(
     capacity_need: np.ndarray,
     rule_of_law01: np.ndarray,
     w,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, Terms]:
     """Utility of having no law and of having one, for every state: (n, 2) and its terms.
 
     Parameters

@@ -164,7 +164,7 @@ def regime_utilities(
     influence: np.ndarray,
     current: np.ndarray,
     w,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, Terms]:
     """Utility of each orientation for every state: (n, 4) and its terms.
 
     Parameters

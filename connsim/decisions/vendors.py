@@ -31,7 +31,6 @@ the readable reference and tested equal to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -121,8 +120,8 @@ class BlocWeights(NamedTuple):
     membership: np.ndarray  # (n, blocs) 0/1
     other_members: np.ndarray  # (blocs,) 1 / (members - 1), 0 for a bloc of one
     degree: np.ndarray  # (n,) sum over a state's blocs of 1 / (members - 1)
-    count: np.ndarray  # (n,) number of blocs a state belongs to
-    per_bloc: np.ndarray  # (n,) 1 / count, 0 for a state in no bloc
+    n_blocs: np.ndarray  # (n,) number of blocs a state belongs to
+    per_bloc: np.ndarray  # (n,) 1 / n_blocs, 0 for a state in no bloc
 
 
 def bloc_weights(membership: np.ndarray) -> BlocWeights:
@@ -207,7 +206,7 @@ def policy_utilities(
     toolbox_pull: np.ndarray,
     current: np.ndarray,
     w,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, Terms]:
     """Utility of open / core_excluded / banned for every state: (n, 3) and its terms, in capex-years
     (years of the state's own network-equipment spend).
 
@@ -458,7 +457,9 @@ def vendor_quality(
     so exclusion from the core erodes a vendor's quality: the "kiss of death".
     """
     ratio = np.maximum(revenue_share, 1e-6) / np.maximum(revenue_share_2019, 1e-6)
-    target = quality_2019 * ratio**w.rd_elasticity * (1.0 - w.export_control_drag * export_control) * (1.0 + w.push_quality * push)
+    target = (
+        quality_2019 * ratio**w.rd_elasticity * (1.0 - w.export_control_drag * export_control) * (1.0 + w.push_quality * push)
+    )
     target = np.minimum(np.maximum(target, 0.05), 1.0)  # np.clip; 1.0: the 2019 technology frontier
     return quality + dt * w.quality_adjustment * (target - quality)
 

@@ -16,10 +16,19 @@ import importlib
 
 #: public name -> the module that defines it (imported on first use: ``connsim --help`` stays quick)
 _PUBLIC = {
-    "run_ensemble": "ensemble", "EnsembleResult": "ensemble", "RunsFailedWarning": "ensemble",
-    "sweep": "sweeps", "sensitivity": "sensitivities", "SensitivityResult": "sensitivities",
-    "discover": "discovery", "DiscoveryResult": "discovery", "StoreError": "store",
-    "DesignError": "design", "spawn_seeds": "design", "lever": "design", "lever_names": "design",
+    "run_ensemble": "ensemble",
+    "EnsembleResult": "ensemble",
+    "RunsFailedWarning": "ensemble",
+    "sweep": "sweeps",
+    "sensitivity": "sensitivities",
+    "SensitivityResult": "sensitivities",
+    "discover": "discovery",
+    "DiscoveryResult": "discovery",
+    "StoreError": "store",
+    "DesignError": "design",
+    "spawn_seeds": "design",
+    "lever": "design",
+    "lever_names": "design",
 }
 
 __all__ = [*_PUBLIC, "load_ensemble"]

@@ -103,8 +103,6 @@ def run_chunk(bases: dict, items: list, record_agents: bool = False, outcomes=No
     """
     import json
 
-    import pyarrow as pa
-
     mvs, avs, status, reports = [], [], [], []
     for run_id, base, changes, seed in items:
         t0 = time.perf_counter()
@@ -121,8 +119,7 @@ def run_chunk(bases: dict, items: list, record_agents: bool = False, outcomes=No
         if reporters:
             reports.append((run_id, res["reports"]))
         status.append((run_id, None, time.perf_counter() - t0))
-    return {"model_vars": _table(mvs), "agent_vars": _table(avs) if record_agents else None,
-            "status": status, "reports": reports}
+    return {"model_vars": _table(mvs), "agent_vars": _table(avs) if record_agents else None, "status": status, "reports": reports}
 
 
 def _table(frames):

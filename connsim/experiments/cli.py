@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import json
 import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -31,66 +30,109 @@ exit status: 0 every run finished, 2 a user error (nothing ran), 3 some runs fai
 kept and written; run the same command again to retry them), 130 interrupted (finished runs are
 kept; run the same command again to resume)."""
 
-LEVER_HELP = ("a lever, behaviour parameter or weight and its values: NAME=LO:HI (a range) or NAME=V1,V2,... "
-              "(values), e.g. us_china_conflict=0.2:1.0, eu_japan_cooperation=none,beyond_bilateral, w_us=0:1; "
-              "repeat for several")
+LEVER_HELP = (
+    "a lever, behaviour parameter or weight and its values: NAME=LO:HI (a range) or NAME=V1,V2,... "
+    "(values), e.g. us_china_conflict=0.2:1.0, eu_japan_cooperation=none,beyond_bilateral, w_us=0:1; "
+    "repeat for several"
+)
 
 
 def register(sub) -> None:
     """Add the four subcommands to ``connsim``'s subparsers."""
     raw = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser("ensemble", help="many runs of scenarios, kept on disk, resumable", formatter_class=raw, epilog=EPILOG,
-                       description="Run each SCENARIO with R replications (seeds spawned from --seed; replication r of every\n"
-                                   "scenario has the same seed). Runs are appended to --out as they finish (Parquet in batches,\n"
-                                   "manifest.json); the same command again resumes. Writes to --out:\n"
-                                   "  manifest.json, experiments.parquet, model_vars/part-*.parquet   the store\n"
-                                   "  ends.csv        end-of-run outcomes of every run, with its scenario, seed and status\n"
-                                   "  summary.txt     median and 5%-95% over runs per scenario (printed too)\n"
-                                   "  fan_chart.png   median and 50% / 90% bands over runs of key outcomes")
+    p = sub.add_parser(
+        "ensemble",
+        help="many runs of scenarios, kept on disk, resumable",
+        formatter_class=raw,
+        epilog=EPILOG,
+        description="Run each SCENARIO with R replications (seeds spawned from --seed; replication r of every\n"
+        "scenario has the same seed). Runs are appended to --out as they finish (Parquet in batches,\n"
+        "manifest.json); the same command again resumes. Writes to --out:\n"
+        "  manifest.json, experiments.parquet, model_vars/part-*.parquet   the store\n"
+        "  ends.csv        end-of-run outcomes of every run, with its scenario, seed and status\n"
+        "  summary.txt     median and 5%-95% over runs per scenario (printed too)\n"
+        "  fan_chart.png   median and 50% / 90% bands over runs of key outcomes",
+    )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     _common(p)
     p.add_argument("--agents", action="store_true", help="record agent-level frames too (agent_vars/, large)")
     p.add_argument("--outcome", action="append", metavar="NAME", help="keep only this outcome (repeat for several; default all)")
     p.set_defaults(func=cmd_ensemble)
 
-    p = sub.add_parser("sweep", help="a factorial or Latin-hypercube design over levers", formatter_class=raw, epilog=EPILOG,
-                       description="Run SCENARIO over a design of lever values (--lever, repeated), each point R times.\n"
-                                   "Writes the store to --out, with ends.csv (one row per run: its lever values and\n"
-                                   "end-of-run outcomes), summary.txt and fan_chart.png.")
+    p = sub.add_parser(
+        "sweep",
+        help="a factorial or Latin-hypercube design over levers",
+        formatter_class=raw,
+        epilog=EPILOG,
+        description="Run SCENARIO over a design of lever values (--lever, repeated), each point R times.\n"
+        "Writes the store to --out, with ends.csv (one row per run: its lever values and\n"
+        "end-of-run outcomes), summary.txt and fan_chart.png.",
+    )
     p.add_argument("scenario", metavar="SCENARIO")
     _levers(p, required=True)
-    p.add_argument("--design", choices=("factorial", "lhs"), default="factorial", help="factorial (default) or lhs (Latin hypercube)")
-    p.add_argument("--n", type=base._whole_number(1, "a number of points"), metavar="N",
-                   help="levels per range (factorial) or design points (lhs)")
+    p.add_argument(
+        "--design", choices=("factorial", "lhs"), default="factorial", help="factorial (default) or lhs (Latin hypercube)"
+    )
+    p.add_argument(
+        "--n",
+        type=base._whole_number(1, "a number of points"),
+        metavar="N",
+        help="levels per range (factorial) or design points (lhs)",
+    )
     _common(p)
     p.add_argument("--outcome", action="append", metavar="NAME", help="keep only this outcome (repeat; default all)")
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity of an outcome (SALib)", formatter_class=raw, epilog=EPILOG,
-                       description="Sobol indices (S1, ST, S2) or Morris elementary effects (mu*, sigma) of --outcome to the\n"
-                                   "ranges of the --lever NAME=LO:HI given. Sobol runs N*(2k+2) scenarios for k levers (N a\n"
-                                   "power of two). Writes indices.csv, summary.txt and sensitivity.png to --out with the store.")
+    p = sub.add_parser(
+        "sensitivity",
+        help="Sobol or Morris sensitivity of an outcome (SALib)",
+        formatter_class=raw,
+        epilog=EPILOG,
+        description="Sobol indices (S1, ST, S2) or Morris elementary effects (mu*, sigma) of --outcome to the\n"
+        "ranges of the --lever NAME=LO:HI given. Sobol runs N*(2k+2) scenarios for k levers (N a\n"
+        "power of two). Writes indices.csv, summary.txt and sensitivity.png to --out with the store.",
+    )
     p.add_argument("scenario", metavar="SCENARIO")
     _levers(p, required=True)
     p.add_argument("--outcome", required=True, metavar="NAME", help="the model_vars column analysed")
     p.add_argument("--year", type=float, metavar="YEAR", help="the step year analysed (default: the end of the run)")
     p.add_argument("--method", choices=("sobol", "morris"), default="sobol", help="sobol (default) or morris")
-    p.add_argument("--n", type=base._whole_number(1, "a sample size"), metavar="N",
-                   help="Sobol base sample (power of two, default 256) or Morris trajectories (default 16)")
-    p.add_argument("--levels", type=base._whole_number(2, "a number of levels"), default=4, metavar="L", help="Morris grid levels (default 4)")
+    p.add_argument(
+        "--n",
+        type=base._whole_number(1, "a sample size"),
+        metavar="N",
+        help="Sobol base sample (power of two, default 256) or Morris trajectories (default 16)",
+    )
+    p.add_argument(
+        "--levels",
+        type=base._whole_number(2, "a number of levels"),
+        default=4,
+        metavar="L",
+        help="Morris grid levels (default 4)",
+    )
     p.add_argument("--no-second-order", action="store_true", help="Sobol without S2 (N*(k+2) runs)")
     _common(p)
     p.set_defaults(func=cmd_sensitivity)
 
-    p = sub.add_parser("discover", help="PRIM scenario discovery over a sweep (EMA Workbench)", formatter_class=raw, epilog=EPILOG,
-                       description="Sweep SCENARIO over the --lever ranges (Latin hypercube by default), then find with PRIM the\n"
-                                   "box of lever values where --outcome is --above (or --below) a value. Needs connsim[ema].\n"
-                                   "Writes boxes.csv, trajectory.csv, ends.csv, summary.txt and discovery.png to --out.")
+    p = sub.add_parser(
+        "discover",
+        help="PRIM scenario discovery over a sweep (EMA Workbench)",
+        formatter_class=raw,
+        epilog=EPILOG,
+        description="Sweep SCENARIO over the --lever ranges (Latin hypercube by default), then find with PRIM the\n"
+        "box of lever values where --outcome is --above (or --below) a value. Needs connsim[ema].\n"
+        "Writes boxes.csv, trajectory.csv, ends.csv, summary.txt and discovery.png to --out.",
+    )
     p.add_argument("scenario", metavar="SCENARIO")
     _levers(p, required=True)
     p.add_argument("--design", choices=("factorial", "lhs"), default="lhs", help="lhs (default) or factorial")
-    p.add_argument("--n", type=base._whole_number(1, "a number of points"), default=200, metavar="N",
-                   help="design points (lhs, default 200) or levels per range (factorial)")
+    p.add_argument(
+        "--n",
+        type=base._whole_number(1, "a number of points"),
+        default=200,
+        metavar="N",
+        help="design points (lhs, default 200) or levels per range (factorial)",
+    )
     p.add_argument("--outcome", required=True, metavar="NAME", help="the model_vars column of interest")
     side = p.add_mutually_exclusive_group(required=True)
     side.add_argument("--above", type=float, metavar="X", help="cases of interest: outcome above X")
@@ -102,18 +144,36 @@ def register(sub) -> None:
 
 
 def _common(p) -> None:
-    p.add_argument("-r", "--replications", type=base._whole_number(1, "a number of replications"), default=1, metavar="R",
-                   help="runs of each scenario or design point, seeds spawned from --seed (default 1)")
+    p.add_argument(
+        "-r",
+        "--replications",
+        type=base._whole_number(1, "a number of replications"),
+        default=1,
+        metavar="R",
+        help="runs of each scenario or design point, seeds spawned from --seed (default 1)",
+    )
     p.add_argument("--seed", type=base._seed, default=0, help="root seed (default 0)")
     p.add_argument("--until", type=base._year, metavar="YEAR", help="stop at the start of YEAR (e.g. 2026 for 2019-2025)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=base._whole_number(1, "a number of workers"), metavar="N",
-                       help="local worker processes (default 1: in this process)")
+    where.add_argument(
+        "--workers",
+        type=base._whole_number(1, "a number of workers"),
+        metavar="N",
+        help="local worker processes (default 1: in this process)",
+    )
     where.add_argument("--dask", metavar="ADDRESS", help="run on the Dask cluster whose scheduler is at ADDRESS (connsim[dask])")
-    p.add_argument("--out", type=Path, metavar="DIR", help="the store (default out/<command>-<name>-<digest of the arguments>); "
-                                                           "the same command with the same DIR resumes")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar with time remaining (default: when stderr is a terminal)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="the store (default out/<command>-<name>-<digest of the arguments>); the same command with the same DIR resumes",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar with time remaining (default: when stderr is a terminal)",
+    )
 
 
 def _levers(p, required: bool) -> None:
@@ -183,8 +243,10 @@ def _executor(args):
     try:
         client = Client(args.dask, timeout="10s")
     except (OSError, TimeoutError, ValueError) as e:
-        raise base.UserError(f"--dask {args.dask}: cannot reach a Dask scheduler there ({type(e).__name__}: {e}); "
-                             "allowed the address of a running scheduler, e.g. tcp://127.0.0.1:8786") from None
+        raise base.UserError(
+            f"--dask {args.dask}: cannot reach a Dask scheduler there ({type(e).__name__}: {e}); "
+            "allowed the address of a running scheduler, e.g. tcp://127.0.0.1:8786"
+        ) from None
     from connsim.experiments.executors import dask_executor
 
     return dask_executor(client), client
@@ -247,8 +309,18 @@ def _run(args, command: str, call, out: Path):
 
 
 #: the API's argument names as the command line's options, in messages
-_FLAGS = {"year": "--year", "n": "--n", "seed": "--seed", "until": "--until", "replications": "--replications",
-          "outcome": "--outcome", "outcomes": "--outcome", "levers": "--lever", "workers": "--workers", "design": "--design"}
+_FLAGS = {
+    "year": "--year",
+    "n": "--n",
+    "seed": "--seed",
+    "until": "--until",
+    "replications": "--replications",
+    "outcome": "--outcome",
+    "outcomes": "--outcome",
+    "levers": "--lever",
+    "workers": "--workers",
+    "design": "--design",
+}
 
 
 def cli_message(e: Exception) -> str:
@@ -271,9 +343,11 @@ def _failed_line(command: str, res, out: Path) -> int:
     if not res.n_failed:
         return base.EXIT_OK
     first = res.failures.iloc[0]
-    base._err(f"connsim {command}: warning: {res.n_failed} of {res.n_runs} runs failed (first: run {first['run_id']}, "
-              f"{first['scenario']} seed {first['seed']}: {first['error']}); the others are written; errors in "
-              f"{out}/manifest.json; run the same command again to retry them")
+    base._err(
+        f"connsim {command}: warning: {res.n_failed} of {res.n_runs} runs failed (first: run {first['run_id']}, "
+        f"{first['scenario']} seed {first['seed']}: {first['error']}); the others are written; errors in "
+        f"{out}/manifest.json; run the same command again to retry them"
+    )
     return EXIT_RUNS_FAILED
 
 
@@ -300,7 +374,6 @@ def _ends_table(res):
 
 
 def _report_ensemble(args, command: str, res, out: Path, title: str) -> int:
-    import pandas as pd
 
     text = repr(res)
     print(text)
@@ -354,8 +427,14 @@ def cmd_ensemble(args) -> int:
     outcomes = _check_outcomes(args.outcome)
     names = [s.name for s in specs]
     out = args.out or _default_out(args, "ensemble", names)
-    res = _run(args, "ensemble", lambda **kw: run_ensemble(specs, args.replications, args.seed, until=args.until,
-                                                           record_agents=args.agents, outcomes=outcomes, **kw), out)
+    res = _run(
+        args,
+        "ensemble",
+        lambda **kw: run_ensemble(
+            specs, args.replications, args.seed, until=args.until, record_agents=args.agents, outcomes=outcomes, **kw
+        ),
+        out,
+    )
     return _report_ensemble(args, "ensemble", res, out, "ensemble")
 
 
@@ -368,8 +447,14 @@ def cmd_sweep(args) -> int:
     levers = _parse_levers(args.lever)
     outcomes = _check_outcomes(args.outcome)
     out = args.out or _default_out(args, "sweep", [spec.name])
-    res = _run(args, "sweep", lambda **kw: sweep(spec, levers, args.design, args.n, args.replications, args.seed,
-                                                 until=args.until, outcomes=outcomes, **kw), out)
+    res = _run(
+        args,
+        "sweep",
+        lambda **kw: sweep(
+            spec, levers, args.design, args.n, args.replications, args.seed, until=args.until, outcomes=outcomes, **kw
+        ),
+        out,
+    )
     return _report_ensemble(args, "sweep", res, out, "sweep")
 
 
@@ -386,9 +471,25 @@ def cmd_sensitivity(args) -> int:
     outcome = _check_outcomes([args.outcome])[0]
     out = args.out or _default_out(args, "sensitivity", [spec.name], analysis=("year",))
     try:
-        sa = _run(args, "sensitivity", lambda **kw: sensitivity(
-            spec, levers, outcome, args.year, args.method, args.n, args.seed, args.replications,
-            second_order=not args.no_second_order, levels=args.levels, until=args.until, **kw), out)
+        sa = _run(
+            args,
+            "sensitivity",
+            lambda **kw: sensitivity(
+                spec,
+                levers,
+                outcome,
+                args.year,
+                args.method,
+                args.n,
+                args.seed,
+                args.replications,
+                second_order=not args.no_second_order,
+                levels=args.levels,
+                until=args.until,
+                **kw,
+            ),
+            out,
+        )
     except RuntimeError as e:  # runs failed: the indices need every run
         base._err(f"connsim sensitivity: error: {e}")
         return EXIT_RUNS_FAILED
@@ -426,8 +527,12 @@ def cmd_discover(args) -> int:
         except DesignError as e:
             raise base.UserError(cli_message(e)) from None
     out = args.out or _default_out(args, "discover", [spec.name], analysis=("outcome", "above", "below", "year", "threshold"))
-    res = _run(args, "discover", lambda **kw: sweep(spec, levers, args.design, args.n, args.replications, args.seed,
-                                                    until=args.until, **kw), out)
+    res = _run(
+        args,
+        "discover",
+        lambda **kw: sweep(spec, levers, args.design, args.n, args.replications, args.seed, until=args.until, **kw),
+        out,
+    )
     try:
         found = discover(res, outcome, above=args.above, below=args.below, year=args.year, threshold=args.threshold)
     except DesignError as e:

@@ -25,18 +25,27 @@ import itertools
 import json
 import math
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import annotated_types as atypes
 import numpy as np
 
-from connsim.scenario import LEVERS, Range, Scenario, ScenarioError, allowed_text, load_scenario
+from connsim.scenario import LEVERS, Range, Scenario, ScenarioError, load_scenario
 from connsim.weights import Weights
 
 __all__ = [
-    "DesignError", "Lever", "lever", "lever_names", "spawn_seeds", "factorial", "latin_hypercube", "Plan",
-    "stop_at", "parse_levers",
+    "DesignError",
+    "Lever",
+    "lever",
+    "lever_names",
+    "spawn_seeds",
+    "factorial",
+    "latin_hypercube",
+    "Plan",
+    "stop_at",
+    "parse_levers",
 ]
 
 #: Behavioural parameters a sweep may vary besides the levers.
@@ -157,8 +166,7 @@ def _table_lever(table: str, donor: str) -> Lever:
     info = Scenario.model_fields[table]
     value_type = typing.get_args(info.annotation)[1]
     lo, hi, lo_open = _bounds(getattr(value_type, "__metadata__", ()))
-    return Lever(f"{table}.{donor}", "real", (table, donor), lo, hi, lo_open,
-                 meaning=f"{donor}: {info.description or ''}")
+    return Lever(f"{table}.{donor}", "real", (table, donor), lo, hi, lo_open, meaning=f"{donor}: {info.description or ''}")
 
 
 def _weight_lever(name: str) -> Lever:
@@ -194,8 +202,10 @@ def lever(name: str) -> Lever:
         return _scenario_lever(name)
     hint = difflib.get_close_matches(name, lever_names(), n=1, cutoff=0.6)
     did = f"did you mean {hint[0]!r}? " if hint else ""
-    raise DesignError(f"levers: unknown lever {name!r}; {did}allowed a scenario lever, behaviour parameter or weight "
-                      "(connsim show baseline lists them), or an ODA table entry such as oda_budget_scale.EUU")
+    raise DesignError(
+        f"levers: unknown lever {name!r}; {did}allowed a scenario lever, behaviour parameter or weight "
+        "(connsim show baseline lists them), or an ODA table entry such as oda_budget_scale.EUU"
+    )
 
 
 def parse_levers(levers: Mapping[str, Any], *, ranges_only: bool = False) -> list[tuple[Lever, Any]]:
@@ -215,12 +225,18 @@ def parse_levers(levers: Mapping[str, Any], *, ranges_only: bool = False) -> lis
             raise DesignError(f"levers: {lv.name} is given twice")
         seen.add(lv.name)
         where = f"levers[{name!r}]"
-        if isinstance(spec, tuple) and len(spec) == 2 and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in spec):
+        if (
+            isinstance(spec, tuple)
+            and len(spec) == 2
+            and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in spec)
+        ):
             if not lv.numeric:
                 raise DesignError(f"{where}: {lv.name} is {lv.kind}; give its values as a list; allowed {lv.allowed}")
             lo, hi = (lv.check(v, where) for v in spec)
             if not lo < hi:
-                raise DesignError(f"{where}: the range ({_fmt(lo)}, {_fmt(hi)}) is empty; allowed (lo, hi) with lo < hi within {lv.allowed}")
+                raise DesignError(
+                    f"{where}: the range ({_fmt(lo)}, {_fmt(hi)}) is empty; allowed (lo, hi) with lo < hi within {lv.allowed}"
+                )
             out.append((lv, ("range", lo, hi)))
             continue
         if ranges_only:
@@ -309,8 +325,10 @@ def stop_at(spec: Scenario, until: int | None) -> Scenario:
     if until is None:
         return spec
     if isinstance(until, bool) or not isinstance(until, (int, np.integer)) or not spec.start_year < until <= spec.end_year + 1:
-        raise DesignError(f"until: got {until!r}; allowed a whole year in {spec.start_year + 1}..{spec.end_year + 1} "
-                          f"(the horizon of {spec.name!r})")
+        raise DesignError(
+            f"until: got {until!r}; allowed a whole year in {spec.start_year + 1}..{spec.end_year + 1} "
+            f"(the horizon of {spec.name!r})"
+        )
     until = int(until)
     if until == spec.end_year + 1:
         return spec
@@ -387,8 +405,10 @@ class Plan:
 
         R = self.replications
         n = self.n_runs
-        data = {"run_id": np.arange(n, dtype=np.int64),
-                "scenario": np.repeat(np.array([p[0] for p in self.points], dtype=object), R)}
+        data = {
+            "run_id": np.arange(n, dtype=np.int64),
+            "scenario": np.repeat(np.array([p[0] for p in self.points], dtype=object), R),
+        }
         for c in self.columns:
             col = [_cell(v.get(c)) for v in self.values]
             if any(isinstance(x, str) for x in col) and not all(isinstance(x, str) for x in col):
@@ -465,8 +485,15 @@ def plan_scenarios(named: list[tuple[str, Scenario]], seeds: list[int], root_see
     return Plan(bases, points, values, columns, list(seeds), root_seed, dict(options))
 
 
-def plan_points(base: Scenario, label: str, specs: list[tuple[Lever, Any]], points: list[dict], seeds: list[int],
-                root_seed: int | None, options: dict) -> Plan:
+def plan_points(
+    base: Scenario,
+    label: str,
+    specs: list[tuple[Lever, Any]],
+    points: list[dict],
+    seeds: list[int],
+    root_seed: int | None,
+    options: dict,
+) -> Plan:
     """A plan of design ``points`` (``{lever name: value}``) on ``base``."""
     text = _canonical(base)
     key = sha(text)[:16]
@@ -486,7 +513,11 @@ def resolve_scenarios(scenarios) -> list[tuple[str, Scenario]]:
     if isinstance(scenarios, Mapping) and not _looks_like_scenario_dict(scenarios):
         pairs = [(str(k), load_scenario(v)) for k, v in scenarios.items()]
     else:
-        items = [scenarios] if isinstance(scenarios, (str, Scenario, Mapping)) or not isinstance(scenarios, Sequence) else list(scenarios)
+        items = (
+            [scenarios]
+            if isinstance(scenarios, (str, Scenario, Mapping)) or not isinstance(scenarios, Sequence)
+            else list(scenarios)
+        )
         specs = [load_scenario(s) for s in items]
         seen: dict[str, int] = {}
         pairs = []
@@ -497,7 +528,7 @@ def resolve_scenarios(scenarios) -> list[tuple[str, Scenario]]:
         raise DesignError("scenarios: give at least one scenario (a library name, a TOML path or a Scenario)")
     labels = [p[0] for p in pairs]
     if len(set(labels)) != len(labels):
-        raise DesignError(f"scenarios: the label {next(l for l in labels if labels.count(l) > 1)!r} is given twice")
+        raise DesignError(f"scenarios: the label {next(label for label in labels if labels.count(label) > 1)!r} is given twice")
     return pairs
 
 

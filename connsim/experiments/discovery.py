@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import inspect
 import warnings
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,8 +43,10 @@ def prim_module():
             warnings.simplefilter("ignore")  # "ipyparallel not installed" and the like
             from ema_workbench.analysis import prim
     except ImportError:
-        raise ImportError("connsim.discover uses EMA Workbench's PRIM: pip install 'connsim[ema]' "
-                          "(ema-workbench 2.5 installs on Python 3.11, 3.x on Python 3.12+)") from None
+        raise ImportError(
+            "connsim.discover uses EMA Workbench's PRIM: pip install 'connsim[ema]' "
+            "(ema-workbench 2.5 installs on Python 3.11, 3.x on Python 3.12+)"
+        ) from None
     return prim
 
 
@@ -61,7 +63,7 @@ def discover(
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
     **sweep_args,
-) -> "DiscoveryResult":
+) -> DiscoveryResult:
     """Find the box of lever values where ``outcome`` is ``above`` (or ``below``) a value.
 
     Parameters
@@ -96,8 +98,10 @@ def discover(
         from connsim.experiments.sweeps import sweep
 
         if not isinstance(levers, Mapping):
-            raise DesignError("levers: to discover over a scenario, give the sweep's levers, e.g. "
-                              "levers={'dfft_multilateral_push': (0, 1)}; or pass the EnsembleResult of a sweep")
+            raise DesignError(
+                "levers: to discover over a scenario, give the sweep's levers, e.g. "
+                "levers={'dfft_multilateral_push': (0, 1)}; or pass the EnsembleResult of a sweep"
+            )
         sweep_args.setdefault("design", "lhs")
         sweep_args.setdefault("n", 200)
         if (above is None) == (below is None):  # refused before anything runs
@@ -125,8 +129,10 @@ def discover(
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1:
             raise DesignError(f"{name}: got {v!r}; allowed a number between 0 and 1")
     if outcome not in result.model_vars.columns:
-        raise DesignError(f"outcome: {outcome!r} was not kept by this ensemble; allowed "
-                          f"{', '.join(c for c in result.model_vars.columns if c not in ('run_id', 'scenario', 'seed', 'step', 'year'))}")
+        raise DesignError(
+            f"outcome: {outcome!r} was not kept by this ensemble; allowed "
+            f"{', '.join(c for c in result.model_vars.columns if c not in ('run_id', 'scenario', 'seed', 'step', 'year'))}"
+        )
     values = result.outcome_at(outcome, year)
     design = result.experiments.set_index("run_id").loc[values.index]
     x = design[levers].copy()
@@ -137,8 +143,10 @@ def discover(
     y = yv > above if above is not None else yv < below
     if y.all() or not y.any():
         rel = f"above {above:g}" if above is not None else f"below {below:g}"
-        raise DesignError(f"{'above' if above is not None else 'below'}: {'every' if y.all() else 'no'} run has {outcome} {rel} "
-                          f"(its range over the runs is {yv.min():.3g}..{yv.max():.3g}); allowed a value inside that range")
+        raise DesignError(
+            f"{'above' if above is not None else 'below'}: {'every' if y.all() else 'no'} run has {outcome} {rel} "
+            f"(its range over the runs is {yv.min():.3g}..{yv.max():.3g}); allowed a value inside that range"
+        )
     kwargs = dict(peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
     if "threshold" in inspect.signature(prim.Prim.__init__).parameters:  # ema-workbench 2.x
         kwargs["threshold"] = threshold
@@ -204,20 +212,34 @@ class DiscoveryResult:
                 srange = (smin, smax)
             qp = qps.get(lv, [np.nan, np.nan]) if isinstance(qps, dict) else [np.nan, np.nan]
             qlo, qhi = (np.nan if q is None or q < 0 else float(q) for q in qp)
-            rows.append({"lever": lv, "lo": lo, "hi": hi, "values": values, "sweep_lo": srange[0], "sweep_hi": srange[1],
-                         "qp_lo": qlo, "qp_hi": qhi})
+            rows.append(
+                {
+                    "lever": lv,
+                    "lo": lo,
+                    "hi": hi,
+                    "values": values,
+                    "sweep_lo": srange[0],
+                    "sweep_hi": srange[1],
+                    "qp_lo": qlo,
+                    "qp_hi": qhi,
+                }
+            )
         return pd.DataFrame(rows, columns=["lever", "lo", "hi", "values", "sweep_lo", "sweep_hi", "qp_lo", "qp_hi"])
 
-    def select(self, i: int) -> "DiscoveryResult":
+    def select(self, i: int) -> DiscoveryResult:
         """The box at position ``i`` of the peeling trajectory (0 = every run)."""
         if not 0 <= i < len(self.trajectory):
             raise IndexError(f"box {i}: allowed 0..{len(self.trajectory) - 1} (positions on the peeling trajectory)")
-        return DiscoveryResult(self._box, self._x, self._y, self.levers, self.rule, self.when, self.threshold, self.n_runs, index=i)
+        return DiscoveryResult(
+            self._box, self._x, self._y, self.levers, self.rule, self.when, self.threshold, self.n_runs, index=i
+        )
 
     def _header(self) -> str:
-        return (f"PRIM box for {self.rule} {self.when}: coverage {self.coverage:.2f}, density {self.density:.2f}, "
-                f"mass {self.mass:.2f} ({self.n_cases} of {self.n_runs} runs are cases; box {self.box_index} of "
-                f"{len(self.trajectory) - 1} on the peeling trajectory, density threshold {self.threshold:g})")
+        return (
+            f"PRIM box for {self.rule} {self.when}: coverage {self.coverage:.2f}, density {self.density:.2f}, "
+            f"mass {self.mass:.2f} ({self.n_cases} of {self.n_runs} runs are cases; box {self.box_index} of "
+            f"{len(self.trajectory) - 1} on the peeling trajectory, density threshold {self.threshold:g})"
+        )
 
     def summary(self) -> pd.DataFrame:
         return self.boxes

@@ -21,7 +21,8 @@ Needs the ``connsim[ema]`` extra (ema-workbench 2.5 on Python 3.11, 3.x on 3.12+
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,8 +51,15 @@ DEFAULT_UNCERTAINTIES: dict[str, Any] = {
 #: suffix of time-series outcomes: EMA keeps one registry of outcome names per process, in
 #: which a name is either a scalar or a time series, never both
 SERIES = "_series"
-DEFAULT_OUTCOMES = ("trusted_regimes_share_third", "convergence_index", "free_flow_gdp_pair_share",
-                    "us_allies_restricting", "hr_core_share_third", "anchored_eu_jpn", "anchored_china")
+DEFAULT_OUTCOMES = (
+    "trusted_regimes_share_third",
+    "convergence_index",
+    "free_flow_gdp_pair_share",
+    "us_allies_restricting",
+    "hr_core_share_third",
+    "anchored_eu_jpn",
+    "anchored_china",
+)
 
 
 def _ema():
@@ -60,8 +68,10 @@ def _ema():
             warnings.simplefilter("ignore")  # "ipyparallel not installed" and the like
             import ema_workbench
     except ImportError:
-        raise ImportError("connsim.experiments.ema needs EMA Workbench: pip install 'connsim[ema]' "
-                          "(ema-workbench 2.5 installs on Python 3.11, 3.x on Python 3.12+)") from None
+        raise ImportError(
+            "connsim.experiments.ema needs EMA Workbench: pip install 'connsim[ema]' "
+            "(ema-workbench 2.5 installs on Python 3.11, 3.x on Python 3.12+)"
+        ) from None
     return ema_workbench
 
 
@@ -147,7 +157,11 @@ def ema_model(
     ema = _ema()
     base = stop_at(load_scenario(scenario), until)
     lv_specs = parse_levers(DEFAULT_LEVERS if levers is None else levers) if (levers is None or levers) else []
-    un_specs = parse_levers(DEFAULT_UNCERTAINTIES if uncertainties is None else uncertainties) if (uncertainties is None or uncertainties) else []
+    un_specs = (
+        parse_levers(DEFAULT_UNCERTAINTIES if uncertainties is None else uncertainties)
+        if (uncertainties is None or uncertainties)
+        else []
+    )
     both = {lv.name for lv, _ in lv_specs} & {lv.name for lv, _ in un_specs}
     if both:
         raise DesignError(f"levers/uncertainties: {sorted(both)[0]} is given as both; allowed each name once")

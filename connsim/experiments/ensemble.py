@@ -16,26 +16,37 @@ from __future__ import annotations
 import html
 import time
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from connsim.experiments import _worker
 from connsim.experiments.design import (
-    DesignError, Plan, plan_scenarios, resolve_scenarios, spawn_seeds, stop_at,
+    DesignError,
+    Plan,
+    plan_scenarios,
+    resolve_scenarios,
+    spawn_seeds,
+    stop_at,
 )
 from connsim.experiments.executors import check_executor, execute
-from connsim.experiments.store import Store, StoreError
+from connsim.experiments.store import Store
 
 __all__ = ["run_ensemble", "EnsembleResult", "RunsFailedWarning"]
 
 #: Outcomes an ensemble summarises by default (end of run): the paper's headline questions.
 KEY_OUTCOMES = (
-    "trusted_regimes_share_third", "convergence_index", "free_flow_gdp_pair_share", "us_allies_restricting",
-    "eu_restricting", "hr_core_share_third", "anchored_eu_jpn", "anchored_china",
+    "trusted_regimes_share_third",
+    "convergence_index",
+    "free_flow_gdp_pair_share",
+    "us_allies_restricting",
+    "eu_restricting",
+    "hr_core_share_third",
+    "anchored_eu_jpn",
+    "anchored_china",
 )
 BATCH_RUNS = 512  # runs per Parquet file (at most)
 BATCH_SECONDS = 30.0  # ... or the runs finished in this many seconds, whichever comes first
@@ -80,8 +91,10 @@ def check_outcomes(outcomes, what: str = "outcomes") -> list[str] | None:
 
             hint = difflib.get_close_matches(str(o), known, n=1, cutoff=0.6)
             did = f"did you mean {hint[0]!r}? " if hint else ""
-            raise DesignError(f"{what}: unknown outcome {o!r}; {did}allowed a column of model_vars such as "
-                              "trusted_regimes_share_third, convergence_index, us_allies_restricting")
+            raise DesignError(
+                f"{what}: unknown outcome {o!r}; {did}allowed a column of model_vars such as "
+                "trusted_regimes_share_third, convergence_index, us_allies_restricting"
+            )
         if o not in out:
             out.append(o)
     return out
@@ -123,7 +136,9 @@ class _Collector:
         self.reports += res["reports"]
         self.executed += len(res["status"])
         self.buffer_runs += len(res["status"])
-        if self.store is not None and (self.buffer_runs >= self.batch_runs or time.monotonic() - self.last_flush >= self.batch_seconds):
+        if self.store is not None and (
+            self.buffer_runs >= self.batch_runs or time.monotonic() - self.last_flush >= self.batch_seconds
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -140,8 +155,18 @@ class _Collector:
         self.last_flush = time.monotonic()
 
 
-def execute_plan(plan: Plan, *, executor=None, workers=None, out=None, progress=False, label="ensemble",
-                 batch_size=None, kind="ensemble", chunk=None) -> "EnsembleResult":
+def execute_plan(
+    plan: Plan,
+    *,
+    executor=None,
+    workers=None,
+    out=None,
+    progress=False,
+    label="ensemble",
+    batch_size=None,
+    kind="ensemble",
+    chunk=None,
+) -> EnsembleResult:
     """Run ``plan`` (skipping the runs ``out`` already holds) and return its result."""
     plan.options["kind"] = kind
     check_executor(executor, workers)
@@ -158,8 +183,17 @@ def execute_plan(plan: Plan, *, executor=None, workers=None, out=None, progress=
         pending = [i for i in range(plan.n_runs) if i not in done]
         collector = _Collector(store, batch_size or BATCH_RUNS, BATCH_SECONDS)
         try:
-            execute(plan, pending, collector, executor=executor, workers=workers, progress=progress, label=label,
-                    chunk=chunk, max_chunk=collector.batch_runs if store is not None else None)
+            execute(
+                plan,
+                pending,
+                collector,
+                executor=executor,
+                workers=workers,
+                progress=progress,
+                label=label,
+                chunk=chunk,
+                max_chunk=collector.batch_runs if store is not None else None,
+            )
         finally:  # what finished is kept, even on Ctrl-C
             collector.flush()
         if store is not None:
@@ -171,9 +205,12 @@ def execute_plan(plan: Plan, *, executor=None, workers=None, out=None, progress=
             store.close()
     if result.n_failed:
         first = result.failures.iloc[0]
-        warnings.warn(f"{result.n_failed} of {result.n_runs} runs failed; the others finished. First: run "
-                      f"{first['run_id']} ({first['scenario']}, seed {first['seed']}): {first['error']}",
-                      RunsFailedWarning, stacklevel=3)
+        warnings.warn(
+            f"{result.n_failed} of {result.n_runs} runs failed; the others finished. First: run "
+            f"{first['run_id']} ({first['scenario']}, seed {first['seed']}): {first['error']}",
+            RunsFailedWarning,
+            stacklevel=3,
+        )
     return result
 
 
@@ -192,7 +229,7 @@ def run_ensemble(
     outcomes: Sequence[str] | None = None,
     reporters: Mapping[str, Callable] | None = None,
     batch_size: int | None = None,
-) -> "EnsembleResult":
+) -> EnsembleResult:
     """Run each scenario ``replications`` times, on any executor, optionally kept on disk.
 
     Parameters
@@ -243,8 +280,9 @@ def run_ensemble(
     plan.reporters = reps
     if names:
         plan.options["reporters"] = names
-    return execute_plan(plan, executor=executor, workers=workers, out=out, progress=progress,
-                        label="ensemble", batch_size=batch_size)
+    return execute_plan(
+        plan, executor=executor, workers=workers, out=out, progress=progress, label="ensemble", batch_size=batch_size
+    )
 
 
 # --- the result ---------------------------------------------------------------------------------------------
@@ -281,8 +319,15 @@ class EnsembleResult:
     out : Path or None, the store folder.
     """
 
-    def __init__(self, experiments: pd.DataFrame, *, tables=None, store: Store | None = None,
-                 runs_executed: int = 0, kind: str = "ensemble"):
+    def __init__(
+        self,
+        experiments: pd.DataFrame,
+        *,
+        tables=None,
+        store: Store | None = None,
+        runs_executed: int = 0,
+        kind: str = "ensemble",
+    ):
         self.experiments = experiments
         self._tables = tables or {}
         self._store = store
@@ -310,7 +355,7 @@ class EnsembleResult:
         return cls(exp, store=Store(store.path, store.manifest), runs_executed=runs_executed, kind=kind)
 
     @classmethod
-    def load(cls, path) -> "EnsembleResult":
+    def load(cls, path) -> EnsembleResult:
         """The ensemble kept in the store folder ``path`` (complete or not), without running anything."""
         manifest = Store.load_manifest(path)
         store = Store(Path(path), manifest)
@@ -411,12 +456,18 @@ class EnsembleResult:
     def _header(self) -> list[str]:
         n_sc = self.experiments["scenario"].nunique()
         reps = int(self.experiments["replication"].max()) + 1 if self.n_runs else 0
-        lines = [f"{type(self).__name__} ({self.kind}): {self.n_runs} runs = {self.n_runs // max(reps, 1)} design point"
-                 f"{'s' if self.n_runs // max(reps, 1) != 1 else ''} x {reps} replication{'s' if reps != 1 else ''}"
-                 f" ({n_sc} scenario{'s' if n_sc != 1 else ''})"]
+        lines = [
+            f"{type(self).__name__} ({self.kind}): {self.n_runs} runs = {self.n_runs // max(reps, 1)} design point"
+            f"{'s' if self.n_runs // max(reps, 1) != 1 else ''} x {reps} replication{'s' if reps != 1 else ''}"
+            f" ({n_sc} scenario{'s' if n_sc != 1 else ''})"
+        ]
         pending = self.n_runs - self.n_done - self.n_failed
-        lines.append(f"  {self.n_done} done, {self.n_failed} failed" + (f", {pending} pending" if pending else "")
-                     + f"; {self.runs_executed} run by this call" + (f"; store: {self.out}" if self.out else ""))
+        lines.append(
+            f"  {self.n_done} done, {self.n_failed} failed"
+            + (f", {pending} pending" if pending else "")
+            + f"; {self.runs_executed} run by this call"
+            + (f"; store: {self.out}" if self.out else "")
+        )
         if self.levers:
             lines.append(f"  levers: {', '.join(self.levers)}")
         for _, row in self.failures.head(5).iterrows():

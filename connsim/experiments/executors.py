@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import sys
-import time
-from typing import Callable
+from collections.abc import Callable
 
 from connsim.experiments import _worker
 from connsim.experiments.design import DesignError, Plan
@@ -61,8 +60,10 @@ def check_executor(executor=None, workers: int | None = None) -> None:
         return
     if hasattr(executor, "get_executor"):  # a dask Client
         return
-    raise DesignError(f"executor: got {type(executor).__name__}; allowed a concurrent.futures.Executor "
-                      "(ProcessPoolExecutor, ThreadPoolExecutor, dask Client.get_executor()) or a dask Client")
+    raise DesignError(
+        f"executor: got {type(executor).__name__}; allowed a concurrent.futures.Executor "
+        "(ProcessPoolExecutor, ThreadPoolExecutor, dask Client.get_executor()) or a dask Client"
+    )
 
 
 def resolve_executor(executor=None, workers: int | None = None):
@@ -83,7 +84,7 @@ def resolve_executor(executor=None, workers: int | None = None):
 
 
 def _chunks(ids: list[int], size: int) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def chunk_size(n_runs: int, workers: int) -> int:
@@ -91,17 +92,27 @@ def chunk_size(n_runs: int, workers: int) -> int:
     return max(1, min(32, n_runs // (4 * workers) if workers > 1 else 16))
 
 
-def execute(plan: Plan, pending: list[int], on_result: Callable[[dict], None], *, executor=None, workers=None,
-            progress: bool = False, label: str = "ensemble", chunk: int | None = None,
-            max_chunk: int | None = None) -> None:
+def execute(
+    plan: Plan,
+    pending: list[int],
+    on_result: Callable[[dict], None],
+    *,
+    executor=None,
+    workers=None,
+    progress: bool = False,
+    label: str = "ensemble",
+    chunk: int | None = None,
+    max_chunk: int | None = None,
+) -> None:
     """Run the ``pending`` runs of ``plan``, calling ``on_result(chunk result)`` in this process
     as each chunk completes (in completion order). ``max_chunk``: at most this many runs a task
     (a batch of the store is never split)."""
     ex, owned, n_workers = resolve_executor(executor, workers)
     size = min(chunk or chunk_size(len(pending), n_workers), max_chunk or len(pending) or 1)
     chunks = _chunks(pending, size)
-    opts = dict(record_agents=plan.options.get("record_agents", False), outcomes=plan.options.get("outcomes"),
-                reporters=plan.reporters)
+    opts = dict(
+        record_agents=plan.options.get("record_agents", False), outcomes=plan.options.get("outcomes"), reporters=plan.reporters
+    )
 
     def task(ids):
         items, bases = [], {}
@@ -130,7 +141,7 @@ def execute(plan: Plan, pending: list[int], on_result: Callable[[dict], None], *
                 ids = todo.pop()
                 try:
                     fut = ex.submit(_worker.run_chunk, *task(ids), **opts)
-                except cf.BrokenExecutor as e:
+                except cf.BrokenExecutor:
                     if not owned:
                         raise
                     ex = _replace(ex, n_workers)
@@ -153,8 +164,7 @@ def execute(plan: Plan, pending: list[int], on_result: Callable[[dict], None], *
                     text = _worker.describe_failure(e)
                     if isinstance(e, cf.BrokenExecutor):
                         text = f"the worker process died while running this chunk ({text}); run again to retry"
-                    res = {"model_vars": None, "agent_vars": None, "reports": [],
-                           "status": [(i, text, 0.0) for i in ids]}
+                    res = {"model_vars": None, "agent_vars": None, "reports": [], "status": [(i, text, 0.0) for i in ids]}
                 on_result(res)
                 _advance(bar, res)
             if broken and owned:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,8 +39,10 @@ def check_year(spec, year) -> float | None:
         raise DesignError(f"year: got {year!r}; allowed a year such as {spec.end_year + 1}")
     steps = spec.start_year + np.arange(spec.n_steps + 1) / spec.steps_per_year
     if not np.isclose(steps, float(year)).any():
-        raise DesignError(f"year: {year} is not a recorded step of {spec.name!r}; allowed {steps[0]:g}..{steps[-1]:g} "
-                          f"in steps of {1 / spec.steps_per_year:g} ({spec.end_year + 1} is the end of {spec.end_year})")
+        raise DesignError(
+            f"year: {year} is not a recorded step of {spec.name!r}; allowed {steps[0]:g}..{steps[-1]:g} "
+            f"in steps of {1 / spec.steps_per_year:g} ({spec.end_year + 1} is the end of {spec.end_year})"
+        )
     return float(year)
 
 
@@ -76,7 +78,7 @@ def sensitivity(
     out=None,
     progress: bool = False,
     batch_size: int | None = None,
-) -> "SensitivityResult":
+) -> SensitivityResult:
     """Sobol or Morris sensitivity of ``outcome`` (at ``year``) to the levers' ranges.
 
     Parameters
@@ -114,8 +116,10 @@ def sensitivity(
     year = check_year(base, year)
     n = DEFAULT_N[method] if n is None else _whole(n, "n", 2 if method == "sobol" else 1)
     if method == "sobol" and n & (n - 1):
-        raise DesignError(f"n: {n} is not a power of two; allowed for Sobol 2, 4, ..., 512, 1024, ... "
-                          f"(Sobol sequences balance only then), e.g. {2 ** round(math.log2(n))}")
+        raise DesignError(
+            f"n: {n} is not a power of two; allowed for Sobol 2, 4, ..., 512, 1024, ... "
+            f"(Sobol sequences balance only then), e.g. {2 ** round(math.log2(n))}"
+        )
     if method == "morris":
         levels = _whole(levels, "levels", 2)
     if not 0 < conf_level < 1:
@@ -137,13 +141,27 @@ def sensitivity(
         points.append(p)
     options = {"record_agents": False, "outcomes": [outcome], "method": method}
     plan = plan_points(base, base.name, specs, points, seed_list, root, options)
-    ens = execute_plan(plan, executor=executor, workers=workers, out=out, progress=progress,
-                       label=f"{method} {base.name}", batch_size=batch_size, kind="sensitivity")
+    ens = execute_plan(
+        plan,
+        executor=executor,
+        workers=workers,
+        out=out,
+        progress=progress,
+        label=f"{method} {base.name}",
+        batch_size=batch_size,
+        kind="sensitivity",
+    )
     if ens.n_failed:
         first = ens.failures.iloc[0]
-        raise RuntimeError(f"{ens.n_failed} of {ens.n_runs} runs failed, and the indices need every run (first: run "
-                           f"{first['run_id']}: {first['error']})" + (f"; the others are kept in {ens.out}: fix the "
-                           "cause and call again with the same out= to run only the failed ones" if ens.out else ""))
+        raise RuntimeError(
+            f"{ens.n_failed} of {ens.n_runs} runs failed, and the indices need every run (first: run "
+            f"{first['run_id']}: {first['error']})"
+            + (
+                f"; the others are kept in {ens.out}: fix the cause and call again with the same out= to run only the failed ones"
+                if ens.out
+                else ""
+            )
+        )
     values = ens.outcome_at(outcome, year)
     R = len(seed_list)
     Y = values.groupby(values.index.to_numpy() // R).mean().to_numpy()  # the mean over each point's replications
@@ -175,10 +193,21 @@ def sensitivity(
         indices["value"] = indices["value"].astype(float)
         indices["conf"] = indices["conf"].astype(float)
     samples = pd.DataFrame(X, columns=problem["names"])
-    return SensitivityResult(indices=indices, method=method, outcome=outcome, year=year, n=n,
-                             levers={lv.name: (s[1], s[2]) for lv, s in specs}, ensemble=ens, samples=samples,
-                             values=pd.Series(Y, name=outcome), conf_level=conf_level, note=note,
-                             replications=R, second_order=second_order)
+    return SensitivityResult(
+        indices=indices,
+        method=method,
+        outcome=outcome,
+        year=year,
+        n=n,
+        levers={lv.name: (s[1], s[2]) for lv, s in specs},
+        ensemble=ens,
+        samples=samples,
+        values=pd.Series(Y, name=outcome),
+        conf_level=conf_level,
+        note=note,
+        replications=R,
+        second_order=second_order,
+    )
 
 
 class SensitivityResult:
@@ -193,8 +222,23 @@ class SensitivityResult:
     ``values``: the analysed value per point (mean over replications).
     """
 
-    def __init__(self, *, indices, method, outcome, year, n, levers, ensemble, samples, values, conf_level, note="",
-                 replications=1, second_order=True):
+    def __init__(
+        self,
+        *,
+        indices,
+        method,
+        outcome,
+        year,
+        n,
+        levers,
+        ensemble,
+        samples,
+        values,
+        conf_level,
+        note="",
+        replications=1,
+        second_order=True,
+    ):
         self.indices = indices
         self.method, self.outcome, self.year, self.n = method, outcome, year, n
         self.levers = levers
@@ -219,14 +263,20 @@ class SensitivityResult:
     def _header(self) -> str:
         when = f"in {self.year:g}" if self.year is not None else "at the end of the run"
         runs = self.ensemble.n_runs
-        return (f"{self.method.capitalize()} sensitivity of {self.outcome} {when}: {len(self.levers)} levers, n={self.n}, "
-                f"{runs} runs ({self.replications} replication{'s' if self.replications != 1 else ''} per point), "
-                f"conf = {self.conf_level:.0%} bootstrap half-width" + (f"\n  NOTE: {self.note}" if self.note else ""))
+        return (
+            f"{self.method.capitalize()} sensitivity of {self.outcome} {when}: {len(self.levers)} levers, n={self.n}, "
+            f"{runs} runs ({self.replications} replication{'s' if self.replications != 1 else ''} per point), "
+            f"conf = {self.conf_level:.0%} bootstrap half-width" + (f"\n  NOTE: {self.note}" if self.note else "")
+        )
 
     def __repr__(self) -> str:
         with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 160):
-            text = [self._header(), "  ranges: " + ", ".join(f"{k} {v[0]:g}..{v[1]:g}" for k, v in self.levers.items()), "",
-                    self.table().to_string()]
+            text = [
+                self._header(),
+                "  ranges: " + ", ".join(f"{k} {v[0]:g}..{v[1]:g}" for k, v in self.levers.items()),
+                "",
+                self.table().to_string(),
+            ]
             s2 = self.indices[self.indices["index"] == "S2"]
             if len(s2):
                 top = s2.reindex(s2["value"].abs().sort_values(ascending=False).index).head(5)
@@ -249,8 +299,15 @@ class SensitivityResult:
         if self.method == "sobol":
             y = np.arange(len(t))
             for k, (ix, off) in enumerate((("S1", -0.18), ("ST", 0.18))):
-                ax.barh(y + off, t[(ix, "value")], height=0.36, xerr=t[(ix, "conf")], label=ix, color=f"C{k}",
-                        error_kw={"elinewidth": 0.8, "capsize": 2})
+                ax.barh(
+                    y + off,
+                    t[(ix, "value")],
+                    height=0.36,
+                    xerr=t[(ix, "conf")],
+                    label=ix,
+                    color=f"C{k}",
+                    error_kw={"elinewidth": 0.8, "capsize": 2},
+                )
             ax.set_yticks(y, t.index)
             ax.invert_yaxis()
             ax.axvline(0, color="k", linewidth=0.6)
@@ -259,8 +316,13 @@ class SensitivityResult:
         else:
             ax.scatter(t[("mu_star", "value")], t[("sigma", "value")])
             for name in t.index:
-                ax.annotate(name, (t.loc[name, ("mu_star", "value")], t.loc[name, ("sigma", "value")]), fontsize=8,
-                            xytext=(3, 3), textcoords="offset points")
+                ax.annotate(
+                    name,
+                    (t.loc[name, ("mu_star", "value")], t.loc[name, ("sigma", "value")]),
+                    fontsize=8,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
             ax.set_xlabel("mu* (mean absolute elementary effect)")
             ax.set_ylabel("sigma (spread of the effects)")
         when = f"{self.year:g}" if self.year is not None else "end of run"

@@ -92,7 +92,7 @@ class Store:
 
     # --- opening ---------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path, plan, experiments, *, label: str = "out") -> "Store":
+    def open(cls, path, plan, experiments, *, label: str = "out") -> Store:
         """Create the store for ``plan`` in ``path``, or reopen it to resume (checking it is the
         same ensemble and that its files are intact). ``label`` names the argument in messages."""
         from connsim import __version__
@@ -112,8 +112,10 @@ class Store:
                     raise ValueError("unknown format")
             except (ValueError, OSError, UnicodeDecodeError) as e:
                 lock.close()
-                raise StoreError(f"{where}: manifest.json is unreadable ({e}); it is not a connsim ensemble store "
-                                 f"this version can resume; choose another {label}") from None
+                raise StoreError(
+                    f"{where}: manifest.json is unreadable ({e}); it is not a connsim ensemble store "
+                    f"this version can resume; choose another {label}"
+                ) from None
             try:
                 cls._check_same(manifest, header, plan.digest(), __version__, code, where, label)
             except StoreError:
@@ -123,8 +125,9 @@ class Store:
             store._repair()
             return store
         if path.exists() and any(path.iterdir()):
-            raise StoreError(f"{where} exists and is not an ensemble store (no manifest.json); "
-                             f"choose an empty or new folder for {label}")
+            raise StoreError(
+                f"{where} exists and is not an ensemble store (no manifest.json); choose an empty or new folder for {label}"
+            )
         try:
             (path / "model_vars").mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -135,10 +138,19 @@ class Store:
         scen = {k: json.loads(v) for k, v in plan.bases.items()}
         _write_atomic(path / "scenarios.json", (json.dumps(scen, indent=1) + "\n").encode())
         manifest = {
-            "format": FORMAT, "connsim_version": __version__, "code": code, "digest": plan.digest(),
-            "header": header, "n_runs": plan.n_runs, "columns": plan.columns,
-            "record_agents": bool(plan.options.get("record_agents")), "created": _now(), "updated": _now(),
-            "status": {"done": 0, "failed": 0, "pending": plan.n_runs}, "batches": [], "failed": {},
+            "format": FORMAT,
+            "connsim_version": __version__,
+            "code": code,
+            "digest": plan.digest(),
+            "header": header,
+            "n_runs": plan.n_runs,
+            "columns": plan.columns,
+            "record_agents": bool(plan.options.get("record_agents")),
+            "created": _now(),
+            "updated": _now(),
+            "status": {"done": 0, "failed": 0, "pending": plan.n_runs},
+            "batches": [],
+            "failed": {},
         }
         store = cls(path, manifest, lock)
         store._save()
@@ -149,8 +161,10 @@ class Store:
         key = os.path.realpath(path)
         with _OPEN_LOCK:
             if key in _OPEN:
-                raise StoreError(f"{where} is being written by another ensemble of this process; wait for it to finish "
-                                 "or choose another folder")
+                raise StoreError(
+                    f"{where} is being written by another ensemble of this process; wait for it to finish "
+                    "or choose another folder"
+                )
             _OPEN.add(key)
         try:
             return _Lock(Store._os_lock(path, where), key)
@@ -172,7 +186,9 @@ class Store:
             pass
         except OSError:
             f.close()
-            raise StoreError(f"{where} is being written by another process; wait for it to finish or choose another folder") from None
+            raise StoreError(
+                f"{where} is being written by another process; wait for it to finish or choose another folder"
+            ) from None
         return f
 
     @staticmethod
@@ -184,15 +200,28 @@ class Store:
         if manifest.get("connsim_version") != version:
             raise StoreError(f"{where} holds results of connsim {manifest.get('connsim_version')}, not {version}; {fix}")
         if manifest.get("code") != code:
-            raise StoreError(f"{where} holds results of another build of connsim {version} (its source or seed tables "
-                             f"changed since); {fix}")
+            raise StoreError(
+                f"{where} holds results of another build of connsim {version} (its source or seed tables changed since); {fix}"
+            )
         if old.get("scenarios") != header["scenarios"]:
-            raise StoreError(f"{where} holds an ensemble of other scenarios (digests {_short(old.get('scenarios'))} there, "
-                             f"{_short(header['scenarios'])} here); {fix}")
-        for key, what in (("root_seed", "root seed"), ("replications", "number of replications"), ("seeds", "seeds"),
-                          ("n_points", "design points"), ("design", "design points"), ("options", "options")):
+            raise StoreError(
+                f"{where} holds an ensemble of other scenarios (digests {_short(old.get('scenarios'))} there, "
+                f"{_short(header['scenarios'])} here); {fix}"
+            )
+        for key, what in (
+            ("root_seed", "root seed"),
+            ("replications", "number of replications"),
+            ("seeds", "seeds"),
+            ("n_points", "design points"),
+            ("design", "design points"),
+            ("options", "options"),
+        ):
             if old.get(key) != header.get(key):
-                shown = f" ({old.get(key)!r} there, {header.get(key)!r} here)" if key in ("root_seed", "replications", "n_points", "options") else ""
+                shown = (
+                    f" ({old.get(key)!r} there, {header.get(key)!r} here)"
+                    if key in ("root_seed", "replications", "n_points", "options")
+                    else ""
+                )
                 raise StoreError(f"{where} holds an ensemble with other {what}{shown}; {fix}")
         raise StoreError(f"{where} holds another ensemble (digest {str(manifest.get('digest'))[:12]}); {fix}")
 
@@ -255,8 +284,14 @@ class Store:
         import pyarrow.parquet as pq
 
         ok = sorted(int(r) for r, err, _ in status if err is None)
-        entry = {"id": self._next, "runs": ok, "written": _now(), "model_vars": None, "agent_vars": None,
-                 "seconds": round(sum(s for _, _, s in status), 3)}
+        entry = {
+            "id": self._next,
+            "runs": ok,
+            "written": _now(),
+            "model_vars": None,
+            "agent_vars": None,
+            "seconds": round(sum(s for _, _, s in status), 3),
+        }
         if reports:
             entry["reports"] = {str(r): v for r, v in reports}
         for kind, table in (("model_vars", model_vars), ("agent_vars", agent_vars)):

@@ -7,10 +7,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from connsim.experiments.design import (
-    DesignError, factorial, latin_hypercube, parse_levers, plan_points, spawn_seeds, stop_at,
+    DesignError,
+    factorial,
+    latin_hypercube,
+    parse_levers,
+    plan_points,
+    stop_at,
 )
 from connsim.experiments.ensemble import EnsembleResult, _seeds, _whole, check_outcomes, execute_plan
 from connsim.scenario import load_scenario
@@ -88,8 +94,16 @@ def sweep(
     options = {"record_agents": bool(record_agents), "outcomes": check_outcomes(outcomes), "design": design}
     plan = plan_points(base, base.name, specs, points, seed_list, root, options)
     _check_first(plan)
-    return execute_plan(plan, executor=executor, workers=workers, out=out, progress=progress,
-                        label=f"sweep {base.name}", batch_size=batch_size, kind="sweep")
+    return execute_plan(
+        plan,
+        executor=executor,
+        workers=workers,
+        out=out,
+        progress=progress,
+        label=f"sweep {base.name}",
+        batch_size=batch_size,
+        kind="sweep",
+    )
 
 
 def _check_first(plan) -> None:
@@ -100,7 +114,7 @@ def _check_first(plan) -> None:
 
     base = None
     checked = set()
-    for label, key, changes in (plan.points[0], plan.points[-1]):
+    for _label, key, changes in (plan.points[0], plan.points[-1]):
         text = repr(changes)
         if text in checked:
             continue
