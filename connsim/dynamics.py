@@ -25,15 +25,15 @@ my_rule})`` replaces one. The deciders then pick by logit over the rule's utilit
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from connsim.choice import revise_choices, revising
-from connsim.decisions import adequacy, laws, oda, regimes, vendors
-from connsim.names import ADEQUACY_OPTIONS, DONORS, LAW_OPTIONS, POLICIES, REGIMES
+from connsim.decisions import adequacy, laws, oda, powers, regimes, vendors
+from connsim.names import ADEQUACY_OPTIONS, COOPERATION_LEVELS, DONORS, LAW_OPTIONS, POLICIES, POWERS, REGIMES
 from connsim.scenario import Event, Scenario, schedule_at
 from connsim.world import Constants, WorldState
 
@@ -48,6 +48,9 @@ __all__ = [
     "start_levers",
     "step",
     "apply_events",
+    "PowerTurn",
+    "course_of",
+    "in_force",
 ]
 
 #: Uniform random numbers drawn per state and step, whatever happens (rows of the step's block): policy
@@ -66,6 +69,10 @@ SCHEDULED = (
     "dfft_multilateral_push",
     "eu_jp_oda_coordination",
     "open_connected_ring",
+    "us_data_framework",
+    "us_export_controls",
+    "hr_price_discount",
+    "china_retaliation",
 )
 
 
@@ -90,6 +97,12 @@ class Levers:
     open_connected_ring: float
     cooperation: float
     oda_scale: np.ndarray
+    us_data_framework: float = 0.0
+    us_export_controls: float = 0.0
+    hr_price_discount: float = 0.0
+    china_retaliation: float = 0.5
+    adequacy_openness: float = 0.005
+    oda_staffing: np.ndarray | None = None  # (donors,) staffing levels; nan (or None): the seed value
     oda_round: bool = False  # the yearly ODA round happens in this step
     events: tuple[Event, ...] = ()  # events imposed on states at the start of this step
 
@@ -123,6 +136,12 @@ def _levers(
         open_connected_ring=float(columns["open_connected_ring"][t]),
         cooperation=s.cooperation_level,
         oda_scale=columns["oda_scale"][t],
+        us_data_framework=float(columns["us_data_framework"][t]),
+        us_export_controls=float(columns["us_export_controls"][t]),
+        hr_price_discount=float(columns["hr_price_discount"][t]),
+        china_retaliation=float(columns["china_retaliation"][t]),
+        adequacy_openness=s.adequacy_openness,
+        oda_staffing=np.array([s.oda_staffing.get(d, np.nan) for d in DONORS], float),
         oda_round=oda_round,
         events=events,
     )
@@ -157,6 +176,73 @@ def start_levers(s: Scenario) -> Levers:
     return _levers(s, columns, 0, float(columns["us_china_conflict"][0]))
 
 
+def course_of(lv: Levers, c: Constants) -> dict[str, Any]:
+    """The value of every power's lever in ``lv``: lever name (:data:`connsim.decisions.powers.POWER_LEVERS`) -> value."""
+    out: dict[str, Any] = {
+        "eu_toolbox_strength": lv.eu_toolbox_strength,
+        "adequacy_openness": lv.adequacy_openness,
+        "open_connected_ring": lv.open_connected_ring,
+        "eu_jp_oda_coordination": lv.eu_jp_oda_coordination,
+        "eu_japan_cooperation": COOPERATION_LEVELS[int(round(lv.cooperation * 2))],
+        "dfft_multilateral_push": lv.dfft_multilateral_push,
+        "japan_vendor_push": lv.japan_vendor_push,
+        "us_pressure": lv.us_pressure,
+        "us_data_framework": lv.us_data_framework,
+        "us_export_controls": lv.us_export_controls,
+        "digital_silk_road_intensity": lv.digital_silk_road_intensity,
+        "hr_price_discount": lv.hr_price_discount,
+        "china_retaliation": lv.china_retaliation,
+    }
+    staffing = _staffing(lv, c)
+    for donor in ("EUU", "JPN"):
+        out[f"oda_budget_scale.{donor}"] = float(lv.oda_scale[DONORS.index(donor)])
+        out[f"oda_staffing.{donor}"] = float(staffing[DONORS.index(donor)])
+    return out
+
+
+def _staffing(lv: Levers, c: Constants) -> np.ndarray:
+    """(donors,) staffing in force: the lever's, or the seed value where it gives none."""
+    if lv.oda_staffing is None:
+        return c.donors.staffing
+    return np.where(np.isnan(lv.oda_staffing), c.donors.staffing, lv.oda_staffing)
+
+
+def in_force(lv: Levers, decided: Mapping[str, Mapping[str, Any]], c: Constants) -> Levers:
+    """The levers of a step with the powers' decisions in force: each power's own lever takes its
+    decision; a lever the EU and Japan share (:data:`~connsim.decisions.powers.JOINT`) takes the
+    lower of their two levels (each one's course where it has not decided)."""
+    course = course_of(lv, c)
+    value = dict(course)
+    for power in POWERS:
+        value.update({k: v for k, v in decided.get(power, {}).items() if k not in powers.JOINT})
+    for lever in powers.JOINT:
+        levels = [decided.get(p, {}).get(lever, course[lever]) for p in ("EUU", "JPN")]
+        value[lever] = min(levels, key=lambda x: COOPERATION_LEVELS.index(x) if isinstance(x, str) else x)
+    scale, staffing = lv.oda_scale.copy(), _staffing(lv, c).copy()
+    for donor in ("EUU", "JPN"):
+        scale[DONORS.index(donor)] = value[f"oda_budget_scale.{donor}"]
+        staffing[DONORS.index(donor)] = value[f"oda_staffing.{donor}"]
+    fields = {k: float(value[k]) for k in course if "." not in k and k != "eu_japan_cooperation"}
+    return replace(
+        lv,
+        **fields,
+        cooperation=COOPERATION_LEVELS.index(value["eu_japan_cooperation"]) / 2,
+        oda_scale=scale,
+        oda_staffing=staffing,
+    )
+
+
+@dataclass(frozen=True)
+class PowerTurn:
+    """What a yearly step needs for the powers' decisions: each power's strategy
+    (:func:`connsim.decisions.powers.resolve_strategies`), the uniforms of the adaptive decisions
+    (``N_POWER_UNIFORMS``) and the step's index (for a strategy's view)."""
+
+    strategies: Mapping[str, Any]
+    uniforms: np.ndarray
+    step: int
+
+
 @dataclass(frozen=True)
 class Situation:
     """What a decision rule sees: the world, the step's levers, the run's constants and the
@@ -186,6 +272,7 @@ def policy_rule(s: Situation) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
         align_us=st.align_us,
         align_cn=st.align_cn,
         conflict=lv.us_china_conflict,
+        expected_retaliation=float(st.expected_retaliation),
         us_pressure=lv.us_pressure,
         toolbox_pull=np.where(st.member, lv.eu_toolbox_strength, 0.0),
         current=st.policy,
@@ -230,14 +317,14 @@ def adequacy_rule(s: Situation) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
     """The EU's own adequacy rule: :func:`connsim.decisions.adequacy.adequacy_utilities`."""
     st, lv = s.state, s.levers
     return adequacy.adequacy_utilities(
-        st.regime,
+        s.inputs["assessed_orientation"],
         st.capacity,
         st.trade_eu,
         st.gdp,
         eu_gdp=float(st.gdp[st.member].sum()),
         flow=s.inputs["flow"],
         cooperation_beyond=regimes.interoperability(lv.cooperation),
-        openness=s.inputs["openness"],
+        openness=lv.adequacy_openness,
         w=s.weights,
     )
 
@@ -262,6 +349,8 @@ class StepRecord:
     compatibility: np.ndarray
     flow: np.ndarray
     offers: np.ndarray | None = None
+    levers: Levers | None = None  # the levers in force, the powers' decisions included
+    powers: powers.PowerRecord | None = None  # the powers' yearly decisions and China's act
 
 
 def apply_events(st: WorldState, events: tuple[Event, ...], year: float) -> None:
@@ -285,7 +374,13 @@ def apply_events(st: WorldState, events: tuple[Event, ...], year: float) -> None
 
 
 def step(
-    st: WorldState, lv: Levers, u: np.ndarray, c: Constants, s: Scenario, rules: Mapping[str, Rule] | None = None
+    st: WorldState,
+    lv: Levers,
+    u: np.ndarray,
+    c: Constants,
+    s: Scenario,
+    rules: Mapping[str, Rule] | None = None,
+    powers_turn: PowerTurn | None = None,
 ) -> StepRecord:
     """Advance the world ``st`` by one step of length ``s.dt`` years, in place.
 
@@ -297,6 +392,11 @@ def step(
     c : the run's constants (:func:`connsim.world.derive_constants`).
     s : the scenario (its weights, betas, revision probability, adequacy openness, India trilateral).
     rules : decision rules replacing the model's own (:data:`RULES`), by name.
+    powers_turn : the powers' strategies and uniforms (None: every power scripted).
+
+    At the first step of a year the powers decide first (their decisions hold until the next
+    year: ``st.decided``), then China's retaliation act of the year falls on the states that began
+    restricting since the last one (:mod:`connsim.decisions.powers`).
 
     Notes
     -----
@@ -307,6 +407,21 @@ def step(
     terms: dict[str, Mapping[str, np.ndarray]] = {}
     revised: dict[str, np.ndarray] = {}
     apply_events(st, lv.events, year)
+    power_record = None
+    if lv.oda_round:
+        power_record = _powers_decide(st, lv, c, s, powers_turn)
+    if st.decided:
+        lv = in_force(lv, st.decided, c)
+    if lv.oda_round:
+        intensity = lv.china_retaliation * lv.us_china_conflict
+        targets = powers.retaliate(st, c, intensity, w)
+        if targets:  # states learn from what China did
+            e = float(st.expected_retaliation)
+            st.expected_retaliation = np.array(e + min(1.0, w.retaliation_memory) * (intensity - e))
+        if power_record is not None:
+            power_record.retaliation = {"intensity": intensity, "targets": targets}
+        st.policy_at_decision = st.policy.copy()
+    price = c.price if lv.hr_price_discount == 0 else c.price * (1.0 - lv.hr_price_discount * c.sides[1])
     offers = None
     if lv.oda_round:
         r = oda.yearly_round(
@@ -319,6 +434,7 @@ def step(
             last_infra=st.last_infra,
             year=year,
             budget_scale=lv.oda_scale,
+            staffing=_staffing(lv, c),
             digital_silk_road=lv.digital_silk_road_intensity,
             coordination=lv.eu_jp_oda_coordination,
             ring_focus=lv.open_connected_ring,
@@ -342,6 +458,8 @@ def step(
         security_culture=st.security_culture,
         peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
         oda_pull=western_minus_chinese,
+        data_tie=0.5 * (st.has_law & (st.regime < 2)) + 0.5 * st.adequacy,  # a protect or trust law; adequacy
+        capacity_built=np.maximum(st.capacity - c.capacity_start, 0.0),
         member_state=st.member,
         toolbox=lv.eu_toolbox_strength,
         infoshare=lv.infoshare,
@@ -349,13 +467,13 @@ def step(
         dt=dt,
         w=w,
     )
-    per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
+    per_vendor = vendors.vendor_terms(price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
     fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.sides[1][:, None] * st.threat)  # sides[1]: high-risk 0/1
-    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, c.price)
+    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, price)
     util, terms["vendor_policy"] = rules["vendor_policy"](Situation(st, lv, c, w, {"premium": premium}))
     revised["vendor_policy"] = c.policy_deciders & revising(p_step, u[U_POLICY]) & (st.policy_locked_until <= year)
     st.policy = revise_choices(st.policy, revised["vendor_policy"], util, s.beta_policy, u[U_POLICY + 1])
-    _procure(st, lv, c, fixed, dt, w)
+    _procure(st, lv, c, fixed, price, dt, w)
 
     # --- data-protection laws, their orientation, and the EU's adequacy decisions
     compatibility = regimes.effective_compatibility(
@@ -372,9 +490,16 @@ def step(
         us_pressure=lv.us_pressure,
         digital_silk_road=lv.digital_silk_road_intensity,
         dfft_push=lv.dfft_multilateral_push,
+        chinese_infrastructure=0.5 * (st.hr_core + st.hr_ran)
+        + ((year - st.last_infra[:, c.donors.china]) < w.tied_finance_years),
         w=w,
     )
-    inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "openness": s.adequacy_openness}
+    # the EU assesses the US under a data framework as a trust-oriented law (the 2023 Data Privacy Framework)
+    assessed, assessed_law = st.regime, st.has_law
+    if lv.us_data_framework >= 0.5:
+        assessed, assessed_law = st.regime.copy(), st.has_law.copy()
+        assessed[c.usa], assessed_law[c.usa] = regimes.TRUST, True
+    inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "assessed_orientation": assessed}
     free = st.regime_locked_until <= year
     util, terms["law"] = rules["law"](Situation(st, lv, c, w, inputs))
     revised["law"] = c.regime_deciders & revising(p_step, u[U_LAW]) & free
@@ -385,17 +510,49 @@ def step(
     util, terms["regime"] = rules["regime"](Situation(st, lv, c, w, inputs))
     revised["regime"] = c.regime_deciders & revising(p_step, u[U_REGIME]) & free
     st.regime = revise_choices(st.regime, revised["regime"], util, s.beta_regime, u[U_REGIME + 1])
-    held = adequacy.kept(st.adequacy, st.has_law, st.regime)
+    held = adequacy.kept(st.adequacy, assessed_law, assessed)
     if lv.oda_round:  # the EU assesses its candidates once a year
         util, terms["adequacy"] = rules["adequacy"](Situation(st, lv, c, w, inputs))
-        revised["adequacy"] = adequacy.candidates(c.adequacy_scope, st.has_law, held)
+        revised["adequacy"] = adequacy.candidates(c.adequacy_scope, assessed_law, held)
         held = held | adequacy.grant(revised["adequacy"], util, u[U_ADEQUACY])
     st.adequacy = np.where(st.adequacy_locked_until > year, st.adequacy, held)
     st.capacity = np.minimum(1.0, st.capacity + dt * w.capacity_growth)
-    return StepRecord(terms, revised, compatibility, flow, offers)
+    return StepRecord(terms, revised, compatibility, flow, offers, lv, power_record)
 
 
-def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, dt: float, w) -> None:
+def _powers_decide(st: WorldState, lv: Levers, c: Constants, s: Scenario, turn: PowerTurn | None) -> powers.PowerRecord | None:
+    """The powers' decisions of the year (``st.decided`` updated): None when every power is scripted."""
+    if turn is None or all(isinstance(v, str) and v == "scripted" for v in turn.strategies.values()):
+        st.decided = {}
+        return None
+    now = in_force(lv, st.decided, c) if st.decided else lv
+    compat = regimes.effective_compatibility(
+        c.compat_base, now.dfft_multilateral_push, regimes.interoperability(now.cooperation), s.weights
+    )
+    observations = powers.observe(st, now, c, regimes.flow_intensity(compat, s.weights))
+    if not st.observed_start:  # the world a power starts in: its course is its answer to it
+        st.observed_start = dict(observations)
+    course, held_now = course_of(lv, c), course_of(now, c)
+    held = {p: {k: st.decided.get(p, {}).get(k, held_now[k]) for k in powers.POWER_LEVERS[p]} for p in POWERS}
+    rec = powers.decide(
+        turn.strategies,
+        observations,
+        st.observed_start,
+        course,
+        held,
+        year=lv.year,
+        step=turn.step,
+        w=s.weights,
+        beta=s.beta_power,
+        uniforms=turn.uniforms,
+    )
+    st.decided = {
+        p: rec.decisions[p] for p in POWERS if not (isinstance(turn.strategies[p], str) and turn.strategies[p] == "scripted")
+    }
+    return rec
+
+
+def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, price: np.ndarray, dt: float, w) -> None:
     """Renew core and radio capacity, pay for autonomy, and move vendors' quality and reach
     (:func:`connsim.decisions.vendors.procure` on vendor-major (layer, vendor, state) arrays;
     ``fixed``: the procurement utility without lock-in)."""
@@ -404,7 +561,7 @@ def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, dt: fl
     updated, new, unrestricted, room, ripped = vendors.procure(st.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
     st.installed = updated
     premium, ripped_cost = vendors.autonomy_cost(
-        new, unrestricted, room, ripped, st.policy, price=c.price, network_value=c.network_value
+        new, unrestricted, room, ripped, st.policy, price=price, network_value=c.network_value
     )
     st.premium_paid = st.premium_paid + premium
     st.rip_paid = st.rip_paid + ripped_cost
@@ -417,7 +574,9 @@ def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, dt: fl
         c.quality_2019,
         revenue_share,
         c.revenue_share_2019,
-        vendors.export_control(lv.us_china_conflict, c.high_risk, w.hard_conflict),
+        np.maximum(
+            vendors.export_control(lv.us_china_conflict, c.high_risk, w.hard_conflict), lv.us_export_controls * c.sides[1]
+        ),
         push,
         dt,
         w,

@@ -24,7 +24,7 @@ import numpy as np
 
 from connsim import dynamics, networks
 from connsim.agents import MemberState, Power, ThirdCountry, Vendor, union_view
-from connsim.decisions import regimes
+from connsim.decisions import powers, regimes
 from connsim.names import DONORS, KINDS
 from connsim.recorder import Recorder, RecorderCollector
 from connsim.scenario import Scenario, ScenarioError, load_scenario, with_parameters
@@ -47,6 +47,9 @@ class WorldModel(mesa.Model):
     rng : seed (a whole number) or numpy Generator; the only source of randomness.
     record_agents : record every state's choices and utility terms (``agent_vars``, ``explain``).
     rules : decision rules replacing the model's own, by name (see :data:`connsim.dynamics.RULES`).
+    strategies : power -> ``"scripted"``, ``"adaptive"`` or a callable ``f(view) -> {lever: value}``
+        (or an object with ``decide(view)``), over the scenario's ``[powers]`` table: how the EU,
+        Japan, the US and China take their yearly decisions (:mod:`connsim.decisions.powers`).
     **parameters : any scenario lever, behaviour parameter or weight, validated
         (``us_pressure=0.8``, ``beta_regime=2``, ``w_us=0.3``): the scenario with these changed.
 
@@ -61,6 +64,7 @@ class WorldModel(mesa.Model):
         rng=None,
         record_agents: bool = True,
         rules: Mapping[str, dynamics.Rule] | None = None,
+        strategies: Mapping[str, Any] | None = None,
         scenario: Any = None,
         **parameters: Any,
     ):
@@ -71,6 +75,9 @@ class WorldModel(mesa.Model):
         super().__init__(rng=rng)
         self.spec: Scenario = with_parameters(load_scenario(spec), parameters)
         self.rules = _checked_rules(rules)
+        self.strategies = powers.resolve_strategies(self.spec, strategies)
+        # the powers' own random numbers: a stream apart, so that scripted powers leave the world's as they were
+        self.power_rng = np.random.default_rng(self.rng.bit_generator.seed_seq.spawn(1)[0])
         self.seeds = load_seeds()
         self.state, self.constants = start_world(self.seeds, self.spec, self.rng)
         st, c = self.state, self.constants
@@ -119,10 +126,13 @@ class WorldModel(mesa.Model):
             )
         lv = self.levers[self.t]
         u = self.rng.random((dynamics.N_UNIFORMS, self.state.n))
-        self.last_record = dynamics.step(self.state, lv, u, self.constants, self.spec, self.rules)
+        turn = None
+        if lv.oda_round:  # the powers decide at the first step of each year
+            turn = dynamics.PowerTurn(self.strategies, self.power_rng.random(powers.N_POWER_UNIFORMS), self.t)
+        self.last_record = dynamics.step(self.state, lv, u, self.constants, self.spec, self.rules, turn)
         self.t += 1
         self.year = float(self.spec.year_of(self.t))
-        self.recorder.collect(self.last_record, lv)
+        self.recorder.collect(self.last_record, self.last_record.levers)
         self.running = self.t < self.n_steps
 
     # --- views for users -----------------------------------------------------------------------

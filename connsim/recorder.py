@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from connsim import outcomes
+from connsim import dynamics, outcomes
+from connsim.decisions import powers
 from connsim.metrics import strongest_partner
-from connsim.names import ADEQUACY_OPTIONS, DONORS, KINDS, LAW_OPTIONS, POLICIES, POWERS, REGIMES
+from connsim.names import ADEQUACY_OPTIONS, COOPERATION_LEVELS, DONORS, KINDS, LAW_OPTIONS, POLICIES, POWERS, REGIMES
 
 #: Each decision: its options, the short name of its utility columns in ``agent_vars``, and the
 #: name of its ``revised`` field (for adequacy: the candidates the EU assessed).
@@ -98,12 +100,74 @@ class AgentRecord:
         return pd.DataFrame(data)
 
 
+def _lever_number(lever: str, value) -> float:
+    return COOPERATION_LEVELS.index(value) / 2 if lever == "eu_japan_cooperation" else float(value)
+
+
 def _count_last(flags: np.ndarray) -> np.ndarray:
     """``flags.sum(axis=-1)`` as int8 for a short last axis (the donors), as a chain of additions."""
     out = flags[..., 0].astype(np.int8)
     for j in range(1, flags.shape[-1]):
         out += flags[..., j]
     return out
+
+
+#: Every power's lever, in the order of ``powers.POWER_LEVERS`` (the shared ones once).
+POWER_LEVER_NAMES = tuple(dict.fromkeys(k for levers in powers.POWER_LEVERS.values() for k in levers))
+
+
+@dataclass
+class PowerLog:
+    """The powers' decisions over a run (what ``power_vars`` and ``explain(power)`` read).
+
+    ``year`` (steps,); ``levers`` (steps, len(POWER_LEVER_NAMES)): each power lever in force at
+    each recorded step (``eu_japan_cooperation`` as 0, 0.5, 1); ``strategies``: power -> the
+    name of its strategy; ``records``: (recorded step, :class:`~connsim.decisions.powers.PowerRecord`)
+    for each yearly decision (the record after the step in which the powers decided).
+    """
+
+    year: np.ndarray
+    levers: np.ndarray
+    strategies: dict[str, str]
+    records: list
+
+    def frame(self) -> pd.DataFrame:
+        """``power_vars``: one row per recorded step and power: its strategy, each of its levers in
+        force, and at the steps after a decision (``decided``) the utility terms of the option an
+        adaptive power picked (``<lever>:response``, ``<lever>:course``, ``<lever>:status_quo``,
+        ``<lever>:probability``). China's rows also carry its retaliation act of the year
+        (``retaliation_intensity``, ``retaliation_targets``)."""
+        rows = []
+        at = dict(self.records)
+        index = {k: j for j, k in enumerate(POWER_LEVER_NAMES)}
+        for t in range(self.year.shape[0]):
+            rec = at.get(t)
+            for power in POWERS:
+                row: dict[str, Any] = {
+                    "step": t,
+                    "year": float(self.year[t]),
+                    "power": power,
+                    "strategy": self.strategies[power],
+                    "decided": rec is not None,
+                }
+                for lever in powers.POWER_LEVERS[power]:
+                    value = float(self.levers[t, index[lever]])
+                    row[lever] = COOPERATION_LEVELS[int(round(value * 2))] if lever == "eu_japan_cooperation" else value
+                    if rec is not None and power in rec.terms:
+                        k = rec.options[power][lever].index(rec.decisions[power][lever])
+                        for name, term in rec.terms[power][lever].items():
+                            row[f"{lever}:{name}"] = float(term[k])
+                        row[f"{lever}:probability"] = float(rec.probabilities[power][lever][k])
+                if power == "CHN" and rec is not None and rec.retaliation:
+                    row["retaliation_intensity"] = rec.retaliation["intensity"]
+                    row["retaliation_targets"] = " ".join(rec.retaliation["targets"])
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def decision_at(self, step: int):
+        """The last yearly decision recorded at or before ``step``: (recorded step, PowerRecord) or None."""
+        before = [(t, r) for t, r in self.records if t <= step]
+        return before[-1] if before else None
 
 
 class Recorder:
@@ -133,6 +197,7 @@ class Recorder:
             "quality": np.empty((rows, v)),
             "reach": np.empty((rows, v)),
             "flow": np.empty((rows, 5, 5)),
+            "power_levers": np.empty((rows, len(POWER_LEVER_NAMES))),
         }
         if record_agents:
             self.agent_only = {
@@ -143,6 +208,11 @@ class Recorder:
             self._blocks: dict[str, np.ndarray] = {}  # decision -> (rows, terms, n, options) when its terms share a shape
             self._names: dict[str, tuple[str, ...]] = {}
         self._model_frame: tuple[int, pd.DataFrame] | None = None
+        self.power_records: list = []
+        self._course_rows = {}
+        for lv in (*model.levers, model.start_levers):
+            values = dynamics.course_of(lv, c)
+            self._course_rows[id(lv)] = [_lever_number(k, values[k]) for k in POWER_LEVER_NAMES]
 
     def collect(self, record=None, levers=None) -> None:
         """Record the model's current state as row ``count``: after the step whose
@@ -175,6 +245,13 @@ class Recorder:
                         a[field][i] = record.revised[decision]
                     if decision in record.terms:
                         self._store_terms(decision, record.terms[decision], i)
+        row = self._course_rows.get(id(lv))  # the scenario's own levers: worked out once
+        if row is None:
+            values = dynamics.course_of(lv, c)
+            row = [_lever_number(k, values[k]) for k in POWER_LEVER_NAMES]
+        s["power_levers"][i] = row
+        if record is not None and record.powers is not None:
+            self.power_records.append((i, record.powers))
         self.count += 1
 
     def _store_terms(self, decision: str, terms: Mapping[str, np.ndarray], i: int) -> None:
@@ -204,6 +281,14 @@ class Recorder:
                 held[k][i] = v
 
     # --- what the run reports -----------------------------------------------------------------
+    def power_log(self) -> PowerLog:
+        """The powers' decisions up to ``count`` (copies)."""
+        m, T = self.model, self.count
+        strategies = {p: powers._name(m.strategies[p]) for p in POWERS}
+        return PowerLog(
+            self.steps["scalars"][:T, 1].copy(), self.steps["power_levers"][:T].copy(), strategies, list(self.power_records)
+        )
+
     def recorded(self) -> outcomes.Recorded:
         """The recorded arrays up to ``count`` and the world they describe."""
         m, st, c, T = self.model, self.model.state, self.model.constants, self.count

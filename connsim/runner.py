@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from connsim import outcomes
+from connsim.names import POWERS
 from connsim.outcomes import Recorded
-from connsim.recorder import DECISIONS, AgentRecord
+from connsim.recorder import DECISIONS, AgentRecord, PowerLog
 from connsim.scenario import Scenario, load_scenario
 
 __all__ = ["run", "RunResult", "stop_at", "as_seed"]
@@ -42,6 +43,14 @@ class RunResult:
     recorded: Recorded | None = field(default=None, repr=False)  # what model_vars is computed from, until it is
     agents: AgentRecord | None = None
     model: Any = None
+    powers: PowerLog | None = field(default=None, repr=False)
+
+    @cached_property
+    def power_vars(self) -> pd.DataFrame:
+        """The powers' decisions: one row per step and power (see :meth:`connsim.recorder.PowerLog.frame`)."""
+        if self.powers is None:
+            raise ValueError("this result holds no record of the powers' decisions")
+        return self.powers.frame()
 
     @cached_property
     def model_vars(self) -> pd.DataFrame:
@@ -77,14 +86,66 @@ class RunResult:
         makes are shown: member states pick their 5G policy (their law and its orientation are the
         EU's), third countries their policy, whether to have a data-protection law and its
         orientation; the EU's adequacy decision about the state is shown for the years it was a
-        candidate. ``explain("EUU", step)``: the EU's adequacy decision on each candidate it
-        assessed in the year up to ``step`` (see :meth:`explain_adequacy`). The powers' own policy
-        and regime are scenario levers.
+        candidate. For a power (``EUU``, ``JPN``, ``USA``, ``CHN``): its yearly decisions
+        (:meth:`explain_power`); the EU's adequacy decisions on its candidates: :meth:`explain_adequacy`.
         """
+        if iso3 in POWERS:
+            return self.explain_power(iso3, step)
+        return self._explain_state(iso3, step)
+
+    def explain_power(self, power: str, step: int | None = None) -> pd.DataFrame:
+        """Why a power decided as it did in its last yearly decision up to ``step`` (default: the
+        last step): one row per decision and option it weighed, with the terms, the utility, the
+        logit probability and whether it picked it, for an adaptive power; one row per decision
+        (its value and where it came from) for a scripted one or one played by a person or a script.
+        ``attrs``: the year, the strategy, what the power observed and China's retaliation act."""
+        from connsim.decisions import powers as power_rules
+
+        if self.powers is None:
+            raise ValueError("this result holds no record of the powers' decisions")
+        last = self.powers.year.shape[0] - 1
+        step = last if step is None else int(step)
+        if not 0 <= step <= last:
+            raise ValueError(f"step must be in 0..{last}")
+        strategy = self.powers.strategies[power]
+        found = self.powers.decision_at(step)
+        if found is None or power not in found[1].decisions:
+            row = self.power_vars[(self.power_vars["step"] == step) & (self.power_vars["power"] == power)].iloc[0]
+            out = pd.DataFrame({"decision": list(power_rules.POWER_LEVERS[power])})
+            out["value"] = [row[k] for k in out["decision"]]
+            out["source"] = "the scenario (scripted)"
+            out.attrs.update(power=power, step=step, year=float(row["year"]), strategy=strategy)
+            return out
+        at, rec = found
+        frames = []
+        if power in rec.terms:
+            for lever, terms in rec.terms[power].items():
+                options = rec.options[power][lever]
+                df = pd.DataFrame({k: v for k, v in terms.items()})
+                df.insert(0, "option", list(options))
+                df.insert(0, "decision", lever)
+                df["utility"] = df[list(terms)].sum(axis=1)
+                df["probability"] = rec.probabilities[power][lever]
+                df["picked"] = [o == rec.decisions[power][lever] for o in options]
+                frames.append(df)
+            out = pd.concat(frames, ignore_index=True)
+        else:
+            out = pd.DataFrame({"decision": list(rec.decisions[power]), "value": list(rec.decisions[power].values())})
+            out["source"] = f"the strategy {rec.strategy[power]}" if strategy != "scripted" else "the scenario (scripted)"
+        out.attrs.update(
+            power=power,
+            step=at,
+            year=rec.year,
+            strategy=rec.strategy[power],
+            observations=dict(rec.observations),
+            retaliation=dict(rec.retaliation),
+        )
+        return out
+
+    def _explain_state(self, iso3: str, step: int | None = None) -> pd.DataFrame:
+        """The utility terms behind a state's choices (the body of :meth:`explain`)."""
         rec = self._agents()
         step = self._step(step)
-        if iso3 == "EUU":
-            return self.explain_adequacy(step)
         i = self._row(iso3)
         decides = {d: bool(rec.deciders[d][i]) for d in DECISIONS}
         assessed = self._assessment(step)
@@ -211,6 +272,7 @@ def run(
     until: float | None = None,
     record_agents: bool = True,
     rules: Mapping[str, Any] | None = None,
+    strategies: Mapping[str, Any] | None = None,
     model_class: type | None = None,
     keep_model: bool = False,
     progress: bool = False,
@@ -226,6 +288,9 @@ def run(
     record_agents : record every state's choices and terms (``agent_vars``, ``explain``);
         False keeps only the outcomes (faster, smaller: for ensembles).
     rules : decision rules replacing the model's own, by name (:data:`connsim.dynamics.RULES`).
+    strategies : power -> ``"scripted"``, ``"adaptive"`` or a callable ``f(view) -> {lever: value}``
+        (or an object with ``decide(view)``): how the powers take their yearly decisions, over the
+        scenario's ``[powers]`` table (:mod:`connsim.decisions.powers`).
     model_class : a :class:`~connsim.model.WorldModel` subclass to run instead.
     keep_model : keep the model after the run in ``result.model``.
     progress : show a progress bar.
@@ -241,7 +306,7 @@ def run(
     if not (isinstance(cls, type) and issubclass(cls, WorldModel)):
         raise TypeError(f"model_class: got {cls!r}; allowed WorldModel or a subclass of it")
     seed = as_seed(seed)
-    model = cls(spec, rng=seed, record_agents=record_agents, rules=rules)
+    model = cls(spec, rng=seed, record_agents=record_agents, rules=rules, strategies=strategies)
     steps = range(model.n_steps)
     if progress:
         from tqdm.auto import tqdm
@@ -251,7 +316,12 @@ def run(
         model.step()
     rec = model.recorder
     result = RunResult(
-        model.spec, seed, rec.recorded(), rec.agent_record(copy=False) if record_agents else None, model if keep_model else None
+        model.spec,
+        seed,
+        rec.recorded(),
+        rec.agent_record(copy=False) if record_agents else None,
+        model if keep_model else None,
+        rec.power_log(),
     )
     if not keep_model:
         release(model)

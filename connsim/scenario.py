@@ -91,7 +91,7 @@ def library_dir() -> Traversable:
 #: The library's folder as a path, found once at import (kept for code that joins or globs it).
 SCENARIOS_DIR = as_path(library_dir())
 #: Tables that merge key by key under ``extends`` and :meth:`Scenario.replace`.
-MERGED_TABLES = ("weights", "oda_budget_scale", "oda_staffing")
+MERGED_TABLES = ("weights", "oda_budget_scale", "oda_staffing", "powers")
 
 #: Largest scenario file read (bytes), for the file itself and every file of its ``extends`` chain.
 MAX_FILE_BYTES = 1 << 20
@@ -214,6 +214,7 @@ def _schedule(lo: float, hi: float):
 
 Schedule01 = _schedule(0.0, 1.0)
 Schedule02 = _schedule(0.0, 2.0)
+Schedule05 = _schedule(0.0, 0.5)
 Scale = _schedule(0.0, 10.0)
 Donor = Literal["EUU", "MS", "JPN", "USA", "CHN"]
 
@@ -280,6 +281,19 @@ class Event(BaseModel):
         return v.upper() if isinstance(v, str) else v
 
 
+class PowerSpec(BaseModel):
+    """How a power takes its yearly decisions (``[powers.CHN] strategy = "adaptive"``).
+
+    ``scripted``: it follows the scenario's levers and schedules; ``adaptive``: the model's
+    utility-based response to what it observes (:mod:`connsim.decisions.powers`). A person or a
+    script plays a power through ``connsim.run(..., strategies={"EUU": f})``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    strategy: Literal["scripted", "adaptive"] = _field("scripted", "how the power decides: scripted or adaptive")
+
+
 class Scenario(BaseModel):
     """A complete, validated scenario. Immutable: use :meth:`replace` for a changed copy.
 
@@ -319,6 +333,22 @@ class Scenario(BaseModel):
         ge=0,
         le=1,
     )
+    us_data_framework: Schedule01 = _field(
+        0.0,
+        "a US framework of commitments on access to personal data (the 2023 Data Privacy Framework kind): "
+        "from 0.5 in force, it makes the US eligible for an EU adequacy decision",
+        "0..1",
+    )
+    us_export_controls: Schedule01 = _field(
+        0.0, "US export controls on high-risk vendors' supplies, beyond what the conflict brings", "0..1"
+    )
+    hr_price_discount: Schedule05 = _field(0.0, "China's price cut on Huawei and ZTE equipment (a share of their price)", "share")
+    china_retaliation: Schedule01 = _field(
+        0.5,
+        "China's readiness to answer restrictions of high-risk vendors with trade measures against the restricting "
+        "state; its acts are readiness times the conflict's intensity",
+        "0..1",
+    )
     dfft_multilateral_push: Schedule01 = _field(0.3, "Japan's Data Free Flow with Trust push in the G20 and WTO", "0..1")
     eu_jp_oda_coordination: Schedule01 = _field(
         0.2, "EU-Japan coordination of digital ODA (JICA-EIB kind): pooling, no double targeting", "0..1"
@@ -339,7 +369,13 @@ class Scenario(BaseModel):
         "0..1",
         allowed=f"a table {{donor = staffing}}, donors {', '.join(DONORS)}, each staffing a number above 0 up to 1",
     )
+    powers: dict[Literal["EUU", "JPN", "USA", "CHN"], PowerSpec] = _field(
+        {},
+        "power -> how it takes its yearly decisions (the powers not named follow the scenario: scripted)",
+        allowed='tables [powers.EUU], [powers.JPN], [powers.USA], [powers.CHN], each with strategy = "scripted" or "adaptive"',
+    )
     # --- behaviour ---------------------------------------------------------------------------
+    beta_power: float = _field(10.0, "rationality of the powers' adaptive decisions (logit beta)", "1/utility", ge=0, le=100)
     beta_policy: float = _field(4.0, "rationality of 5G security-policy choices (logit beta)", "1/utility", ge=0, le=100)
     beta_regime: float = _field(4.0, "rationality of data-regime choices (logit beta)", "1/utility", ge=0, le=100)
     beta_oda: float = _field(3.0, "rationality of recipients choosing among ODA offers", "1/utility", ge=0, le=100)

@@ -44,7 +44,7 @@ class Weights(BaseModel):
     premium_horizon_years: float = _w(8.0, 1, 30, "years of trusted-vendor premium a state weighs when it restricts")
     alpha_income: float = _w(0.5, 0, 2, "shadow price of money: costs weigh income**-alpha (poorer states feel them more)")
     kappa_ret: float = _w(
-        5.0, 0, 30, "capex-years: expected Chinese retaliation per unit of trade share with China times conflict"
+        10.0, 0, 30, "capex-years: Chinese retaliation per unit of trade share with China times the retaliation states expect"
     )
     kappa_al: float = _w(2.0, 0, 30, "capex-years: alignment pressure, (align_us - align_cn) times conflict times US pressure")
     kappa_toolbox: float = _w(1.5, 0, 15, "capex-years: member states' pull toward restricting, times EU toolbox strength")
@@ -128,3 +128,60 @@ class Weights(BaseModel):
     partnership_half_life: float = _w(3.0, 0.25, 30, "years for a partnership's pull to halve without new offers")
     partnership_years: float = _w(3.0, 0.25, 30, "years an accepted offer counts as an active partnership")
     tied_finance_years: float = _w(5.0, 0, 30, "years infrastructure finance ties procurement to the donor's vendors")
+    # --- couplings of infrastructure, business and regulation (each 0 switches its link off) -------
+    kappa_sovereign_infrastructure: float = _w(
+        0.4,
+        0,
+        5,
+        "pull toward sovereign per unit of a state's Chinese-built network (high-risk share, half core, half radio) "
+        "and of Digital Silk Road finance in force (regime-utility units)",
+    )
+    kappa_data_risk: float = _w(
+        0.2, 0, 2, "threat raised by a protective data orientation (a protect or trust law) and by an adequacy tie, each half"
+    )
+    kappa_capacity_security: float = _w(
+        0.5, 0, 5, "threat raised per unit of data-protection capacity built since the start (capacity serves security too)"
+    )
+    retaliation_trade_cut: float = _w(
+        0.3, 0, 1, "share of a state's trade with China cut by a Chinese retaliation act of full intensity"
+    )
+    retaliation_memory: float = _w(
+        0.5, 0, 5, "per year: how fast states' expectation of Chinese retaliation follows what China has done"
+    )
+    # --- the powers' adaptive decisions (connsim/decisions/powers.py) -------------------------------
+    # For each option x of a decision, at position u of the options' span and u0 for the power's
+    # course (the scenario's value): response * (signal - signal at the first decision) * u
+    # - power_course * (u - u0)**2, plus power_status_quo on the option held. ESTIMATED: each
+    # response is set so that a typical change of its signal over the horizon moves the power by
+    # about a third of the span (u* - u0 = response * change / (2 power_course)).
+    power_course: float = _w(4.0, 0, 50, "cost of departing from the course, per (share of the options' span) squared")
+    power_status_quo: float = _w(0.1, 0, 10, "utility of keeping a power's current decision")
+    chn_retaliation_deterrence: float = _w(
+        60.0, 0, 500, "China: retaliation readiness per unit of world GDP share newly restricting its vendors (change)"
+    )
+    chn_dsr_response: float = _w(8.0, 0, 100, "China: Digital Silk Road finance per unit of vendor share lost since the start")
+    chn_discount_response: float = _w(
+        8.0, 0, 100, "China: Huawei and ZTE price cut per unit of vendor share lost since the start"
+    )
+    us_pressure_response: float = _w(8.0, 0, 100, "US: pressure on partners per unit of allies not restricting (change)")
+    us_controls_response: float = _w(
+        20.0, 0, 200, "US: export controls per unit of high-risk vendors' world radio share times conflict (change)"
+    )
+    us_framework_response: float = _w(
+        6.0, 0, 100, "US: value of a data framework per unit of its data gap with the EU (no free flow; not a change)"
+    )
+    eu_toolbox_response: float = _w(8.0, 0, 100, "EU: toolbox strength per unit of member-state divergence (change)")
+    eu_oda_response: float = _w(
+        16.0, 0, 200, "EU: more, better-staffed, ring-focused digital ODA per unit of Chinese ODA anchoring (change)"
+    )
+    eu_adequacy_response: float = _w(
+        8.0, 0, 100, "EU: openness to adequacy per unit of third countries outside trusted regimes (change)"
+    )
+    eu_cooperation_response: float = _w(
+        8.0, 0, 100, "EU and Japan: deeper cooperation per unit of third countries outside trusted regimes (change)"
+    )
+    jp_dfft_response: float = _w(10.0, 0, 100, "Japan: DFFT push per unit of the world's blocked data flows (change)")
+    jp_vendor_response: float = _w(
+        8.0, 0, 100, "Japan: NEC and Fujitsu push per unit of world GDP share restricting high-risk vendors (change)"
+    )
+    jp_oda_response: float = _w(16.0, 0, 200, "Japan: more digital ODA per unit of Chinese ODA anchoring (change)")

@@ -17,7 +17,7 @@ from scipy import sparse
 from connsim.choice import row_sum
 from connsim.decisions import oda, regimes, vendors
 from connsim.names import DONOR_CAMP, DONOR_REGIME, DONORS, KINDS, NO_LAW, POLICIES, PROGRAMS, REGIMES, US_ALLY_BLOCS
-from connsim.scenario import Scenario
+from connsim.scenario import Scenario, schedule_at
 from connsim.seeds import Seeds, load_seeds
 
 __all__ = [
@@ -107,8 +107,6 @@ FIXED = frozenset(
         "rule_of_law01",
         "align_us",
         "align_cn",
-        "trade_eu",
-        "trade_cn",
         "trade_jp",
         "security_culture",
         "eea",
@@ -181,6 +179,11 @@ class WorldState:
     # vendors (v,)
     quality: np.ndarray
     reach: np.ndarray
+    # the powers (decisions/powers.py)
+    policy_at_decision: np.ndarray  # (n,) each state's 5G policy at the powers' last yearly decision
+    expected_retaliation: np.ndarray  # () states' expectation of Chinese retaliation, 0..1
+    decided: dict  # power -> {lever: value} it holds (its last decision; empty: its course)
+    observed_start: dict  # what the powers observed at their first decision (decisions/powers.py: observe)
     # networks (sparse)
     trade: sparse.csr_matrix  # row-normalised trade weights W
     blocs: sparse.csr_matrix  # (n, b) security-bloc membership
@@ -205,8 +208,10 @@ class WorldState:
         new = object.__new__(WorldState)
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name not in FIXED and isinstance(value, (np.ndarray, sparse.spmatrix, dict)):
+            if f.name not in FIXED and isinstance(value, (np.ndarray, sparse.spmatrix)):
                 value = value.copy()
+            elif isinstance(value, dict):  # decided: power -> {lever: value}
+                value = {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
             object.__setattr__(new, f.name, value)
         object.__setattr__(new, "_fixed", self.__dict__.get("_fixed", False))
         return new
@@ -498,6 +503,10 @@ def build_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> W
         last_accept=last_accept,
         last_infra=last_infra,
         partnership_active=np.zeros((n, len(DONORS)), dtype=bool),
+        policy_at_decision=col("policy").copy(),
+        expected_retaliation=np.array(0.0),
+        decided={},
+        observed_start={},
         quality=prep["quality_2019"].copy(),
         reach=prep["reach_2019"].copy(),
         trade=trade,
@@ -547,6 +556,10 @@ class Constants:
     trade_rows: np.ndarray  # (edges,) the row of each edge of the trade network (its structure is fixed)
     shadow_price: np.ndarray  # (n,) what a unit of cost weighs for each state (vendors.shadow_price)
     japan: int  # row of Japan
+    china: int  # row of China
+    usa: int  # row of the US
+    capacity_start: np.ndarray  # (n,) data-protection capacity at the start (what capacity building adds to)
+    hr_ran_world_start: float  # high-risk vendors' world share of installed radio at the start
 
 
 def _donor_vendor_tie(origin: tuple[str, ...], high_risk: np.ndarray, eu_origin: set[str]) -> np.ndarray:
@@ -667,6 +680,10 @@ def derive_constants(seeds: Seeds, scenario: Scenario, st: WorldState) -> tuple[
         trade_rows=np.repeat(np.arange(st.n), np.diff(st.trade.indptr)),
         shadow_price=vendors.shadow_price(st.income, w),
         japan=index_of["JPN"],
+        china=index_of["CHN"],
+        usa=index_of["USA"],
+        capacity_start=st.capacity.copy(),
+        hr_ran_world_start=float((high_risk.astype(float) @ installed[1]) @ market),
     )
     return constants, installed
 
@@ -684,10 +701,17 @@ def start_world(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> t
     own copy of the changing arrays (:meth:`WorldState.copy`) and the shared, read-only constants.
     """
     if scenario.synthetic_third_countries:  # a world of its own draw: nothing to share
-        return _start(seeds, scenario, rng)
-    key = (str(seeds.directory), scenario.start_year, scenario.weights, tuple(sorted(scenario.oda_staffing.items())))
-    st, c = _shared_start(_Key(key, lambda: _start(seeds, scenario, rng)))
-    return st.copy(), c
+        st, c = _start(seeds, scenario, rng)
+    else:
+        key = (str(seeds.directory), scenario.start_year, scenario.weights, tuple(sorted(scenario.oda_staffing.items())))
+        st, c = _shared_start(_Key(key, lambda: _start(seeds, scenario, rng)))
+        st = st.copy()
+    # what states expect of China at the start: its readiness times the conflict of the start year
+    year = float(scenario.start_year)
+    st.expected_retaliation = np.array(
+        schedule_at(scenario.china_retaliation, year) * schedule_at(scenario.us_china_conflict, year)
+    )
+    return st, c
 
 
 def _start(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> tuple[WorldState, Constants]:

@@ -213,17 +213,19 @@ def yearly_round(
     uniforms_infra: np.ndarray,
     uniforms_other: np.ndarray,
     w,
+    staffing: np.ndarray | None = None,
 ) -> RoundResult:
     """One yearly round of digital ODA, from budgets to effects (see the module docstring).
 
     ``budget_scale`` (d,) multiplies the 2019 budgets (China's also by ``digital_silk_road``);
-    ``uniforms_infra`` (n,) and ``uniforms_other`` (n, d) are the round's random numbers.
+    ``uniforms_infra`` (n,) and ``uniforms_other`` (n, d) are the round's random numbers;
+    ``staffing`` (d,) the donors' staffing this year (None: ``donors.staffing``, the seed values).
     Understaffed donors are slower (speed x min(1, staffing / FULL_STAFFING)); capacity-building
     money raises capacity, inclusion money half as much; accepted offers strengthen partnerships.
     """
     budget = donors.budget_2019 * budget_scale
     budget[donors.china] *= digital_silk_road
-    eff_budget, staff = effective_budgets(budget, donors.staffing, coordination, donors.pair, w)
+    eff_budget, staff = effective_budgets(budget, donors.staffing if staffing is None else staffing, coordination, donors.pair, w)
     priority = donors.priority * (1.0 + ring_focus * np.outer(donors.ring_donor, donors.ring))
     scores = targeting_scores(priority, 1.0 - capacity, donors.alignment, donors.eligible)
     scores = remove_double_targeting(scores, donors.pair, coordination)

@@ -110,6 +110,7 @@ def regime_influence(
     digital_silk_road: float,
     dfft_push: float,
     w,
+    chinese_infrastructure: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pull of the powers and of ODA partners toward their orientations: (n, 4).
 
@@ -118,13 +119,19 @@ def regime_influence(
     pressure; China toward ``sovereign`` by alignment with it times the Digital Silk Road (capped at
     twice its 2019 intensity); Japan's DFFT push toward ``trust`` through each state's ties to Japan
     and the G20 (``japan_tie``, 0..1); ``oda_pull`` (n, 4) is the pull of each state's ODA
-    partnerships toward their donors' regimes. Each power reaches a state through one channel.
+    partnerships toward their donors' regimes. Each power reaches a state through one channel,
+    and China's infrastructure through one more: ``chinese_infrastructure`` (n,), a state's
+    Chinese-built network (its high-risk share, half core, half radio) plus Digital Silk Road
+    finance in force (1), pulls toward ``sovereign`` (``kappa_sovereign_infrastructure``: "the
+    leveraging of investments in network infrastructure abroad to evangelise restricted visions").
     """
     influence = np.zeros((trade_eu.shape[0], 4))
     influence[:, PROTECT] += w.kappa_brussels * trade_eu
     influence[:, OPEN] += w.kappa_us_regime * align_us * us_pressure
     influence[:, SOVEREIGN] += w.kappa_cn_regime * align_cn * min(digital_silk_road, 2.0) / 2.0
     influence[:, TRUST] += w.kappa_jp_regime * dfft_push * japan_tie
+    if chinese_infrastructure is not None:
+        influence[:, SOVEREIGN] += w.kappa_sovereign_infrastructure * chinese_infrastructure
     return influence + oda_pull
 
 

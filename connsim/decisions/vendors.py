@@ -94,17 +94,26 @@ def threat_perception(
     japan_threat: float,
     dt: float,
     w,
+    data_tie: np.ndarray | None = None,
+    capacity_built: np.ndarray | None = None,
 ) -> np.ndarray:
     """Next threat perception of every state, 0..2 (partial adjustment per year, times ``dt``).
 
     Target = security culture + w_peer * share of security partners restricting + w_oda * (western
-    minus Chinese ODA partnership strength). Member states also move toward the EU mean threat (rate
+    minus Chinese ODA partnership strength) + kappa_data_risk * ``data_tie`` (0..1: half for a
+    protect or trust law, half for an adequacy tie: a state that guards personal data weighs
+    high-risk vendors' data risk more) + kappa_capacity_security * ``capacity_built`` (capacity
+    built since the start: capacity building serves network security too). Member states also move toward the EU mean threat (rate
     w_eu * toolbox) and up toward Japan's threat (rate w_jp * infoshare): the paper's Track 1.5
     exchange with partners "who know China better than most Europeans". Alignment with the US is
     not here: it reaches the 5G decision once, as the alignment pressure of :func:`policy_utilities`.
     All arrays (n,).
     """
     target = security_culture + w.w_peer * peer_restricting + w.w_oda * oda_pull
+    if data_tie is not None:
+        target = target + w.kappa_data_risk * data_tie
+    if capacity_built is not None:
+        target = target + w.kappa_capacity_security * capacity_built
     change = w.threat_adjustment * (target - threat)
     if member_state.any():
         eu = threat[member_state]
@@ -206,6 +215,7 @@ def policy_utilities(
     toolbox_pull: np.ndarray,
     current: np.ndarray,
     w,
+    expected_retaliation: float | None = None,
 ) -> tuple[np.ndarray, Terms]:
     """Utility of open / core_excluded / banned for every state: (n, 3) and its terms, in capex-years
     (years of the state's own network-equipment spend).
@@ -219,6 +229,8 @@ def policy_utilities(
     trade_chn : (n,) trade share with China; align_us, align_cn : (n,) alignment with the US and China.
     conflict, us_pressure : the levers, 0..1; toolbox_pull : (n,) the EU toolbox for member states, else 0.
     current : (n,) the policy held.
+    expected_retaliation : 0..1, what states expect of China from what it has done
+        (:mod:`connsim.decisions.powers`); None: the conflict's intensity.
 
     Notes
     -----
@@ -238,7 +250,8 @@ def policy_utilities(
     np.add(hr_core, hr_ran, out=exposure[:, 2])
     exposure *= -w.kappa_cost * rip_years(w) * shadow
     np.multiply(-w.kappa_cost * w.premium_horizon_years * shadow, premium, out=premium_term)
-    np.multiply((-w.kappa_ret * conflict * trade_chn)[:, None], pi, out=retaliation)
+    fear = conflict if expected_retaliation is None else expected_retaliation
+    np.multiply((-w.kappa_ret * fear * trade_chn)[:, None], pi, out=retaliation)
     np.multiply((w.kappa_al * conflict * (0.5 + us_pressure) * (align_us - align_cn))[:, None], pi, out=alignment)
     np.multiply((w.kappa_toolbox * toolbox_pull)[:, None], pi > 0, out=toolbox)
     np.take(w.kappa_status_quo * _IDENTITY, current, axis=0, out=status_quo)  # on the current policy
