@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import connsim
+import connsim.networks
 import connsim.report
 from connsim import MemberState, Power, ThirdCountry, Vendor, WorldModel
 from connsim.seeds import POLICIES, REGIMES, load_seeds
@@ -124,6 +125,8 @@ def test_networks_are_networkx_graphs(baseline):
     assert flows.has_edge("JPN", "DEU")  # mutual adequacy
     oda = m.oda_graph()
     assert all(u in connsim.scenario.DONORS for u, _ in oda.edges)
+    with pytest.raises(TypeError, match="positional"):  # the year and the years of tied finance are not swappable
+        connsim.networks.oda_graph(m.state, m.year, 5.0)
 
 
 # --- the report ---------------------------------------------------------------------------------
