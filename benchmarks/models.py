@@ -523,7 +523,9 @@ class IdiomaticWorld(mesa.Model):
         lv, donors = self.lv, self.source.constants.donors
         budget = donors.budget_2019 * lv.oda_scale
         budget[DONORS.index("CHN")] *= lv.digital_silk_road_intensity
-        effective, staff = oda.effective_budgets(budget, donors.staffing, lv.eu_jp_oda_coordination, donors.pair, self.w)
+        effective, staff = oda.effective_budgets(
+            budget, donors.staffing, coordination=lv.eu_jp_oda_coordination, pair=donors.pair, w=self.w
+        )
         for d in self.donors:
             d.budget, d.staff = float(effective[d.index]), float(staff[d.index])
             d.pace = float(donors.speed[d.index] * min(1.0, staff[d.index] / oda.FULL_STAFFING))

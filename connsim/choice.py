@@ -67,7 +67,8 @@ class Terms(Mapping):
 
 
 def row_max(a: np.ndarray) -> np.ndarray:
-    """``a.max(axis=-1)``, faster for the few options of a choice (an elementwise chain)."""
+    """``a.max(axis=-1)``: (..., k) -> (...), faster for the few options of a choice (an
+    elementwise chain over k <= 7 columns, O(size); numpy's reduction otherwise)."""
     k = a.shape[-1]
     if a.ndim < 2 or k < 2 or k > 7:
         return a.max(axis=-1)
@@ -78,8 +79,8 @@ def row_max(a: np.ndarray) -> np.ndarray:
 
 
 def row_sum(a: np.ndarray) -> np.ndarray:
-    """``a.sum(axis=-1)`` for up to 7 options, bit for bit: numpy sums such short rows left to
-    right, and so does this chain of elementwise additions (faster on many short rows)."""
+    """``a.sum(axis=-1)``: (..., k) -> (...), bit for bit. For up to 7 options numpy sums a row
+    left to right, and so does this chain of elementwise additions (faster on many short rows). O(size)."""
     k = a.shape[-1]
     if a.ndim < 2 or k < 2 or k > 7 or a.dtype.kind not in "fc":
         return a.sum(axis=-1)
@@ -104,7 +105,22 @@ def _scaled_utilities(u: np.ndarray, beta: float) -> np.ndarray:
 
 
 def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
-    """Row-wise logit probabilities of an (n, k) utility array (numerically stable, any beta >= 0)."""
+    """Logit probabilities of each row's options: exp(beta U_k) / sum_k' exp(beta U_k').
+
+    Parameters
+    ----------
+    utilities : (n, k) or (..., k) utilities; -inf marks an unavailable option.
+    beta : rationality, 0 or more (0: a coin toss among the available options).
+
+    Returns
+    -------
+    Probabilities of the shape of ``utilities``, summing to 1 over the last axis.
+
+    Notes
+    -----
+    Numerically stable for any beta (each row shifted by its maximum; an overflowing beta is its
+    limit, the best options sharing the mass). O(size).
+    """
     u = np.asarray(utilities, dtype=float)
     z = _scaled_utilities(u, beta)
     z = z - row_max(z)[..., None]
@@ -113,17 +129,30 @@ def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:
 
 
 def logistic(z: np.ndarray) -> np.ndarray:
-    """Elementwise 1 / (1 + exp(-z)): the logit probability of taking an option against one
-    other (``z = beta * (U - U_other)``). Where exp(-z) is beyond the largest float (a large
-    beta) the answer is the formula's limit, exactly 0: numpy's overflow to inf gives it, so that
-    overflow is expected here and not reported."""
+    """Elementwise 1 / (1 + exp(-z)), any shape: the logit probability of taking an option against
+    one other (``z = beta * (U - U_other)``).
+
+    Where exp(-z) is beyond the largest float (a large beta) the answer is the formula's limit,
+    exactly 0: numpy's overflow to inf gives it, so that overflow is expected here and not
+    reported. O(size).
+    """
     z = np.asarray(z, dtype=float)
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-z))
 
 
 def sample_choice(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Pick one option per row by inverse CDF: the first k with cumsum(P)[k] > u."""
+    """Pick one option per row by inverse CDF: the first k with cumsum(P)[k] > u.
+
+    Parameters
+    ----------
+    probabilities : (n, k) or (..., k) probabilities, each row summing to 1.
+    uniforms : (n,) or (...,) uniforms in [0, 1), one per row.
+
+    Returns
+    -------
+    (n,) or (...,) option indices (np.intp) in ``0..k-1``. O(n x k).
+    """
     k = probabilities.shape[-1]
     if probabilities.ndim != 2 or np.ndim(uniforms) != 1:
         cdf = np.cumsum(probabilities, axis=-1)
@@ -139,7 +168,19 @@ def sample_choice(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray
 
 
 def logit_choice(utilities: np.ndarray, beta: float, uniforms: np.ndarray) -> np.ndarray:
-    """Options chosen by every state at once: (n, k) utilities, n uniforms -> n option indices."""
+    """Options chosen by every state at once, by logit: :func:`logit_probabilities` then
+    :func:`sample_choice`.
+
+    Parameters
+    ----------
+    utilities : (n, k) utilities of each state's options.
+    beta : rationality, 0 or more.
+    uniforms : (n,) uniforms in [0, 1), one per state.
+
+    Returns
+    -------
+    (n,) option indices in ``0..k-1``. O(n x k).
+    """
     return sample_choice(logit_probabilities(utilities, beta), uniforms)
 
 
@@ -148,11 +189,26 @@ def revise_choices(
 ) -> np.ndarray:
     """The options held after a step: revising states pick by logit, the others keep theirs.
 
+    Parameters
+    ----------
+    current : (n,) option indices held now (not modified).
+    revise : (n,) booleans: the state revises this step.
+    utilities : (n, k) utilities of each state's options.
+    beta : rationality, 0 or more.
+    uniforms : (n,) uniforms in [0, 1), one per state (only the revisers' are read).
+
+    Returns
+    -------
+    (n,) option indices, of ``current``'s dtype.
+
+    Notes
+    -----
     Only the revising rows are drawn (the same numbers as drawing all rows and keeping the
     revisers', since every row is its own draw from its own uniform): in a world of 10,000
     states about a tenth revise each quarter. On those few rows the logit and the inverse-CDF
     draw are done with reductions along the options (numpy adds a row of up to 7 numbers left to
-    right, so the numbers are those of :func:`logit_choice`, bit for bit).
+    right, so the numbers are those of :func:`logit_choice`, bit for bit). O(r x k) for r
+    revising states, plus O(n) for the copy.
     """
     out = current.copy()
     rows = revise.nonzero()[0]
@@ -168,14 +224,18 @@ def revise_choices(
 
 
 def revising(revision_probability: float, uniforms: np.ndarray) -> np.ndarray:
-    """Policy inertia: a state revises this step when its uniform falls below the probability."""
+    """Policy inertia: a state revises this step when its uniform falls below the probability.
+
+    ``revision_probability`` a float in 0..1, ``uniforms`` (n,); returns (n,) booleans. O(n).
+    """
     return uniforms < revision_probability
 
 
 def logit_choice_one(utilities: list[float], beta: float, uniform: float) -> int:
     """Per-agent reference of :func:`logit_choice`, kept for teaching and tested equal to it.
 
-    Written as a state would reason: weigh each option, then draw.
+    Written as a state would reason: weigh each option, then draw. ``utilities`` the k options'
+    utilities, ``uniform`` in [0, 1); returns the option's index. O(k).
     """
     scaled = [beta * u for u in utilities]
     best = max(scaled)

@@ -447,9 +447,11 @@ def step(
         offers = r.offers
         st.last_accept, st.last_infra, st.capacity, st.strength = r.last_accept, r.last_infra, r.capacity, r.strength
     st.partnership_active = (year - st.last_accept) < w.partnership_years
-    finance = oda.tied_finance(year, st.last_infra, c.donor_vendor_tie, w.tied_finance_years)  # (v, n)
+    finance = oda.tied_finance(year, st.last_infra, vendor_tie=c.donor_vendor_tie, tied_years=w.tied_finance_years)  # (v, n)
     st.finance = finance.T
-    western_minus_chinese, oda_regime_pull = oda.partnership_pulls(st.strength, c.western_donor, c.oda_regime_pull)
+    western_minus_chinese, oda_regime_pull = oda.partnership_pulls(
+        st.strength, western=c.western_donor, regime_pull=c.oda_regime_pull
+    )
     p_step = 1.0 - (1.0 - s.revision_probability) ** dt
 
     # --- 5G: threat, security policy, procurement, vendors

@@ -66,17 +66,38 @@ def per_option(choice: np.ndarray, k: int, weights: np.ndarray | None = None) ->
 
 
 def regime_shares(regime: np.ndarray, weights: np.ndarray | None = None, n_regimes: int = 4) -> np.ndarray:
-    """Share of states (or of ``weights``: GDP, population) in each regime; sums to 1 over the last axis.
+    """Share of states (or of ``weights``: GDP, population) in each regime.
 
-    ``regime`` (n,) or (steps, n); returns (n_regimes,) or (steps, n_regimes).
+    Parameters
+    ----------
+    regime : (n,) or (steps, n) regime (or position) indices in ``0..n_regimes-1``.
+    weights : (n,) or (steps, n), optional; shares of states if None.
+    n_regimes : number of regimes.
+
+    Returns
+    -------
+    (n_regimes,) or (steps, n_regimes) shares, summing to 1 over the last axis.
+
+    Notes
+    -----
+    :func:`per_option` normalised: O(steps x n).
     """
     totals = per_option(regime, n_regimes, weights)
     return totals / totals.sum(axis=-1, keepdims=True)
 
 
 def convergence_index(shares: np.ndarray) -> np.ndarray | float:
-    """1 - normalised Shannon entropy of shares over the last axis: 1 when every state holds one
-    option, 0 when states are spread evenly over all options. ``shares`` (k,) or (steps, k)."""
+    """Norm convergence: 1 - normalised Shannon entropy of shares over the last axis, 1 when every
+    state holds one option, 0 when states are spread evenly over all options.
+
+    Parameters
+    ----------
+    shares : (k,) or (steps, k) shares summing to 1 over the last axis (k >= 2).
+
+    Returns
+    -------
+    float, or (steps,) values in 0..1. O(steps x k).
+    """
     p = np.asarray(shares, dtype=float)
     plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     out = 1.0 + plogp.sum(axis=-1) / np.log(p.shape[-1])
@@ -85,7 +106,16 @@ def convergence_index(shares: np.ndarray) -> np.ndarray | float:
 
 def free_pairs(compatibility: np.ndarray, threshold: float) -> np.ndarray:
     """Which regime pairs exchange data freely: compatibility at or above the threshold.
-    ``compatibility`` (k, k) or (steps, k, k); returns booleans of the same shape."""
+
+    Parameters
+    ----------
+    compatibility : (k, k) or (steps, k, k) compatibility of regimes, 0..1.
+    threshold : the compatibility at which data flow freely.
+
+    Returns
+    -------
+    Booleans of the shape of ``compatibility``. O(steps x k^2).
+    """
     return np.asarray(compatibility) >= threshold
 
 
@@ -102,7 +132,7 @@ def _adequacy_links(position, flow, adequacy, gdpr_area, gdp):
 
 
 def free_flow_gdp_pair_share(
-    position: np.ndarray, gdp: np.ndarray, flow: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
+    position: np.ndarray, gdp: np.ndarray, *, flow: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
 ) -> np.ndarray | float:
     """Share of world GDP pairs (i != j, weighted g_i * g_j) that exchange personal data freely,
     weighted by how freely they do.
@@ -114,6 +144,10 @@ def free_flow_gdp_pair_share(
     flow : (k, k) or (steps, k, k): how freely positions exchange data, 0..1 (booleans work too).
     adequacy : (n,) or (steps, n) booleans: holds an EU adequacy decision.
     gdpr_area : (n,) booleans: EU member states and the EEA.
+
+    Returns
+    -------
+    float, or (steps,) shares in 0..1 (nan for fewer than two states).
 
     Notes
     -----
@@ -135,16 +169,16 @@ def free_flow_gdp_pair_share(
 
 
 def largest_compatible_component(
-    regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray
+    regime: np.ndarray, free: np.ndarray, *, adequacy: np.ndarray, gdpr_area: np.ndarray
 ) -> np.ndarray | int:
     """Number of states in the largest group linked by free data flows.
 
     Parameters
     ----------
-    regime : (n,) or (steps, n) regime indices.
-    free : (k, k) or (steps, k, k) booleans.
-    adequacy : (n,) or (steps, n) booleans.
-    gdpr_area : (n,) booleans.
+    regime : (n,) or (steps, n) regime (or position) indices in ``0..k-1``.
+    free : (k, k) or (steps, k, k) booleans: the regimes exchange data freely.
+    adequacy : (n,) or (steps, n) booleans: holds an EU adequacy decision.
+    gdpr_area : (n,) booleans: EU member states and the EEA.
 
     Returns
     -------
@@ -193,9 +227,15 @@ def largest_compatible_component(
     return int(out[0]) if single else out
 
 
-def largest_compatible_component_graph(regime: np.ndarray, free: np.ndarray, adequacy: np.ndarray, gdpr_area: np.ndarray) -> int:
+def largest_compatible_component_graph(
+    regime: np.ndarray, free: np.ndarray, *, adequacy: np.ndarray, gdpr_area: np.ndarray
+) -> int:
     """Reference for :func:`largest_compatible_component` of one step, on the explicit hub graph
-    (scipy's connected components); kept for tests and teaching."""
+    (scipy's connected components); kept for tests and teaching.
+
+    ``regime`` (n,), ``free`` (k, k), ``adequacy`` and ``gdpr_area`` (n,) booleans; returns an int.
+    O(n + k^2) for the sparse graph of n + k + 1 nodes.
+    """
     regime = regime.astype(np.intp)
     n, k = regime.shape[0], free.shape[0]
     if n == 0:
@@ -220,9 +260,19 @@ def largest_compatible_component_graph(regime: np.ndarray, free: np.ndarray, ade
     return int(np.bincount(labels[:n]).max())
 
 
-def weighted_share(values: np.ndarray, weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | float:
-    """Weighted mean of ``values`` over the states of ``mask`` (all states if None); nan where
-    nothing is selected. ``values`` and ``mask`` (n,) or (steps, n), ``weights`` (n,)."""
+def weighted_share(values: np.ndarray, *, weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | float:
+    """Weighted mean of ``values`` over the states of ``mask`` (all states if None).
+
+    Parameters
+    ----------
+    values : (n,) or (steps, n), for instance booleans (a high-risk core) as a share.
+    weights : (n,) weights, 0 or more (GDP, population).
+    mask : (n,) or (steps, n) booleans, optional: the states to average over.
+
+    Returns
+    -------
+    float, or (steps,) means; nan where the selected states weigh nothing. O(steps x n).
+    """
     values = np.asarray(values, dtype=float)
     if mask is None:
         mask = np.ones(values.shape, dtype=bool)
@@ -234,7 +284,10 @@ def weighted_share(values: np.ndarray, weights: np.ndarray, mask: np.ndarray | N
 
 
 def hhi(shares: np.ndarray) -> np.ndarray | float:
-    """Herfindahl-Hirschman index of market shares over the last axis (0..1; 1 = a single vendor)."""
+    """Herfindahl-Hirschman index of market shares over the last axis (0..1; 1 = a single vendor).
+
+    ``shares`` (v,) or (..., v), normalised here to sum to 1; returns a float or (...,). O(size).
+    """
     s = np.asarray(shares, dtype=float)
     s = s / s.sum(axis=-1, keepdims=True)
     out = (s**2).sum(axis=-1)
@@ -242,8 +295,19 @@ def hhi(shares: np.ndarray) -> np.ndarray | float:
 
 
 def access_share(regime_of: int, position: np.ndarray, gdp: np.ndarray, flow: np.ndarray) -> np.ndarray | float:
-    """Share of world GDP whose position exchanges data freely with ``regime_of``, weighted by how
-    freely. ``position`` (n,) or (steps, n); ``flow`` (k, k) or (steps, k, k), 0..1 or booleans."""
+    """Share of world GDP whose position exchanges data freely with ``regime_of``, weighted by how freely.
+
+    Parameters
+    ----------
+    regime_of : the index of the regime (position) the access is to.
+    position : (n,) or (steps, n) position indices in ``0..k-1``.
+    gdp : (n,) GDP.
+    flow : (k, k) or (steps, k, k): how freely positions exchange data, 0..1 (booleans work too).
+
+    Returns
+    -------
+    float, or (steps,) shares in 0..1. O(steps x n).
+    """
     reg, single = _steps(position)
     flow = np.broadcast_to(np.asarray(flow, dtype=float), (reg.shape[0],) + np.shape(flow)[-2:])
     with_it = np.take_along_axis(flow[:, regime_of, :], reg.astype(np.intp), axis=1)
@@ -252,11 +316,24 @@ def access_share(regime_of: int, position: np.ndarray, gdp: np.ndarray, flow: np
 
 
 def viable_trusted_vendors(
-    high_risk: np.ndarray, quality: np.ndarray, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
+    high_risk: np.ndarray, quality: np.ndarray, *, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
 ) -> tuple[Any, Any]:
     """How many trusted vendors are a real option for a state (the rule of
     :func:`connsim.decisions.vendors.viable_trusted_vendors`): the mean over states and the fewest.
-    ``quality`` and ``reach`` (v,) or (steps, v); returns two (steps,) arrays (or two floats)."""
+
+    Parameters
+    ----------
+    high_risk : (v,) booleans: high-risk vendors (they are not counted).
+    quality : (v,) or (steps, v) vendors' quality, 0..1.
+    reach : (v,) or (steps, v) vendors' reach, 0..1.
+    origin_index : (v,) the state each vendor comes from (-1 for none).
+    n_states : n, the number of states.
+    w : weights; reads ``viable_quality`` and ``viable_reach``.
+
+    Returns
+    -------
+    mean, fewest : two floats, or two (steps,) arrays. O(steps x (v + n)).
+    """
     q, single = _steps(quality)
     r = np.broadcast_to(reach, q.shape)
     counts = vendors.viable_trusted_vendors(high_risk, q, r, origin_index, n_states, w)  # (steps, n)
@@ -265,7 +342,15 @@ def viable_trusted_vendors(
 
 
 def strongest_partner(strength: np.ndarray) -> np.ndarray:
-    """Each state's strongest ODA partner (a donor index; -1 for none). ``strength`` (..., n, donors).
+    """Each state's strongest ODA partner: a donor index, -1 for none.
+
+    Parameters
+    ----------
+    strength : (n, d) or (steps, n, d) partnership strength with each donor.
+
+    Returns
+    -------
+    (n,) or (steps, n) donor indices (np.intp), -1 where no partnership is positive.
 
     Notes
     -----

@@ -177,7 +177,7 @@ class WorldModel(mesa.Model):
 
     def oda_graph(self):
         """Digital-ODA partnerships (networkx): donor -> recipient, with strength and infrastructure."""
-        return networks.oda_graph(self.state, self.year, self.spec.weights.tied_finance_years)
+        return networks.oda_graph(self.state, self.year, tied_finance_years=self.spec.weights.tied_finance_years)
 
 
 def _checked_rules(rules: Mapping[str, dynamics.Rule] | None) -> dict[str, dynamics.Rule]:

@@ -17,7 +17,20 @@ __all__ = ["trade_graph", "security_graph", "data_flow_graph", "oda_graph"]
 
 
 def trade_graph(st: WorldState):
-    """Directed trade network (networkx): edge i -> j weighted by j's share of i's trade."""
+    """Directed trade network: edge i -> j weighted by j's share of i's trade.
+
+    Parameters
+    ----------
+    st : the world's state; reads ``iso3`` (n,) and ``trade``, a sparse (n, n) matrix of trade shares.
+
+    Returns
+    -------
+    networkx.DiGraph on the n ISO3 codes, edge attribute ``weight``.
+
+    Notes
+    -----
+    O(n + trade edges).
+    """
     g = nx.DiGraph()
     g.add_nodes_from(st.iso3)
     coo = st.trade.tocoo()
@@ -26,8 +39,23 @@ def trade_graph(st: WorldState):
 
 
 def security_graph(st: WorldState):
-    """Security alignment (networkx): states tied when they share a bloc (NATO, SCO, ...),
-    plus each state's ties to the US and China weighted by its alignment."""
+    """Security alignment: states tied when they share a bloc (NATO, SCO, ...), plus each state's
+    ties to the US and China weighted by its alignment.
+
+    Parameters
+    ----------
+    st : the world's state; reads ``iso3`` (n,), ``blocs`` (a sparse (n, blocs) membership matrix),
+        ``bloc_names`` (blocs,), ``align_us`` and ``align_cn`` (n,).
+
+    Returns
+    -------
+    networkx.Graph on the n ISO3 codes; edge attributes ``blocs`` (the blocs two states share)
+    and ``align_usa`` / ``align_chn`` on the edges to the US and China.
+
+    Notes
+    -----
+    O(n + the sum over blocs of members^2): a bloc is a clique.
+    """
     g = nx.Graph()
     g.add_nodes_from(st.iso3)
     coo = st.blocs.tocsc()
@@ -51,10 +79,24 @@ def security_graph(st: WorldState):
 
 
 def data_flow_graph(st: WorldState, flow: np.ndarray):
-    """Data-flow compatibility (networkx): states that exchange personal data freely at least
-    half-way (their positions' free-flow intensity, ``flow`` (5, 5), on the edge as ``flow``), or
-    through an EU adequacy decision with a state of the GDPR area. Quadratic in the size of a
-    position's group: for outcomes use :mod:`connsim.metrics`, which never builds it."""
+    """Data-flow compatibility: states that exchange personal data freely at least half-way, or
+    through an EU adequacy decision with a state of the GDPR area.
+
+    Parameters
+    ----------
+    st : the world's state; reads ``iso3``, ``position``, ``adequacy`` and ``gdpr_area`` (n,).
+    flow : (k, k) how freely positions exchange data, 0..1 (``model.flow``, k = 5).
+
+    Returns
+    -------
+    networkx.Graph on the n ISO3 codes; edge attributes ``via`` ("position" or "adequacy")
+    and ``flow`` (the positions' free-flow intensity; 1 for adequacy).
+
+    Notes
+    -----
+    Quadratic in the size of a position's group (a group that flows freely is a clique): for
+    outcomes use :mod:`connsim.metrics`, which never builds it, O(n) per step.
+    """
     g = nx.Graph()
     g.add_nodes_from(st.iso3)
     position = st.position
@@ -73,9 +115,26 @@ def data_flow_graph(st: WorldState, flow: np.ndarray):
     return g
 
 
-def oda_graph(st: WorldState, year: float, tied_finance_years: float):
-    """Digital-ODA partnerships (networkx): donor -> recipient for active partnerships, with
-    the partnership's strength and whether it carries infrastructure finance."""
+def oda_graph(st: WorldState, year: float, *, tied_finance_years: float):
+    """Digital-ODA partnerships: donor -> recipient for active partnerships, with the partnership's
+    strength and whether it carries infrastructure finance.
+
+    Parameters
+    ----------
+    st : the world's state; reads ``iso3`` (n,), ``partnership_active``, ``strength`` and
+        ``last_infra`` (n, d).
+    year : the current year.
+    tied_finance_years : years an infrastructure programme lasts (``Weights.tied_finance_years``).
+
+    Returns
+    -------
+    networkx.DiGraph on the d donors (node attribute ``kind="donor"``) and the n ISO3 codes;
+    edge attributes ``strength`` and ``infrastructure``.
+
+    Notes
+    -----
+    O(n x d).
+    """
     g = nx.DiGraph()
     g.add_nodes_from(DONORS, kind="donor")
     g.add_nodes_from(st.iso3)

@@ -323,9 +323,11 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     out["convergence_index_gdp"] = metrics.convergence_index(_among_laws(gdp_sh))
     out["largest_bloc_share"] = count_sh[:, :NO_LAW].max(axis=1)
     out["trusted_regimes_share_third"] = np.count_nonzero((r.position < 2) & r.third, axis=1) / max(int(r.third.sum()), 1)
-    out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(r.position, gdp, r.flow, r.adequacy, r.gdpr_area)
+    out["free_flow_gdp_pair_share"] = metrics.free_flow_gdp_pair_share(
+        r.position, gdp, flow=r.flow, adequacy=r.adequacy, gdpr_area=r.gdpr_area
+    )
     out["largest_compatible_component"] = (
-        metrics.largest_compatible_component(r.position, r.flow >= 0.5, r.adequacy, r.gdpr_area) / n
+        metrics.largest_compatible_component(r.position, r.flow >= 0.5, adequacy=r.adequacy, gdpr_area=r.gdpr_area) / n
     )
     out["adequacy_decisions"] = np.count_nonzero(r.adequacy, axis=1).astype(float)
     # vendors
@@ -333,7 +335,7 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
     hr = {}
     for layer, arr in (("core", r.hr_core), ("ran", r.hr_ran)):
         for key, mask in where.items():
-            out[f"hr_{layer}_share_{key}"] = metrics.weighted_share(arr, gdp, mask)
+            out[f"hr_{layer}_share_{key}"] = metrics.weighted_share(arr, weights=gdp, mask=mask)
         hr[layer] = out[f"hr_{layer}_share_world"]
     out["hr_vendor_share_world"] = 0.5 * (hr["core"] + hr["ran"])
     out["vendor_hhi_core"] = metrics.hhi(r.world[:, 0])
@@ -344,7 +346,7 @@ def compute(r: Recorded) -> dict[str, np.ndarray]:
         out[f"vendor_share_ran_{key}"] = r.world[:, 1, k]
         out[f"vendor_quality_{key}"] = r.quality[:, k]
     out["viable_trusted_vendors_mean"], out["viable_trusted_vendors_min"] = metrics.viable_trusted_vendors(
-        r.high_risk, r.quality, r.reach, r.origin_index, n, r.weights
+        r.high_risk, r.quality, reach=r.reach, origin_index=r.origin_index, n_states=n, w=r.weights
     )
     pol_sh = metrics.per_option(r.policy, len(POLICIES)) / n
     for j, p in enumerate(POLICIES):
@@ -411,7 +413,7 @@ def _scorecards(r: Recorded, per_donor: np.ndarray, count_sh: np.ndarray) -> dic
             free_with = np.maximum(free_with, r.adequacy)
         elif p == "JPN":
             free_with = np.maximum(free_with, r.gdpr_area)
-        out[f"scorecard_security_{p}"] = metrics.weighted_share(secure, gdp, scope)
+        out[f"scorecard_security_{p}"] = metrics.weighted_share(secure, weights=gdp, mask=scope)
         out[f"scorecard_cost_usd_bn_{p}"] = (r.premium_paid[:, own] + r.rip_paid[:, own]).sum(axis=1) / 1e9
         out[f"scorecard_data_access_{p}"] = (free_with * gdp).sum(axis=1) / world_gdp
         out[f"scorecard_norm_reach_{p}"] = count_sh[:, reg]

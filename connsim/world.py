@@ -592,7 +592,7 @@ def _start_vendors(st: WorldState, high_risk, price, market, tie, year: float, w
     """Vendor constants (layer, v) calibrated so that purchases at the start reproduce the
     installed world shares; the installed networks after a procurement with no time passing
     (layer, v, n); and the 2019 revenue shares (v,) from those purchases."""
-    finance = oda.tied_finance(year, st.last_infra, tie, w.tied_finance_years)  # (v, n)
+    finance = oda.tied_finance(year, st.last_infra, vendor_tie=tie, tied_years=w.tied_finance_years)  # (v, n)
     constant = vendors.calibrate_vendor_constants(
         st.core,
         st.ran,
@@ -721,7 +721,7 @@ def _start(seeds: Seeds, scenario: Scenario, rng: np.random.Generator) -> tuple[
     st.installed = installed
     st.hr_core, st.hr_ran = c.sides[1] @ installed
     st.partnership_active = (year - st.last_accept) < w.partnership_years
-    st.finance = oda.tied_finance(year, st.last_infra, c.donor_vendor_tie, w.tied_finance_years).T
+    st.finance = oda.tied_finance(year, st.last_infra, vendor_tie=c.donor_vendor_tie, tied_years=w.tied_finance_years).T
     return st, c
 
 

@@ -115,7 +115,7 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     m.begin_step()
     for x in countries:
         x.perceive_threat()
-    western_minus_chinese, oda_pull = oda.partnership_pulls(st.strength, c.western_donor, c.oda_regime_pull)
+    western_minus_chinese, oda_pull = oda.partnership_pulls(st.strength, western=c.western_donor, regime_pull=c.oda_regime_pull)
     threat = vendors.threat_perception(
         st.threat,
         security_culture=st.security_culture,

@@ -115,7 +115,9 @@ def small_worlds(draw, k=4, min_n=2, max_n=9):
 def test_free_flow_gdp_pair_share_equals_brute_force_pair_loop(world):
     regime, gdp, free, adequacy, eu_member = world
     expected = _brute_free_flow_share(regime, gdp, free, adequacy, eu_member)
-    assert free_flow_gdp_pair_share(regime, gdp, free, adequacy, eu_member) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert free_flow_gdp_pair_share(regime, gdp, flow=free, adequacy=adequacy, gdpr_area=eu_member) == pytest.approx(
+        expected, rel=1e-9, abs=1e-12
+    )
 
 
 def test_free_flow_gdp_pair_share_hand_case():
@@ -123,7 +125,11 @@ def test_free_flow_gdp_pair_share_hand_case():
     free = np.eye(4, dtype=bool)
     free[3, 3] = False
     share = free_flow_gdp_pair_share(
-        np.array([0, 1, 3]), np.array([2.0, 1.0, 1.0]), free, np.array([False, True, False]), np.array([True, False, False])
+        np.array([0, 1, 3]),
+        np.array([2.0, 1.0, 1.0]),
+        flow=free,
+        adequacy=np.array([False, True, False]),
+        gdpr_area=np.array([True, False, False]),
     )
     # ordered pairs: total (4^2 - 6) = 10; free: EU-Japan both ways 2*2 = 4
     assert share == pytest.approx(0.4)
@@ -148,7 +154,7 @@ def hub_safe_worlds(draw):
 @given(hub_safe_worlds())
 def test_largest_compatible_component_equals_pair_graph_components_on_hub_safe_worlds(world):
     regime, free, adequacy, eu_member = world
-    assert largest_compatible_component(regime, free, adequacy, eu_member) == _brute_largest_component(
+    assert largest_compatible_component(regime, free, adequacy=adequacy, gdpr_area=eu_member) == _brute_largest_component(
         regime, free, adequacy, eu_member
     )
 
@@ -157,9 +163,9 @@ def test_largest_compatible_component_equals_pair_graph_components_on_hub_safe_w
 @given(small_worlds(min_n=1, max_n=12))
 def test_largest_compatible_component_equals_its_graph_reference(world):
     regime, gdp, free, adequacy, eu_member = world
-    assert largest_compatible_component(regime, free, adequacy, eu_member) == largest_compatible_component_graph(
-        regime, free, adequacy, eu_member
-    )
+    assert largest_compatible_component(
+        regime, free, adequacy=adequacy, gdpr_area=eu_member
+    ) == largest_compatible_component_graph(regime, free, adequacy=adequacy, gdpr_area=eu_member)
 
 
 @FAST
@@ -173,11 +179,15 @@ def test_metrics_of_many_steps_at_once_equal_them_step_by_step(worlds, n):
     free = np.stack([w[2] for w in worlds])
     adequacy = np.stack([w[3][:n] & ~eu_member for w in worlds])
     steps = range(len(worlds))
-    lcc = largest_compatible_component(regime, free, adequacy, eu_member)
-    assert lcc.tolist() == [largest_compatible_component(regime[t], free[t], adequacy[t], eu_member) for t in steps]
-    ff = free_flow_gdp_pair_share(regime, gdp, free, adequacy, eu_member)
+    lcc = largest_compatible_component(regime, free, adequacy=adequacy, gdpr_area=eu_member)
+    assert lcc.tolist() == [
+        largest_compatible_component(regime[t], free[t], adequacy=adequacy[t], gdpr_area=eu_member) for t in steps
+    ]
+    ff = free_flow_gdp_pair_share(regime, gdp, flow=free, adequacy=adequacy, gdpr_area=eu_member)
     assert ff == pytest.approx(
-        [free_flow_gdp_pair_share(regime[t], gdp, free[t], adequacy[t], eu_member) for t in steps], rel=1e-12, nan_ok=True
+        [free_flow_gdp_pair_share(regime[t], gdp, flow=free[t], adequacy=adequacy[t], gdpr_area=eu_member) for t in steps],
+        rel=1e-12,
+        nan_ok=True,
     )
     k = free.shape[-1]
     assert regime_shares(regime, gdp, k) == pytest.approx(np.stack([regime_shares(regime[t], gdp, k) for t in steps]), rel=1e-12)
@@ -186,7 +196,9 @@ def test_metrics_of_many_steps_at_once_equal_them_step_by_step(worlds, n):
     )
     values = regime / 3.0
     assert np.allclose(
-        weighted_share(values, gdp, adequacy), [weighted_share(values[t], gdp, adequacy[t]) for t in steps], equal_nan=True
+        weighted_share(values, weights=gdp, mask=adequacy),
+        [weighted_share(values[t], weights=gdp, mask=adequacy[t]) for t in steps],
+        equal_nan=True,
     )
 
 
@@ -194,7 +206,7 @@ def test_metrics_of_many_steps_at_once_equal_them_step_by_step(worlds, n):
 @given(small_worlds())
 def test_largest_compatible_component_equals_pair_graph_components_on_random_worlds(world):
     regime, gdp, free, adequacy, eu_member = world
-    assert largest_compatible_component(regime, free, adequacy, eu_member) == _brute_largest_component(
+    assert largest_compatible_component(regime, free, adequacy=adequacy, gdpr_area=eu_member) == _brute_largest_component(
         regime, free, adequacy, eu_member
     )
 
@@ -203,21 +215,21 @@ def test_states_of_a_regime_not_free_within_itself_still_link_to_compatible_regi
     free = np.array([[False, True], [True, True]])
     none = np.zeros(2, bool)
     # state 0 (regime 0) and state 1 (regime 1) exchange data freely: one group of 2
-    assert largest_compatible_component(np.array([0, 1]), free, none, none) == 2
+    assert largest_compatible_component(np.array([0, 1]), free, adequacy=none, gdpr_area=none) == 2
 
 
 def test_a_regime_held_by_no_state_does_not_bridge_other_regimes():
     free = np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]], dtype=bool)  # protect-trust, trust-open free
     none = np.zeros(2, bool)
     # one protect state, one open state, nobody in trust: not linked
-    assert largest_compatible_component(np.array([0, 2]), free, none, none) == 1
+    assert largest_compatible_component(np.array([0, 2]), free, adequacy=none, gdpr_area=none) == 1
 
 
 def test_adequacy_links_a_holder_to_eu_members_whatever_their_regime():
     free = np.zeros((2, 2), bool)  # nothing flows freely by regime
     regime = np.array([0, 1])
     # state 0 holds adequacy, state 1 is an EU member: the pair is free by adequacy
-    assert largest_compatible_component(regime, free, np.array([True, False]), np.array([False, True])) == 2
+    assert largest_compatible_component(regime, free, adequacy=np.array([True, False]), gdpr_area=np.array([False, True])) == 2
 
 
 def test_largest_compatible_component_hand_case_adequacy_links_a_holder_to_eu_members():
@@ -225,9 +237,9 @@ def test_largest_compatible_component_hand_case_adequacy_links_a_holder_to_eu_me
     free[3, 3] = False  # sovereign states do not exchange freely even among themselves
     regime = np.array([0, 0, 1, 1, 3, 3])
     eu_member = np.array([True, True, False, False, False, False])
-    assert largest_compatible_component(regime, free, np.zeros(6, bool), eu_member) == 2
+    assert largest_compatible_component(regime, free, adequacy=np.zeros(6, bool), gdpr_area=eu_member) == 2
     adequacy = np.array([False, False, True, False, False, False])  # one trust state holds adequacy
-    assert largest_compatible_component(regime, free, adequacy, eu_member) == 4  # EU + holder + its trust peer
+    assert largest_compatible_component(regime, free, adequacy=adequacy, gdpr_area=eu_member) == 4  # EU + holder + its trust peer
 
 
 # --- vendor concentration and shares --------------------------------------------------------------
@@ -249,9 +261,9 @@ def test_hhi_lies_between_one_over_n_and_one_and_ignores_scale(shares):
 
 def test_weighted_share_hand_case_and_nan_for_an_empty_selection():
     v, w = np.array([1.0, 0.0, 0.5]), np.array([1.0, 2.0, 2.0])
-    assert weighted_share(v, w) == pytest.approx(2.0 / 5.0)
-    assert weighted_share(v, w, np.array([True, False, True])) == pytest.approx(2.0 / 3.0)
-    assert np.isnan(weighted_share(v, w, np.zeros(3, bool)))
+    assert weighted_share(v, weights=w) == pytest.approx(2.0 / 5.0)
+    assert weighted_share(v, weights=w, mask=np.array([True, False, True])) == pytest.approx(2.0 / 3.0)
+    assert np.isnan(weighted_share(v, weights=w, mask=np.zeros(3, bool)))
 
 
 def test_access_share_is_gdp_share_of_regimes_free_with_the_given_regime():
@@ -260,3 +272,17 @@ def test_access_share_is_gdp_share_of_regimes_free_with_the_given_regime():
     gdp = np.array([1.0, 2.0, 3.0, 4.0])
     assert access_share(0, regime, gdp, free) == pytest.approx(0.3)
     assert access_share(2, regime, gdp, free) == pytest.approx(0.7)
+
+
+def test_arguments_of_the_same_kind_are_keyword_only():
+    """Adequacy holders and the GDPR area are both (n,) booleans, values and weights both (n,)
+    floats: swapped by position they would give another number without an error."""
+    regime, free, none = np.array([0, 1]), np.eye(2, dtype=bool), np.zeros(2, bool)
+    with pytest.raises(TypeError, match="positional"):
+        largest_compatible_component(regime, free, none, none)
+    with pytest.raises(TypeError, match="positional"):
+        largest_compatible_component_graph(regime, free, none, none)
+    with pytest.raises(TypeError, match="positional"):
+        free_flow_gdp_pair_share(regime, np.ones(2), free, none, none)
+    with pytest.raises(TypeError, match="positional"):
+        weighted_share(np.ones(2), np.ones(2))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import connsim
+import connsim.networks
 import connsim.report
 from connsim import MemberState, Power, ThirdCountry, Vendor, WorldModel
 from connsim.seeds import POLICIES, REGIMES, load_seeds
@@ -124,6 +125,8 @@ def test_networks_are_networkx_graphs(baseline):
     assert flows.has_edge("JPN", "DEU")  # mutual adequacy
     oda = m.oda_graph()
     assert all(u in connsim.scenario.DONORS for u, _ in oda.edges)
+    with pytest.raises(TypeError, match="positional"):  # the year and the years of tied finance are not swappable
+        connsim.networks.oda_graph(m.state, m.year, 5.0)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -350,14 +353,14 @@ def test_model_vars_agree_with_the_per_step_metric_definitions(baseline):
         )
         assert row["convergence_index"] == pytest.approx(metrics.convergence_index(shares[:4] / shares[:4].sum()), rel=1e-12)
         assert row["free_flow_gdp_pair_share"] == pytest.approx(
-            metrics.free_flow_gdp_pair_share(position, gdp, flow, adequacy, gdpr), rel=1e-12
+            metrics.free_flow_gdp_pair_share(position, gdp, flow=flow, adequacy=adequacy, gdpr_area=gdpr), rel=1e-12
         )
         assert row["largest_compatible_component"] * len(position) == metrics.largest_compatible_component(
-            position, flow >= 0.5, adequacy, gdpr
+            position, flow >= 0.5, adequacy=adequacy, gdpr_area=gdpr
         )
         hr_core = a["hr_core_share"].to_numpy().astype(float)
-        assert row["hr_core_share_eu"] == pytest.approx(metrics.weighted_share(hr_core, gdp, member), rel=1e-6)
-        assert row["hr_core_share_third"] == pytest.approx(metrics.weighted_share(hr_core, gdp, third), rel=1e-6)
+        assert row["hr_core_share_eu"] == pytest.approx(metrics.weighted_share(hr_core, weights=gdp, mask=member), rel=1e-6)
+        assert row["hr_core_share_third"] == pytest.approx(metrics.weighted_share(hr_core, weights=gdp, mask=third), rel=1e-6)
         core = np.array([row[f"vendor_share_core_{v.lower()}"] for v in m.constants.vendor_names])
         assert row["vendor_hhi_core"] == pytest.approx(metrics.hhi(core), rel=1e-12)
         protect = REGIMES.index("protect")

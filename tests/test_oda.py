@@ -21,9 +21,11 @@ from connsim.decisions.oda import (
     effective_budgets,
     make_offers,
     offer_utilities,
+    partnership_pulls,
     partnership_strength,
     remove_double_targeting,
     targeting_scores,
+    tied_finance,
 )
 from connsim.weights import Weights
 
@@ -39,14 +41,14 @@ STAFF = np.array([0.4, 0.8, 0.9])
 
 def test_effective_budget_without_coordination_is_budget_times_staffing(weights):
     for pair, c in ((PAIR, 0.0), (None, 0.0), (None, 1.0)):
-        budget, staff = effective_budgets(BUDGET, STAFF, c, pair, weights)
+        budget, staff = effective_budgets(BUDGET, STAFF, coordination=c, pair=pair, w=weights)
         assert budget == pytest.approx(BUDGET * STAFF)
         assert staff == pytest.approx(STAFF)
 
 
 def test_coordination_hand_case_eu_staffing_rises_toward_japans_and_both_budgets_gain():
     w = Weights(oda_pooling_gain=0.25)
-    budget, staff = effective_budgets(BUDGET, STAFF, 0.5, PAIR, w)
+    budget, staff = effective_budgets(BUDGET, STAFF, coordination=0.5, pair=PAIR, w=w)
     # EU staffing 0.4 + 0.5 * 0.5 * (0.8 - 0.4) = 0.5; Japan, better staffed, keeps 0.8
     assert staff == pytest.approx([0.5, 0.8, 0.9])
     # gain 1 + 0.25 * 0.5 = 1.125 for the pair only
@@ -54,13 +56,13 @@ def test_coordination_hand_case_eu_staffing_rises_toward_japans_and_both_budgets
 
 
 def test_coordination_lends_staff_whichever_partner_is_better_staffed(weights):
-    _, staff = effective_budgets(BUDGET, np.array([0.9, 0.3, 0.5]), 1.0, PAIR, weights)
+    _, staff = effective_budgets(BUDGET, np.array([0.9, 0.3, 0.5]), coordination=1.0, pair=PAIR, w=weights)
     assert staff == pytest.approx([0.9, 0.6, 0.5])
 
 
 def test_effective_budgets_do_not_modify_their_inputs(weights):
     s = STAFF.copy()
-    effective_budgets(BUDGET, s, 1.0, PAIR, weights)
+    effective_budgets(BUDGET, s, coordination=1.0, pair=PAIR, w=weights)
     assert (s == STAFF).all()
 
 
@@ -69,8 +71,8 @@ def test_effective_budgets_do_not_modify_their_inputs(weights):
 def test_coordination_never_lowers_a_budget_and_never_lifts_staffing_past_the_partners(weights, sa, sb, c1, c2):
     lo, hi = sorted((c1, c2))
     staff0 = np.array([sa, sb, 0.5])
-    b_lo, s_lo = effective_budgets(BUDGET, staff0, lo, PAIR, weights)
-    b_hi, s_hi = effective_budgets(BUDGET, staff0, hi, PAIR, weights)
+    b_lo, s_lo = effective_budgets(BUDGET, staff0, coordination=lo, pair=PAIR, w=weights)
+    b_hi, s_hi = effective_budgets(BUDGET, staff0, coordination=hi, pair=PAIR, w=weights)
     assert (b_hi >= b_lo - 1e-12).all() and (b_lo >= 0).all()
     assert s_hi[EU] <= max(sa, sb) + 1e-12 and s_hi[JP] <= max(sa, sb) + 1e-12
     assert (s_hi >= staff0).all()
@@ -84,7 +86,7 @@ def test_targeting_score_is_priority_times_need_times_alignment_and_zero_if_inel
     need = np.array([0.5, 0.8])
     alignment = np.array([[0.6, 0.5], [0.4, 1.0]])
     eligible = np.array([True, False])
-    s = targeting_scores(priority, need, alignment, eligible)
+    s = targeting_scores(priority, need, alignment=alignment, eligible=eligible)
     assert s == pytest.approx(np.array([[0.3, 0.0], [0.04, 0.0]]))
 
 
@@ -98,7 +100,7 @@ SCORES = np.array(
 
 
 def test_remove_double_targeting_cuts_the_weaker_scorer_by_the_coordination():
-    out = remove_double_targeting(SCORES, PAIR, 0.5)
+    out = remove_double_targeting(SCORES, pair=PAIR, coordination=0.5)
     assert out[JP, 0] == 0.5 and out[EU, 0] == 2.0  # Japan weaker on recipient 0
     assert out[EU, 1] == 0.5 and out[JP, 1] == 3.0  # EU weaker on recipient 1
     assert out[EU, 2] == 2.0 and out[EU, 4] == 0.0 and out[JP, 4] == 1.0  # only one scores
@@ -107,19 +109,19 @@ def test_remove_double_targeting_cuts_the_weaker_scorer_by_the_coordination():
 
 
 def test_remove_double_targeting_changes_nothing_without_coordination_or_pair():
-    assert (remove_double_targeting(SCORES, PAIR, 0.0) == SCORES).all()
-    assert (remove_double_targeting(SCORES, None, 1.0) == SCORES).all()
+    assert (remove_double_targeting(SCORES, pair=PAIR, coordination=0.0) == SCORES).all()
+    assert (remove_double_targeting(SCORES, pair=None, coordination=1.0) == SCORES).all()
 
 
 def test_remove_double_targeting_at_full_coordination_leaves_one_donor_per_recipient():
-    out = remove_double_targeting(SCORES, PAIR, 1.0)
+    out = remove_double_targeting(SCORES, pair=PAIR, coordination=1.0)
     assert not ((out[EU] > 0) & (out[JP] > 0)).any()
     assert ((out[EU] > 0) | (out[JP] > 0)).tolist() == ((SCORES[EU] > 0) | (SCORES[JP] > 0)).tolist()
 
 
 def test_remove_double_targeting_does_not_modify_its_input():
     s = SCORES.copy()
-    remove_double_targeting(s, PAIR, 1.0)
+    remove_double_targeting(s, pair=PAIR, coordination=1.0)
     assert (s == SCORES).all()
 
 
@@ -128,13 +130,13 @@ def test_remove_double_targeting_does_not_modify_its_input():
 
 def test_make_offers_hand_case_best_scored_recipients_split_the_budget_by_score():
     scores = np.array([[0.0, 1.0, 3.0, 2.0, 0.0], [0.5, 0.0, 0.0, 0.5, 0.0]])
-    amounts = make_offers(scores, np.array([100.0, 10.0]), np.array([2, 10]))
+    amounts = make_offers(scores, budget=np.array([100.0, 10.0]), reach=np.array([2, 10]))
     assert amounts == pytest.approx(np.array([[0.0, 0.0, 60.0, 40.0, 0.0], [5.0, 0.0, 0.0, 5.0, 0.0]]))
 
 
 def test_make_offers_nothing_without_reach_budget_or_positive_scores():
     scores = np.array([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0]])
-    amounts = make_offers(scores, np.array([10.0, 0.0, 10.0]), np.array([0, 5, 5]))
+    amounts = make_offers(scores, budget=np.array([10.0, 0.0, 10.0]), reach=np.array([0, 5, 5]))
     assert (amounts == 0).all()
 
 
@@ -153,7 +155,7 @@ def offer_worlds(draw):
 @given(offer_worlds())
 def test_each_donor_offers_its_whole_budget_to_at_most_reach_of_its_best_scored_recipients(world):
     scores, budget, reach = world
-    amounts = make_offers(scores, budget, reach)
+    amounts = make_offers(scores, budget=budget, reach=reach)
     assert (amounts >= 0).all()
     assert (amounts[scores == 0] == 0).all()  # zero-score recipients get nothing
     for d in range(scores.shape[0]):
@@ -188,7 +190,16 @@ def _accept(
     u_other=HALF_EACH,
     w=OUTSIDE_12,
 ):
-    return accept_offers(utilities, offered, infra_offered, busy, beta, u_infra, u_other, w)
+    return accept_offers(
+        utilities,
+        offered,
+        infra_offered=infra_offered,
+        infra_busy=busy,
+        beta=beta,
+        uniforms_infra=u_infra,
+        uniforms_other=u_other,
+        w=w,
+    )
 
 
 def test_with_a_large_beta_the_best_infrastructure_offer_wins_when_it_beats_the_outside_option():
@@ -219,9 +230,9 @@ def test_other_programs_are_accepted_with_logistic_probability():
     w = Weights(u_outside=0.0)
     utilities = np.full((1, 1), np.log(3.0))
     one = np.ones((1, 1), bool)
-    args = (utilities, one, one, np.zeros(1, bool), 1.0, np.zeros(1))
-    assert accept_offers(*args, np.full((1, 1), 0.7499), w)[1].tolist() == [[True]]
-    assert accept_offers(*args, np.full((1, 1), 0.7501), w)[1].tolist() == [[False]]
+    args = dict(infra_offered=one, infra_busy=np.zeros(1, bool), beta=1.0, uniforms_infra=np.zeros(1), w=w)
+    assert accept_offers(utilities, one, uniforms_other=np.full((1, 1), 0.7499), **args)[1].tolist() == [[True]]
+    assert accept_offers(utilities, one, uniforms_other=np.full((1, 1), 0.7501), **args)[1].tolist() == [[False]]
 
 
 def test_infrastructure_choice_is_logit_against_the_outside_option_hand_case():
@@ -229,7 +240,16 @@ def test_infrastructure_choice_is_logit_against_the_outside_option_hand_case():
     w = Weights(u_outside=0.0)
     utilities = np.full((2, 1), np.log(3.0))
     one = np.ones((2, 1), bool)
-    infra, _ = accept_offers(utilities, one, one, np.zeros(2, bool), 1.0, np.array([0.7499, 0.7501]), np.zeros((2, 1)), w)
+    infra, _ = accept_offers(
+        utilities,
+        one,
+        infra_offered=one,
+        infra_busy=np.zeros(2, bool),
+        beta=1.0,
+        uniforms_infra=np.array([0.7499, 0.7501]),
+        uniforms_other=np.zeros((2, 1)),
+        w=w,
+    )
     assert infra.tolist() == [[True], [False]]
 
 
@@ -239,12 +259,12 @@ def test_with_beta_zero_infrastructure_is_still_taken_only_where_offered_and_not
     infra, _ = accept_offers(
         utilities,
         np.ones((2, 2), bool),
-        np.array([[False, False], [True, True]]),
-        np.array([False, True]),
-        0.0,
-        np.array([0.1, 0.1]),
-        np.full((2, 2), 0.9),
-        weights,
+        infra_offered=np.array([[False, False], [True, True]]),
+        infra_busy=np.array([False, True]),
+        beta=0.0,
+        uniforms_infra=np.array([0.1, 0.1]),
+        uniforms_other=np.full((2, 2), 0.9),
+        w=weights,
     )
     assert not infra.any()
 
@@ -281,7 +301,14 @@ def test_offer_utility_hand_case():
     w = Weights(a_size=1.0, a_speed=2.0, a_conditions=1.5, a_alignment=0.5)
     amounts = np.array([[1.0]])  # donor x recipient; GDP 10000 -> 0.01% of GDP = 1
     u = offer_utilities(
-        amounts, np.array([10000.0]), np.array([0.4]), np.array([0.6]), np.array([0.2]), np.array([[0.8]]), np.array([[0.1]]), w
+        amounts,
+        np.array([10000.0]),
+        speed=np.array([0.4]),
+        conditionality=np.array([0.6]),
+        freedom=np.array([0.2]),
+        alignment=np.array([[0.8]]),
+        bonus=np.array([[0.1]]),
+        w=w,
     )
     # log1p(1) + 2*0.4 - 1.5*0.6*0.8 + 0.5*0.8 + 0.1
     assert u == pytest.approx(np.array([[np.log(2.0) + 0.8 - 0.72 + 0.4 + 0.1]]))
@@ -292,7 +319,7 @@ def test_offer_utility_hand_case():
 
 def test_capacity_gain_hand_case_alpha_times_amount_per_thousand_of_gdp():
     w = Weights(alpha_capacity=0.5)
-    assert capacity_gain(np.array([2.0, 0.0]), np.array([1000.0, 500.0]), w) == pytest.approx([1.0, 0.0])
+    assert capacity_gain(np.array([2.0, 0.0]), np.array([1000.0, 500.0]), w=w) == pytest.approx([1.0, 0.0])
 
 
 @FAST
@@ -303,25 +330,25 @@ def test_capacity_gain_hand_case_alpha_times_amount_per_thousand_of_gdp():
     st.floats(0, 10),
 )
 def test_capacity_gain_is_non_negative_and_linear_in_money(weights, a, b, gdp, k):
-    ga, gb, gab = capacity_gain(a, gdp, weights), capacity_gain(b, gdp, weights), capacity_gain(a + b, gdp, weights)
+    ga, gb, gab = capacity_gain(a, gdp, w=weights), capacity_gain(b, gdp, w=weights), capacity_gain(a + b, gdp, w=weights)
     assert (ga >= 0).all()
     assert gab == pytest.approx(ga + gb, rel=1e-12, abs=1e-300)
-    assert capacity_gain(k * a, gdp, weights) == pytest.approx(k * ga, rel=1e-12, abs=1e-300)
+    assert capacity_gain(k * a, gdp, w=weights) == pytest.approx(k * ga, rel=1e-12, abs=1e-300)
 
 
 def test_partnership_halves_over_one_half_life_without_acceptance():
     w = Weights(partnership_half_life=3.0)
-    s = partnership_strength(np.array([0.8, 0.2]), np.zeros(2, bool), 3.0, w)
+    s = partnership_strength(np.array([0.8, 0.2]), np.zeros(2, bool), dt=3.0, w=w)
     assert s == pytest.approx([0.4, 0.1])
     s4 = np.array([0.8])
     for _ in range(4):  # four quarters of 0.75 years
-        s4 = partnership_strength(s4, np.zeros(1, bool), 0.75, Weights(partnership_half_life=3.0))
+        s4 = partnership_strength(s4, np.zeros(1, bool), dt=0.75, w=Weights(partnership_half_life=3.0))
     assert s4 == pytest.approx([0.4])
 
 
 def test_accepted_offer_moves_decayed_partnership_bond_share_of_the_way_to_one():
     w = Weights(partnership_half_life=3.0, oda_bond=0.5)
-    s = partnership_strength(np.array([0.8, 0.0]), np.array([True, True]), 3.0, w)
+    s = partnership_strength(np.array([0.8, 0.0]), np.array([True, True]), dt=3.0, w=w)
     assert s == pytest.approx([0.4 + 0.5 * 0.6, 0.5])
 
 
@@ -334,7 +361,7 @@ def test_accepted_offer_moves_decayed_partnership_bond_share_of_the_way_to_one()
     st.floats(0, 1),
 )
 def test_partnership_strength_stays_in_unit_interval(strength, accepted, dt, half_life, bond):
-    s = partnership_strength(strength, accepted, dt, Weights(partnership_half_life=half_life, oda_bond=bond))
+    s = partnership_strength(strength, accepted, dt=dt, w=Weights(partnership_half_life=half_life, oda_bond=bond))
     assert ((s >= 0) & (s <= 1)).all()
     assert (s[~accepted] <= strength[~accepted]).all()
 
@@ -348,9 +375,42 @@ def test_partnership_strength_stays_in_unit_interval(strength, accepted, dt, hal
     st.floats(1, 50),
 )
 def test_budgets_and_offer_amounts_are_never_negative(budget, staffing, coordination, pooling, reach):
-    b, s = effective_budgets(budget, staffing, coordination, (0, 1), Weights(oda_pooling_gain=pooling))
+    b, s = effective_budgets(budget, staffing, coordination=coordination, pair=(0, 1), w=Weights(oda_pooling_gain=pooling))
     assert (b >= 0).all() and (s >= 0).all()
     scores = np.abs(np.sin(np.arange(4 * 9, dtype=float))).reshape(4, 9)
-    amounts = make_offers(remove_double_targeting(scores, (0, 1), coordination), b, np.full(4, reach))
+    amounts = make_offers(
+        remove_double_targeting(scores, pair=(0, 1), coordination=coordination), budget=b, reach=np.full(4, reach)
+    )
     assert (amounts >= 0).all()
     assert amounts.sum() <= b.sum() * (1 + 1e-12) + 1e-300  # (subnormal budgets round beyond any relative margin)
+
+
+# --- keyword-only arguments -----------------------------------------------------------------------
+
+
+def test_arguments_that_could_be_swapped_are_keyword_only(weights):
+    """A swapped pair of same-shaped arrays (infra_offered and offered, coordination and pair)
+    cannot pass silently: past the leading arrays, every rule takes its arguments by name."""
+    one = np.ones((1, 1), bool)
+    with pytest.raises(TypeError, match="positional"):
+        accept_offers(np.zeros((1, 1)), one, one, np.zeros(1, bool), 1.0, np.zeros(1), np.zeros((1, 1)), weights)
+    with pytest.raises(TypeError, match="positional"):
+        effective_budgets(BUDGET, STAFF, 0.5, PAIR, weights)
+    with pytest.raises(TypeError, match="positional"):
+        make_offers(SCORES, np.ones(3), np.ones(3))
+    with pytest.raises(TypeError, match="positional"):
+        tied_finance(2020.0, np.zeros((1, 1)), np.ones((1, 1)), 5.0)
+    with pytest.raises(TypeError, match="positional"):
+        partnership_pulls(np.zeros((1, 1)), np.ones(1, bool), np.zeros((1, 4)))
+    # by name they run
+    assert accept_offers(
+        np.zeros((1, 1)),
+        one,
+        infra_offered=one,
+        infra_busy=np.zeros(1, bool),
+        beta=1.0,
+        uniforms_infra=np.zeros(1),
+        uniforms_other=np.zeros((1, 1)),
+        w=weights,
+    )[0].shape == (1, 1)
+    assert tied_finance(2020.0, np.full((1, 1), 2018.0), vendor_tie=np.ones((1, 2)), tied_years=5.0).tolist() == [[1.0], [1.0]]

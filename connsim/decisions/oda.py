@@ -52,12 +52,27 @@ FULL_STAFFING = 0.7
 
 
 def effective_budgets(
-    budget: np.ndarray, staffing: np.ndarray, coordination: float, pair: tuple[int, int] | None, w
+    budget: np.ndarray, staffing: np.ndarray, *, coordination: float, pair: tuple[int, int] | None, w
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Effective budget (budget x staffing) and staffing of each donor.
+    """Effective budget of each donor: budget x staffing, with EU-Japan pooling under coordination.
 
-    ``pair`` indexes the EU and Japan among the donors; with coordination c in [0, 1] both gain
-    ``oda_pooling_gain * c`` in efficiency and each lends the other half the staffing gap times c.
+    Parameters
+    ----------
+    budget : (d,) digital-ODA budget of each donor, US$.
+    staffing : (d,) staffing of each donor, 0..1 (not modified).
+    coordination : EU-Japan coordination c, 0..1.
+    pair : the EU's and Japan's indices among the donors, or None (no pooling).
+    w : weights; reads ``oda_pooling_gain``.
+
+    Returns
+    -------
+    budget : (d,) effective budget, US$.
+    staffing : (d,) staffing after the partners lend each other staff.
+
+    Notes
+    -----
+    With c > 0 both partners gain ``oda_pooling_gain * c`` in efficiency, and the less staffed
+    one gains half the staffing gap times c (the better staffed one keeps its own). O(d).
     """
     staff = np.array(staffing, dtype=float, copy=True)
     gain = np.ones_like(staff)
@@ -70,14 +85,45 @@ def effective_budgets(
     return budget * staff * gain, staff
 
 
-def targeting_scores(priority: np.ndarray, need: np.ndarray, alignment: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Donor x recipient scores: priority region x need x alignment, 0 for ineligible recipients."""
+def targeting_scores(priority: np.ndarray, need: np.ndarray, *, alignment: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Donor x recipient targeting scores: priority region x need x alignment, 0 where ineligible.
+
+    Parameters
+    ----------
+    priority : (d, n) priority of each recipient's region for each donor.
+    need : (n,) each recipient's need (1 - data-protection capacity).
+    alignment : (d, n) each recipient's alignment with each donor, 0.05..1.
+    eligible : (n,) booleans: third countries below the income ceiling.
+
+    Returns
+    -------
+    (d, n) scores, 0 or more.
+
+    Notes
+    -----
+    O(d x n).
+    """
     return priority * need[None, :] * alignment * eligible[None, :]
 
 
-def remove_double_targeting(scores: np.ndarray, pair: tuple[int, int] | None, coordination: float) -> np.ndarray:
-    """With coordination c, where the EU and Japan both score a recipient, the weaker scorer's
-    score is cut by c, so pooled effort goes to more recipients instead of the same ones."""
+def remove_double_targeting(scores: np.ndarray, *, pair: tuple[int, int] | None, coordination: float) -> np.ndarray:
+    """EU-Japan coordination against double targeting: where both score a recipient, the weaker
+    scorer's score is cut by the coordination c, so pooled effort reaches more recipients.
+
+    Parameters
+    ----------
+    scores : (d, n) targeting scores (not modified).
+    pair : the EU's and Japan's indices among the donors, or None (nothing changes).
+    coordination : c, 0..1 (0: nothing changes; 1: one donor per shared recipient).
+
+    Returns
+    -------
+    (d, n) scores: ``scores`` itself when nothing changes, otherwise a copy.
+
+    Notes
+    -----
+    Ties go to the EU (the first of ``pair``): its score stands and Japan's is cut. O(n).
+    """
     if pair is None or coordination <= 0:
         return scores
     a, b = pair
@@ -90,10 +136,25 @@ def remove_double_targeting(scores: np.ndarray, pair: tuple[int, int] | None, co
     return out
 
 
-def make_offers(scores: np.ndarray, budget: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """Offer amounts (donors x recipients): each donor offers to its ``reach[d]`` best-scored
-    recipients, splitting its budget in proportion to score. All donors at once: one sort of
-    each donor's scores (ties go to the lower index); O(donors x recipients log recipients)."""
+def make_offers(scores: np.ndarray, *, budget: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Offer amounts: each donor offers to its ``reach[d]`` best-scored recipients, splitting its
+    budget in proportion to score.
+
+    Parameters
+    ----------
+    scores : (d, n) targeting scores, 0 or more (0: no offer).
+    budget : (d,) effective budget of each donor, US$.
+    reach : (d,) how many recipients each donor can work with (rounded down; negative is 0).
+
+    Returns
+    -------
+    (d, n) offer amounts, US$; each row sums to the donor's budget, or to 0 when it reaches no one.
+
+    Notes
+    -----
+    All donors at once: one stable sort of each donor's scores (ties go to the lower recipient
+    index). O(d x n log n).
+    """
     n = scores.shape[1]
     positive = np.count_nonzero(scores > 0, axis=1)
     ks = np.minimum(np.maximum(np.asarray(reach), 0), positive).astype(np.intp)  # recipients each donor reaches
@@ -108,6 +169,7 @@ def make_offers(scores: np.ndarray, budget: np.ndarray, reach: np.ndarray) -> np
 def offer_utilities(
     amounts: np.ndarray,
     gdp: np.ndarray,
+    *,
     speed: np.ndarray,
     conditionality: np.ndarray,
     freedom: np.ndarray,
@@ -115,8 +177,29 @@ def offer_utilities(
     bonus: np.ndarray,
     w,
 ) -> np.ndarray:
-    """Recipient x donor value of each offer: size relative to GDP, speed, conditions
-    (which weigh on less free states), alignment, and any program bonus."""
+    """Recipient x donor value of each offer: size relative to GDP, speed, conditions (which weigh
+    on less free states), alignment, and any program bonus.
+
+    Parameters
+    ----------
+    amounts : (d, n) offer amounts, US$.
+    gdp : (n,) recipients' GDP, US$ (0.01% of GDP is one unit of offer size).
+    speed : (d,) how fast each donor delivers, 0..1.
+    conditionality : (d,) the conditions each donor attaches, 0..1.
+    freedom : (n,) recipients' freedom, 0..1.
+    alignment : (d, n) recipients' alignment with each donor.
+    bonus : (d, n) program bonus (the India trilateral), added as it is.
+    w : weights; reads ``a_size``, ``a_speed``, ``a_conditions``, ``a_alignment``.
+
+    Returns
+    -------
+    (n, d) utilities: ``a_size log(1 + amount / (1e-4 GDP)) + a_speed speed
+    - a_conditions conditionality (1 - freedom) + a_alignment alignment + bonus``.
+
+    Notes
+    -----
+    O(d x n).
+    """
     size = np.log1p(amounts.T / (gdp[:, None] * 1e-4))
     return (
         w.a_size * size
@@ -130,6 +213,7 @@ def offer_utilities(
 def accept_offers(
     utilities: np.ndarray,
     offered: np.ndarray,
+    *,
     infra_offered: np.ndarray,
     infra_busy: np.ndarray,
     beta: float,
@@ -137,11 +221,30 @@ def accept_offers(
     uniforms_other: np.ndarray,
     w,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which offers each recipient takes: (infrastructure, other programs), two (n, d) booleans.
+    """Which offers each recipient takes: at most one infrastructure partner at a time, by logit
+    against the outside option; the other parts of each offer each by logit against it.
 
-    Infrastructure is exclusive: a recipient without an active infrastructure partner picks at
-    most one infrastructure offer by logit against the outside option ``u_outside``. The other
-    parts of each offer are accepted with logit probability against the same outside option.
+    Parameters
+    ----------
+    utilities : (n, d) value of each donor's offer to each recipient.
+    offered : (n, d) booleans: the donor makes the recipient an offer.
+    infra_offered : (n, d) booleans: the offer includes infrastructure finance.
+    infra_busy : (n,) booleans: the recipient already has an active infrastructure partner.
+    beta : rationality of the logit choice, 0 or more.
+    uniforms_infra : (n,) uniforms in [0, 1) for the infrastructure choice.
+    uniforms_other : (n, d) uniforms in [0, 1) for the other programs.
+    w : weights; reads ``u_outside``.
+
+    Returns
+    -------
+    infra : (n, d) booleans, at most one True per row, none where busy or not offered.
+    other : (n, d) booleans, none where not offered.
+
+    Notes
+    -----
+    The infrastructure choice is one logit over the d offers plus declining (``u_outside``),
+    drawn by inverse CDF; another part is taken when its uniform falls below
+    ``logistic(beta (U - u_outside))``. O(n x d).
     """
     n, d = utilities.shape
     u = np.where(infra_offered & ~infra_busy[:, None], utilities, -np.inf)
@@ -155,13 +258,38 @@ def accept_offers(
     return infra, other
 
 
-def capacity_gain(amount_capacity: np.ndarray, gdp: np.ndarray, w) -> np.ndarray:
-    """Data-protection capacity gained from capacity-building money: alpha x amount / (GDP/1000)."""
+def capacity_gain(amount_capacity: np.ndarray, gdp: np.ndarray, *, w) -> np.ndarray:
+    """Data-protection capacity gained from capacity-building money: alpha x amount / (GDP / 1000).
+
+    Parameters
+    ----------
+    amount_capacity : (n,) capacity-building money each recipient received, US$.
+    gdp : (n,) recipients' GDP, US$.
+    w : weights; reads ``alpha_capacity``.
+
+    Returns
+    -------
+    (n,) capacity gained, 0 or more (uncapped: the caller caps capacity at 1). O(n).
+    """
     return w.alpha_capacity * amount_capacity / (gdp * 1e-3)
 
 
-def partnership_strength(strength: np.ndarray, accepted: np.ndarray, dt: float, w) -> np.ndarray:
-    """Partnership bonds decay with a half-life and strengthen toward 1 with each accepted offer."""
+def partnership_strength(strength: np.ndarray, accepted: np.ndarray, *, dt: float, w) -> np.ndarray:
+    """Partnership bonds decay with a half-life and move ``oda_bond`` of the way to 1 with each
+    accepted offer.
+
+    Parameters
+    ----------
+    strength : (n, d) partnership strength of each recipient with each donor, 0..1 (any shape).
+    accepted : booleans of the same shape: the recipient took an offer of the donor this round.
+    dt : years since the last update.
+    w : weights; reads ``partnership_half_life`` and ``oda_bond``.
+
+    Returns
+    -------
+    Strength of the same shape, 0..1: ``s 0.5 ** (dt / half_life)``, and for accepted offers
+    that plus ``oda_bond`` times what it lacks to 1. O(size).
+    """
     decayed = strength * 0.5 ** (dt / w.partnership_half_life)
     return np.where(accepted, decayed + w.oda_bond * (1.0 - decayed), decayed)
 
@@ -217,28 +345,72 @@ def yearly_round(
 ) -> RoundResult:
     """One yearly round of digital ODA, from budgets to effects (see the module docstring).
 
-    ``budget_scale`` (d,) multiplies the 2019 budgets (China's also by ``digital_silk_road``);
-    ``uniforms_infra`` (n,) and ``uniforms_other`` (n, d) are the round's random numbers;
-    ``staffing`` (d,) the donors' staffing this year (None: ``donors.staffing``, the seed values).
+    Parameters
+    ----------
+    donors : what the donors bring (:class:`Donors`), d donors and n states.
+    capacity : (n,) data-protection capacity, 0..1.
+    gdp : (n,) GDP, US$.
+    freedom : (n,) freedom, 0..1.
+    strength : (n, d) partnership strength with each donor, 0..1.
+    last_accept : (n, d) year of the last accepted offer of each donor (-inf for never).
+    last_infra : (n, d) year of each donor's last infrastructure programme (-inf for never).
+    year : the round's year.
+    budget_scale : (d,) multiplies the 2019 budgets.
+    digital_silk_road : multiplies China's budget on top of ``budget_scale``.
+    coordination : EU-Japan coordination, 0..1.
+    ring_focus : extra priority the Open and Connected Ring's donors give its regions.
+    india_trilateral : EU and Japanese inclusion programs run with Indian partners.
+    beta : rationality of the recipients' logit choices.
+    uniforms_infra : (n,) the round's uniforms for the infrastructure choice.
+    uniforms_other : (n, d) the round's uniforms for the other programs.
+    w : weights.
+    staffing : (d,) the donors' staffing this year (None: ``donors.staffing``, the seed values).
+
+    Returns
+    -------
+    RoundResult : offers (d, n), US$; last_accept, last_infra and strength (n, d); capacity (n,).
+
+    Notes
+    -----
     Understaffed donors are slower (speed x min(1, staffing / FULL_STAFFING)); capacity-building
     money raises capacity, inclusion money half as much; accepted offers strengthen partnerships.
+    O(d x n log n), the sort of :func:`make_offers`.
     """
     budget = donors.budget_2019 * budget_scale
     budget[donors.china] *= digital_silk_road
-    eff_budget, staff = effective_budgets(budget, donors.staffing if staffing is None else staffing, coordination, donors.pair, w)
+    staff_now = donors.staffing if staffing is None else staffing
+    eff_budget, staff = effective_budgets(budget, staff_now, coordination=coordination, pair=donors.pair, w=w)
     priority = donors.priority * (1.0 + ring_focus * np.outer(donors.ring_donor, donors.ring))
-    scores = targeting_scores(priority, 1.0 - capacity, donors.alignment, donors.eligible)
-    scores = remove_double_targeting(scores, donors.pair, coordination)
-    amounts = make_offers(scores, eff_budget, np.round(w.oda_reach * staff))
+    scores = targeting_scores(priority, 1.0 - capacity, alignment=donors.alignment, eligible=donors.eligible)
+    scores = remove_double_targeting(scores, pair=donors.pair, coordination=coordination)
+    amounts = make_offers(scores, budget=eff_budget, reach=np.round(w.oda_reach * staff))
     bonus = np.zeros_like(amounts)
     if india_trilateral:
         bonus[list(donors.pair)] += w.india_bonus * donors.india_linked[None, :]
     speed = donors.speed * np.minimum(1.0, staff / FULL_STAFFING)
-    util = offer_utilities(amounts, gdp, speed, donors.conditionality, freedom, donors.alignment, bonus, w)
+    util = offer_utilities(
+        amounts,
+        gdp,
+        speed=speed,
+        conditionality=donors.conditionality,
+        freedom=freedom,
+        alignment=donors.alignment,
+        bonus=bonus,
+        w=w,
+    )
     offered = amounts.T > 0
     infra_offered = offered & (donors.programs[:, 2] > 0)[None, :]
     infra_busy = (year - row_max(last_infra)) < w.tied_finance_years  # row_max: .max(axis=1)
-    infra, other = accept_offers(util, offered, infra_offered, infra_busy, beta, uniforms_infra, uniforms_other, w)
+    infra, other = accept_offers(
+        util,
+        offered,
+        infra_offered=infra_offered,
+        infra_busy=infra_busy,
+        beta=beta,
+        uniforms_infra=uniforms_infra,
+        uniforms_other=uniforms_other,
+        w=w,
+    )
     accepted = infra | other
     money = amounts.T * donors.programs[:, 0][None, :] * other  # capacity building
     money = money + 0.5 * amounts.T * donors.programs[:, 1][None, :] * other  # inclusion helps too
@@ -246,13 +418,14 @@ def yearly_round(
         offers=amounts,
         last_accept=np.where(accepted, year, last_accept),
         last_infra=np.where(infra, year, last_infra),
-        capacity=np.minimum(1.0, capacity + capacity_gain(money.sum(axis=1), gdp, w)),
-        strength=partnership_strength(strength, accepted, 1.0, w),
+        capacity=np.minimum(1.0, capacity + capacity_gain(money.sum(axis=1), gdp, w=w)),
+        strength=partnership_strength(strength, accepted, dt=1.0, w=w),
     )
 
 
-def partnership_pulls(strength: np.ndarray, western: np.ndarray, regime_pull: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """What ODA partnerships pull each state toward.
+def partnership_pulls(strength: np.ndarray, *, western: np.ndarray, regime_pull: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What ODA partnerships pull each state toward: western against Chinese partners (threat
+    perception), and each donor's data-flow regime.
 
     Parameters
     ----------
@@ -262,16 +435,34 @@ def partnership_pulls(strength: np.ndarray, western: np.ndarray, regime_pull: np
 
     Returns
     -------
-    (n,) the strength of a state's western minus its Chinese partnerships (it moves threat
-    perception), and (n, 4) the pull toward each regime (``strength @ regime_pull``).
+    western_minus_chinese : (n,) the strength of a state's western minus its Chinese partnerships.
+    regime_pull : (n, 4) the pull toward each regime, ``strength @ regime_pull``.
+
+    Notes
+    -----
+    Two matrix-vector products: O(n x d).
     """
     return strength @ np.where(western, 1.0, -1.0), strength @ regime_pull
 
 
-def tied_finance(year: float, last_infra: np.ndarray, vendor_tie: np.ndarray, tied_years: float) -> np.ndarray:
-    """Infrastructure finance still tying each state's procurement to each vendor: (v, n), 0 or more.
+def tied_finance(year: float, last_infra: np.ndarray, *, vendor_tie: np.ndarray, tied_years: float) -> np.ndarray:
+    """Infrastructure finance still tying each state's procurement to each vendor: the donors
+    whose infrastructure programme is younger than ``tied_years``, through their vendor ties.
 
-    ``last_infra`` (n, d) the year of each donor's last infrastructure programme; ``vendor_tie``
-    (d, v): the vendors a donor's finance is tied to (China's: Huawei and ZTE)."""
+    Parameters
+    ----------
+    year : the current year.
+    last_infra : (n, d) the year of each donor's last infrastructure programme (-inf for never).
+    vendor_tie : (d, v) the vendors a donor's finance is tied to (China's: Huawei and ZTE).
+    tied_years : years a programme ties procurement (``Weights.tied_finance_years``).
+
+    Returns
+    -------
+    (v, n) the tie of each vendor on each state, 0 or more (a sum over the tying donors).
+
+    Notes
+    -----
+    One (v, d) x (d, n) product: O(v x d x n).
+    """
     tied = (year - last_infra) < tied_years
     return vendor_tie.T @ tied.T
