@@ -854,13 +854,13 @@ def cmd_run(args) -> int:
 
     matplotlib.use("Agg")  # files, no display: the command line's choice (the library leaves the backend alone)
     from connsim.plots import plot_trajectories
-    from connsim.report import format_summary
+    from connsim.report import format_powers, format_summary
     from connsim.runner import run
 
     result = run(_until(spec, args.until), seed=args.seed, progress=_want_progress(args.progress))
     mv, av = result.model_vars, result.agent_vars
     title = f"{spec.name}, seed {args.seed}" + (f", until {args.until}" if args.until else "")
-    summary = format_summary(mv, title)
+    summary = format_summary(mv, title) + "\n\n" + format_powers(result.power_vars)
 
     import matplotlib.pyplot as plt
 

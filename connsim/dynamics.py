@@ -141,7 +141,7 @@ def _levers(
         hr_price_discount=float(columns["hr_price_discount"][t]),
         china_retaliation=float(columns["china_retaliation"][t]),
         adequacy_openness=s.adequacy_openness,
-        oda_staffing=np.array([s.oda_staffing.get(d, np.nan) for d in DONORS], float),
+        oda_staffing=np.array([s.oda_staffing[d] if d in s.oda_staffing else np.nan for d in DONORS], float),
         oda_round=oda_round,
         events=events,
     )
@@ -222,7 +222,7 @@ def in_force(lv: Levers, decided: Mapping[str, Mapping[str, Any]], c: Constants)
     for donor in ("EUU", "JPN"):
         scale[DONORS.index(donor)] = value[f"oda_budget_scale.{donor}"]
         staffing[DONORS.index(donor)] = value[f"oda_staffing.{donor}"]
-    fields = {k: float(value[k]) for k in course if "." not in k and k != "eu_japan_cooperation"}
+    fields: dict[str, Any] = {k: float(value[k]) for k in course if "." not in k and k != "eu_japan_cooperation"}
     return replace(
         lv,
         **fields,
@@ -492,8 +492,9 @@ def step(
         us_pressure=lv.us_pressure,
         digital_silk_road=lv.digital_silk_road_intensity,
         dfft_push=lv.dfft_multilateral_push,
+        # a Chinese-built network (its high-risk share) and Digital Silk Road finance in force, at the DSR's intensity
         chinese_infrastructure=0.5 * (st.hr_core + st.hr_ran)
-        + ((year - st.last_infra[:, c.donors.china]) < w.tied_finance_years),
+        + min(lv.digital_silk_road_intensity, 2.0) * ((year - st.last_infra[:, c.donors.china]) < w.tied_finance_years),
         w=w,
     )
     # the EU assesses the US under a data framework as a trust-oriented law (the 2023 Data Privacy Framework)
@@ -522,11 +523,13 @@ def step(
     return StepRecord(terms, revised, compatibility, flow, offers, lv, power_record)
 
 
-def _powers_decide(st: WorldState, lv: Levers, c: Constants, s: Scenario, turn: PowerTurn | None) -> powers.PowerRecord | None:
-    """The powers' decisions of the year (``st.decided`` updated): None when every power is scripted."""
+def _powers_decide(st: WorldState, lv: Levers, c: Constants, s: Scenario, turn: PowerTurn | None) -> powers.PowerRecord:
+    """The powers' decisions of the year (``st.decided`` updated; the course of each scripted power)."""
     if turn is None or all(isinstance(v, str) and v == "scripted" for v in turn.strategies.values()):
-        st.decided = {}
-        return None
+        st.decided = {}  # every power keeps its course: nothing to observe or weigh
+        course = course_of(lv, c)
+        decisions = {p: {k: course[k] for k in powers.POWER_LEVERS[p]} for p in POWERS}
+        return powers.PowerRecord(year=lv.year, decisions=decisions, strategy=dict.fromkeys(POWERS, "scripted"), observations={})
     now = in_force(lv, st.decided, c) if st.decided else lv
     compat = regimes.effective_compatibility(
         c.compat_base, now.dfft_multilateral_push, regimes.interoperability(now.cooperation), s.weights

@@ -10,7 +10,7 @@ import pandas as pd
 from connsim.names import POWERS, REGIMES
 from connsim.outcomes import label
 
-__all__ = ["SUMMARY", "SCORECARD", "summary_table", "scorecard_table", "format_summary"]
+__all__ = ["SUMMARY", "SCORECARD", "summary_table", "scorecard_table", "format_summary", "format_powers"]
 
 #: The outcomes a summary shows, in this order (their labels are the registry's).
 SUMMARY = (
@@ -80,3 +80,26 @@ def format_summary(model_vars: pd.DataFrame, title: str = "") -> str:
             scorecard_table(model_vars, -1).to_string(),
         ]
     return "\n".join(parts)
+
+
+def format_powers(power_vars: pd.DataFrame) -> str:
+    """Plain-text account of the powers' decisions: for each power its strategy and each of its
+    levers at the start and at the end (with its range over the run), and China's retaliation acts."""
+    from connsim.decisions.powers import POWER_LEVERS
+
+    lines = ["Powers (their levers at the start and the end; min..max over the run)"]
+    for power in POWERS:
+        rows = power_vars[power_vars["power"] == power]
+        lines.append(f"  {power} ({rows['strategy'].iloc[-1]})")
+        for lever in POWER_LEVERS[power]:
+            values = rows[lever]
+            if not pd.api.types.is_numeric_dtype(values):
+                span = f"{values.iloc[0]} -> {values.iloc[-1]}"
+            else:
+                span = f"{values.iloc[0]:.3g} -> {values.iloc[-1]:.3g} ({values.min():.3g}..{values.max():.3g})"
+            lines.append(f"    {lever:<28} {span}")
+        if power == "CHN" and "retaliation_targets" in rows:
+            acts = rows[rows["retaliation_targets"].fillna("") != ""]
+            listed = "; ".join(f"{int(y)}: {t}" for y, t in zip(acts["year"], acts["retaliation_targets"]))
+            lines.append(f"    retaliation acts             {len(acts)} ({listed or 'none'})")
+    return "\n".join(lines)

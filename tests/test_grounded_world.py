@@ -89,7 +89,7 @@ def test_laws_are_rarely_repealed(run):
 
 
 def test_the_eu_decides_adequacy_once_a_year_on_candidates_and_explains_why(run):
-    e = run.explain("EUU", step=5)
+    e = run.explain_adequacy(step=5)  # explain("EUU") is the EU's own yearly decisions as a power
     assert e.attrs["step"] == 5  # the record after the yearly round of step 4
     assert set(e.columns) >= {*connsim.dynamics.adequacy.ADEQUACY_TERMS, "log_odds", "probability", "granted"}
     np.testing.assert_allclose(e[list(connsim.dynamics.adequacy.ADEQUACY_TERMS)].sum(axis=1), e["log_odds"], atol=1e-5)

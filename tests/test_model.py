@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import connsim
+import connsim.decisions.powers
 import connsim.networks
 import connsim.report
 from connsim import MemberState, Power, ThirdCountry, Vendor, WorldModel
@@ -205,8 +206,9 @@ def test_explain_lays_out_the_terms_behind_a_choice(baseline):
         baseline.explain("XXX")
     germany = baseline.explain("DEU", step=8)  # a member state's regime is the EU's: not its choice
     assert set(germany["decision"]) == {"vendor_policy"}
-    with pytest.raises(ValueError, match="JPN is a power"):
-        baseline.explain("JPN")
+    japan = baseline.explain("JPN")  # a power: its yearly decisions, here the scenario's (scripted)
+    assert set(japan["decision"]) == set(connsim.decisions.powers.POWER_LEVERS["JPN"])
+    assert set(japan["source"]) == {"the scenario (scripted)"} and japan.attrs["strategy"] == "scripted"
 
 
 def test_regime_and_policy_shares_are_distributions(baseline):

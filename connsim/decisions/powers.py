@@ -109,9 +109,7 @@ def _grid(lo: float, hi: float, k: int = 5) -> tuple[float, ...]:
 ADAPTIVE: Mapping[str, tuple[Adaptive, ...]] = {
     "EUU": (
         Adaptive("eu_toolbox_strength", _grid(0, 1), "eu_divergence", "eu_toolbox_response"),
-        Adaptive(
-            "adequacy_openness", (0.0, 0.005, 0.02, 0.05, 0.1), "untrusted_share", "eu_adequacy_response", "eu_adequacy_cost"
-        ),
+        Adaptive("adequacy_openness", (0.0, 0.005, 0.02, 0.05, 0.1), "untrusted_share", "eu_adequacy_response"),
         Adaptive("oda_budget_scale.EUU", (0.5, 1.0, 1.5, 2.0, 3.0), "chinese_anchoring", "eu_oda_response"),
         Adaptive("oda_staffing.EUU", (0.3, 0.5, 0.7, 0.9), "chinese_anchoring", "eu_oda_response"),
         Adaptive("open_connected_ring", _grid(0, 1, 3), "chinese_anchoring", "eu_oda_response"),
@@ -222,7 +220,7 @@ def observe(st, lv, c, flow: np.ndarray) -> dict[str, float]:
     hr_ran_world = float(st.hr_ran @ c.market)
     usa = int(np.nonzero(st.iso3 == "USA")[0][0])
     new = restricting & (st.policy_at_decision == 0)
-    free = free_flow_gdp_pair_share(position, gdp, flow, st.adequacy, st.gdpr_area)
+    free = free_flow_gdp_pair_share(position, gdp, flow=flow, adequacy=st.adequacy, gdpr_area=st.gdpr_area)
     return {
         "eu_divergence": 4.0 * p * (1.0 - p),
         "untrusted_share": float((third & ~trusted).sum() / n_third),
@@ -430,9 +428,11 @@ def retaliate(st, c, intensity: float, w) -> list[str]:
     china = c.china
     targets = (st.policy > 0) & (st.policy_at_decision == 0)
     targets[china] = False
-    cut = w.retaliation_trade_cut * intensity
-    if cut <= 0 or not targets.any():
+    if intensity <= 0 or not targets.any():  # no act this year
         return []
+    cut = w.retaliation_trade_cut * intensity
+    if cut <= 0:  # an act without trade measures (retaliation_trade_cut = 0): a signal only
+        return [str(x) for x in st.iso3[targets]]
     lost = st.trade_cn * cut * targets  # share of each target's trade that is lost
     st.trade_eu = st.trade_eu / (1.0 - lost)
     st.trade_cn = (st.trade_cn - lost) / (1.0 - lost)

@@ -122,7 +122,7 @@ def regime_influence(
     partnerships toward their donors' regimes. Each power reaches a state through one channel,
     and China's infrastructure through one more: ``chinese_infrastructure`` (n,), a state's
     Chinese-built network (its high-risk share, half core, half radio) plus Digital Silk Road
-    finance in force (1), pulls toward ``sovereign`` (``kappa_sovereign_infrastructure``: "the
+    finance in force (at the DSR's intensity), pulls toward ``sovereign`` (``kappa_sovereign_infrastructure``: "the
     leveraging of investments in network infrastructure abroad to evangelise restricted visions").
     """
     influence = np.zeros((trade_eu.shape[0], 4))
