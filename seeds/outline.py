@@ -17,7 +17,6 @@ Western Sahara, Taiwan, Kosovo, Palestine, ...) and writes rings as flat integer
 
 from __future__ import annotations
 
-
 import json
 import struct
 import sys
