@@ -20,6 +20,7 @@ outside the panels) and says in its legend what a shaded band is.
 ``scorecard``             each power's strategic-autonomy scorecard, start against end
 ``fan_chart``             ensembles: median and quantile bands over runs (``EnsembleResult.plot``)
 ``paired_difference``     scenario minus reference, paired by seed: dot and whisker
+``differences``           the numbers behind it: mean, 95% interval, 5-95% of seeds, per outcome
 ``comparison``            fan charts and paired differences in one figure (``connsim compare``)
 ========================  ===================================================================
 
@@ -68,6 +69,7 @@ __all__ = [
     "scorecard",
     "fan_chart",
     "paired_difference",
+    "differences",
     "comparison",
     "save",
 ]
@@ -106,7 +108,7 @@ SCENARIO_STYLES = ("-", "--", "-.", ":")
 POWER_NAMES = {"EUU": "EU", "JPN": "Japan", "USA": "US", "CHN": "China"}
 WHERE_NAMES = {"world": "world", "eu": "EU member states", "jpn": "Japan", "third": "third countries"}
 
-#: The rc settings every plot is drawn under (``with plt.rc_context(STYLE)``); the backend is not among them.
+#: The rc settings every plot is drawn under (and only these are restored after it); the backend is not among them.
 STYLE = {
     "font.size": 9,
     "axes.titlesize": 10,
@@ -126,12 +128,20 @@ YEAR = "year"
 
 
 def _styled(fn):
-    """Draw under :data:`STYLE` (restored afterwards; the backend untouched)."""
+    """Draw under :data:`STYLE`, then give back the previous values of its keys and of no other.
+
+    Not ``plt.rc_context``: that restores every setting, and in Jupyter the first figure of a session
+    switches matplotlib to the inline backend and makes it interactive; undoing that after the plot
+    would leave every later figure of the notebook undisplayed."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with plt.rc_context(STYLE):
+        old = {k: mpl.rcParams[k] for k in STYLE}
+        mpl.rcParams.update(STYLE)
+        try:
             return fn(*args, **kwargs)
+        finally:
+            mpl.rcParams.update(old)
 
     return wrapper
 

@@ -401,6 +401,25 @@ def test_style_is_restored_after_a_plot(result):
     assert dict(matplotlib.rcParams) == before
 
 
+def test_a_plot_restores_only_its_own_settings(result, monkeypatch):
+    """In Jupyter the first figure switches to the inline backend and turns interactive mode on; a plot
+    must not undo that (the notebook's later figures would not show)."""
+    real = plt.subplots
+
+    def first_figure(*a, **k):
+        matplotlib.rcParams["interactive"] = True  # what IPython does when the backend resolves
+        return real(*a, **k)
+
+    monkeypatch.setattr(plt, "subplots", first_figure)
+    was = matplotlib.rcParams["interactive"]
+    try:
+        matplotlib.rcParams["interactive"] = False
+        plots.regime_shares(result.model_vars)
+        assert matplotlib.rcParams["interactive"] is True
+    finally:
+        matplotlib.rcParams["interactive"] = was
+
+
 def test_nice_ceiling_and_ylim():
     assert plots._nice_ceiling(0.26) == pytest.approx(0.3)
     assert plots._nice_ceiling(0.52) == pytest.approx(0.6)
