@@ -950,34 +950,12 @@ def _format_compare(table, names, labels, n_seeds, until) -> str:
     return "\n".join(lines)
 
 
-def plot_comparison(mean, std, names, path, title=""):
-    """One panel per key outcome: each scenario's mean trajectory, shaded ± one std over seeds."""
-    import matplotlib
+def plot_comparison(runs, names, path, title=""):
+    """Fan charts of the key outcomes per scenario, each over the paired differences from the first
+    (:func:`connsim.plots.comparison`), saved at ``path``."""
+    from connsim.plots import comparison
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharex=True)
-    from connsim.outcomes import label as label_of
-
-    for ax, key in zip(axes.flat, COMPARE_PLOT):
-        label = label_of(key)
-        for name in names:
-            m, s = mean[mean["scenario"] == name], std[std["scenario"] == name]
-            if key not in m:
-                continue
-            ax.plot(m["year"], m[key], label=name)
-            ax.fill_between(m["year"], m[key] - s[key].fillna(0), m[key] + s[key].fillna(0), alpha=0.15)
-        ax.set_title(label, fontsize=10)
-        ax.grid(alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xlabel("year")
-    axes.flat[0].legend(loc="best", fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return fig
+    return comparison(runs, COMPARE_PLOT, reference=names[0], path=path, title=title)
 
 
 def cmd_compare(args) -> int:
@@ -1033,6 +1011,9 @@ def cmd_compare(args) -> int:
     std = grouped.std(ddof=1 if args.seeds > 1 else 0).reset_index()
     std["year"] = mean["year"]
 
+    import matplotlib
+
+    matplotlib.use("Agg")  # files, no display (the library leaves the backend alone)
     import matplotlib.pyplot as plt
 
     files = [
@@ -1048,7 +1029,7 @@ def cmd_compare(args) -> int:
         _write_frame(ends[["scenario", "seed", "step", "year", *numeric]], tmp / "outcomes", args.format)
         traj = pd.concat([mean.assign(stat="mean"), std.assign(stat="std")], ignore_index=True)
         _write_frame(traj, tmp / "trajectories", args.format)
-        fig = plot_comparison(mean, std, names, tmp / "comparison.png", f"{' vs '.join(names)} ({args.seeds} seeds)")
+        fig = plot_comparison(ens.model_vars, names, tmp / "comparison.png", f"{' vs '.join(names)} ({args.seeds} seeds)")
         plt.close(fig)
         (tmp / "summary.txt").write_text(text + "\n")
         meta = _run_meta(

@@ -230,6 +230,20 @@ class RunResult:
 
         return summary_table(self.model_vars)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: scenario, seed, years, headline outcomes at start and end, where to go on."""
+        from connsim._html import run_html
+
+        return run_html(self)
+
+    def plot(self, title: str | None = None):
+        """The run on one page (:func:`connsim.plots.run_overview`): laws and their orientations,
+        norm convergence, states restricting high-risk vendors, high-risk shares of core and radio
+        networks by bloc, ODA anchoring. Returns a matplotlib Figure."""
+        from connsim.plots import run_overview
+
+        return run_overview(self.model_vars, f"{self.scenario.name}, seed {self.seed}" if title is None else title)
+
     def __repr__(self) -> str:
         years = self.model_vars["year"]
         return (

@@ -470,6 +470,12 @@ class Scenario(BaseModel):
         data = _merge(self.model_dump(), changes, concat_events=False)
         return _validate(data, f"{self.name} (replace)")
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: name, years, the levers changed from the baseline, the events."""
+        from connsim._html import scenario_html
+
+        return scenario_html(self)
+
 
 LEVERS = (
     "us_china_conflict",

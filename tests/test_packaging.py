@@ -146,7 +146,7 @@ def test_wheel_holds_the_seed_tables_the_library_and_the_provenance(wheel):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         data = {n: z.read(n) for n in names if n.startswith(("connsim/_seeds/", "connsim/_scenarios/"))}
-    seeds = [p for p in SEEDS_DIR.iterdir() if p.suffix in (".csv", ".md", ".py")]
+    seeds = [p for p in SEEDS_DIR.iterdir() if p.suffix in (".csv", ".md", ".py", ".json")]
     reference = sorted((SEEDS_DIR / "reference").iterdir())
     scenarios = [p for p in SCENARIOS_DIR.iterdir() if p.suffix in (".toml", ".py")]
     assert any(p.suffix == ".csv" for p in seeds) and any(p.suffix == ".toml" for p in scenarios)

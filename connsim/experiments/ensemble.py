@@ -13,7 +13,6 @@ run again (``runs_executed`` counts the runs this call ran).
 
 from __future__ import annotations
 
-import html
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -485,10 +484,10 @@ class EnsembleResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "<br>".join(html.escape(line) for line in self._header())
-        table = self.summary() if self.n_done else pd.DataFrame()
-        body = table.to_html(float_format="{:.3f}".format) if not table.empty else ""
-        return f"<div><p><b>{head}</b></p><p>End of run, median and 5%-95% over runs:</p>{body}</div>"
+        """Jupyter's view: scenarios, replications, runs done and failed, key outcomes (median, 5-95%)."""
+        from connsim._html import ensemble_html
+
+        return ensemble_html(self)
 
     def plot(self, outcomes: Sequence[str] | None = None, **kwargs):
         """Fan chart of ``outcomes`` (default a few key ones) per scenario: median and 50% and
