@@ -64,9 +64,17 @@ def _no_overlapping_text(fig):
     legend entries). Texts of one legend or one axis's ticks are checked against everything else."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    undrawn = set()  # tick labels of ticks outside the axis's view: matplotlib keeps them but does not draw them
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            eps = 1e-9 * max(1.0, abs(hi - lo))
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - eps <= tick.get_loc() <= hi + eps:
+                    undrawn.update((id(tick.label1), id(tick.label2)))
     texts = []
     for t in fig.findobj(matplotlib.text.Text):
-        if not t.get_visible() or not t.get_text().strip():
+        if not t.get_visible() or not t.get_text().strip() or id(t) in undrawn:
             continue
         bb = t.get_window_extent(renderer)
         if bb.width > 0 and bb.height > 0:
