@@ -222,7 +222,7 @@ def observe(st, lv, c, flow: np.ndarray) -> dict[str, float]:
     hr_ran_world = float(st.hr_ran @ c.market)
     usa = int(np.nonzero(st.iso3 == "USA")[0][0])
     new = restricting & (st.policy_at_decision == 0)
-    free = free_flow_gdp_pair_share(position, gdp, flow, st.adequacy, st.gdpr_area)
+    free = free_flow_gdp_pair_share(position, gdp, flow=flow, adequacy=st.adequacy, gdpr_area=st.gdpr_area)
     return {
         "eu_divergence": 4.0 * p * (1.0 - p),
         "untrusted_share": float((third & ~trusted).sum() / n_third),
