@@ -292,7 +292,8 @@ def test_idiomatic_powers_and_chinas_act_follow_connsims_rules_term_for_term(ben
         held = {}
         for rule in p.rules:
             start = m.lever_value(course, rule.lever)
-            held[rule.lever] = next(o for o in rule.options if o != start)
+            options = rule.options[::-1] if name == "JPN" else rule.options  # the EU and Japan apart on their joint levers
+            held[rule.lever] = next(o for o in options if o != start)
         p.decided = decided[name] = held
     now = m.in_force(course)
     want_now = dynamics.in_force(course, decided, c)
@@ -303,6 +304,7 @@ def test_idiomatic_powers_and_chinas_act_follow_connsims_rules_term_for_term(ben
         else:
             assert got == want, f.name
     assert now.cooperation != course.cooperation and now.eu_toolbox_strength != course.eu_toolbox_strength
+    assert decided["EUU"]["eu_japan_cooperation"] != decided["JPN"]["eu_japan_cooperation"]
 
     flow = bench.regimes.flow_intensity(
         bench.regimes.effective_compatibility(
@@ -382,6 +384,36 @@ def test_idiomatic_mesa_model_reaches_connsims_outcomes_on_average(bench):
     assert (gap < tolerance).all(), dict(zip(cols, gap.T.round(4).tolist()))
 
 
+def test_idiomatic_mesa_model_lets_the_powers_decide_and_china_retaliate(bench):
+    """In ``escalation`` (adaptive US and China) the US and China decide each year within their levers'
+    ranges, the EU and Japan hold nothing (scripted), and China's acts fall on the states that began
+    restricting since the last yearly step, cutting their trade with China."""
+    from connsim.decisions import powers
+
+    m = bench.IdiomaticWorld("escalation", rng=3)
+    trade_cn = {x.iso3: x.trade_cn for x in m.countries}
+    expected = m.expected_retaliation
+    for _ in range(9):  # three yearly decisions (steps 0, 4 and 8)
+        m.step()
+    assert m.powers["EUU"].decided == {} and m.powers["JPN"].decided == {}
+    for name in ("USA", "CHN"):
+        decided = m.powers[name].decided
+        assert set(decided) == set(powers.POWER_LEVERS[name])
+        assert powers.validate_decisions(name, decided, "test") == decided  # within the ranges
+        assert set(m.powers[name].utilities) == set(decided)
+    acts = m.powers["CHN"].retaliations
+    assert [year for year, _, _ in acts] == [2020.0, 2021.0]
+    policy = m.datacollector.get_agenttype_vars_dataframe(bench.Country)["policy"].unstack()  # (records, agents)
+    iso3 = {x.unique_id: x.iso3 for x in m.countries}
+    for (_, intensity, targets), (before, now) in zip(acts, ((0, 4), (4, 8))):
+        began = {iso3[a] for a in policy.columns if policy.loc[before, a] == 0 and policy.loc[now, a] > 0}
+        assert targets and set(targets) == began - {"CHN"}
+        assert intensity > 0
+    hit = {iso3 for _, _, targets in acts for iso3 in targets}
+    assert all(m.by_iso3[i].trade_cn < trade_cn[i] for i in hit if trade_cn[i] > 0)
+    assert m.expected_retaliation != expected
+
+
 WITH_EVENTS = {
     "extends": "baseline",
     "name": "events",
@@ -408,7 +440,9 @@ def test_idiomatic_mesa_model_applies_scripted_events(bench):
 
 
 @pytest.mark.parametrize(
-    "scenario", ["baseline", "member_state_fragmentation", WITH_EVENTS], ids=["baseline", "fragmentation", "events"]
+    "scenario",
+    ["baseline", "member_state_fragmentation", WITH_EVENTS, "all_adaptive"],
+    ids=["baseline", "fragmentation", "events", "all_adaptive"],
 )
 def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
     k = bench.Kernel(scenario, seed=4).run(5)
@@ -422,5 +456,17 @@ def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
     for _ in range(5):  # two yearly ODA rounds (steps 0 and 4)
         model.step()
     ref = model.state
-    for field in ("policy", "regime", "threat", "core", "ran", "capacity", "strength", "adequacy"):
+    for field in (
+        "policy",
+        "regime",
+        "threat",
+        "core",
+        "ran",
+        "capacity",
+        "strength",
+        "adequacy",
+        "trade_cn",
+        "expected_retaliation",
+    ):
         np.testing.assert_array_equal(getattr(st, field), getattr(ref, field), err_msg=field)
+    assert st.decided == ref.decided  # the powers' decisions too
