@@ -2,14 +2,19 @@
 
 * :class:`IdiomaticWorld`: how the model would usually be written in Mesa. One
   :class:`Country` agent per state decides for itself in its own ``step()``: it reads its
-  security partners and trade neighbours, updates its threat perception, picks its 5G security
-  policy by logit (numpy on small arrays: the utilities in capex-years, with its own premium per
-  policy from its own procurement utilities and the rip-and-replace cost), buys renewed core and
-  radio capacity and pays for autonomy, decides whether to have a data-protection law and its
-  orientation over the five positions (smooth free flows), and keeps or loses an adequacy
-  decision. A :class:`Union` agent (the EU) assesses its adequacy candidates once a year; in a
-  yearly round :class:`Donor` agents make offers and countries accept them; :class:`Vendor`
-  agents' quality follows their revenue. The model calls ``shuffle_do("step")`` and then
+  security partners and trade neighbours, updates its threat perception (its data tie and the
+  capacity it has built weigh in), picks its 5G security policy by logit (numpy on small arrays:
+  the utilities in capex-years, with its own premium per policy from its own procurement
+  utilities and the rip-and-replace cost, and the retaliation states expect of China), buys
+  renewed core and radio capacity and pays for autonomy, decides whether to have a
+  data-protection law and its orientation over the five positions (smooth free flows; Chinese
+  infrastructure pulls toward sovereign), and keeps or loses an adequacy decision. At the first
+  step of each year a :class:`Power` agent per power (the EU, Japan, the US, China) decides its
+  levers by its strategy, and China's retaliates against the states that began restricting,
+  cutting their trade with it. A :class:`Union` agent (the EU) assesses its adequacy candidates
+  once a year; in a yearly round :class:`Donor` agents make offers and countries accept them;
+  :class:`Vendor` agents set their prices and their quality follows their revenue and export
+  controls. The model calls ``shuffle_do("step")`` and then
   ``do("advance")`` (Mesa's idiom for simultaneous activation: what a state shows its partners
   changes only at the end of the step, as in connsim's one step over arrays), and records with a
   ``mesa.DataCollector``. Same world, weights, levers and calibrated constants as connsim, taken
@@ -20,7 +25,8 @@
 * :class:`Kernel`: connsim's own step, :func:`connsim.dynamics.step`, called in a plain loop:
   no Mesa, no ``WorldModel``, no recorder, no restated copy of any rule. Its set-up is the
   model's (:func:`connsim.world.start_world`), untimed; :meth:`Kernel.run` is the timed part.
-  It computes the *same numbers* as connsim, events included: ``tests/test_benchmarks_smoke.py``
+  It computes the *same numbers* as connsim, events and the powers' decisions included (it draws
+  the powers' uniforms from a stream of their own, as ``WorldModel`` does): ``tests/test_benchmarks_smoke.py``
   checks that its states equal a ``WorldModel``'s after the same steps with the same seed. The
   difference between the two is what Mesa's agents and the recorder cost.
 """
