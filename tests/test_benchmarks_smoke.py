@@ -414,6 +414,28 @@ def test_idiomatic_mesa_model_lets_the_powers_decide_and_china_retaliate(bench):
     assert m.expected_retaliation != expected
 
 
+def test_idiomatic_mesa_model_takes_a_persons_strategy_for_a_power(bench):
+    """A callable plays the EU: its decision is in force for the year, what it leaves out holds its
+    course; an invalid decision is refused naming the power and the decision."""
+    seen = []
+
+    def eu(view):
+        seen.append(view)
+        return {"eu_toolbox_strength": 1.0}
+
+    m = bench.IdiomaticWorld("baseline", rng=0, strategies={"EUU": eu})
+    m.step()
+    assert m.lv.eu_toolbox_strength == 1.0 != m.lever_table[0].eu_toolbox_strength
+    assert m.lv.us_pressure == m.lever_table[0].us_pressure  # the other powers keep their course
+    assert len(seen) == 1 and seen[0]["power"] == "EUU" and "eu_divergence" in seen[0]["observations"]
+    for _ in range(3):  # the decision holds until the next year
+        m.step()
+        assert m.lv.eu_toolbox_strength == 1.0
+    bad = bench.IdiomaticWorld("baseline", rng=0, strategies={"EUU": lambda view: {"eu_toolbox_strength": 2.0}})
+    with pytest.raises(ValueError, match="EUU.*eu_toolbox_strength"):
+        bad.step()
+
+
 WITH_EVENTS = {
     "extends": "baseline",
     "name": "events",
