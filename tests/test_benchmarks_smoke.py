@@ -66,21 +66,40 @@ def test_idiomatic_mesa_model_runs_five_steps_with_valid_choices_and_all_its_rul
     assert {iso3 for _, iso3 in m.union.granted} & holders
 
 
-def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
+#: The baseline with the US's export controls and data framework and China's price cut switched on.
+CONTROLS = {"us_export_controls": 0.5, "hr_price_discount": 0.2, "us_data_framework": 1.0}
+
+
+@pytest.mark.parametrize("levers", [{}, CONTROLS], ids=["baseline", "controls_discount_framework"])
+def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench, levers):
     """Each agent's own rules give what connsim's rule functions give on the same start: the ODA
-    offers, threat perception, the 5G policy utilities (own premium per policy, rip-and-replace),
-    procurement and the cost of autonomy, vendors' quality and reach, partner positions, the law and
-    orientation utilities, and the EU's log-odds of adequacy for each candidate."""
+    offers (staffing from the levers), threat perception (its data tie and the capacity built since
+    the start included), the 5G policy utilities (own premium per policy at the prices in force,
+    rip-and-replace, the retaliation states expect), procurement and the cost of autonomy, vendors'
+    quality (export controls) and reach, partner positions, the law and orientation utilities (the
+    sovereign pull of Chinese infrastructure), and the EU's candidates for adequacy and its log-odds
+    for each (the US under a data framework as a trust-oriented law, openness a lever)."""
     from connsim import dynamics
     from connsim.decisions import adequacy, oda, regimes, vendors
+    from connsim.scenario import load_scenario
 
-    m = bench.IdiomaticWorld("baseline", rng=0)
+    m = bench.IdiomaticWorld(load_scenario("baseline").replace(**levers), rng=0)
     st, c, w, spec = m.source.state, m.source.constants, m.w, m.spec
     countries = m.countries
-    lv = m.lv = m.lever_table[0]
+    staffing = np.full(len(m.donors), np.nan)
+    staffing[0] = 0.9  # the EU's staffing from a lever (its seed value is 0.45), the others' from the seeds
+    lv = m.lv = dataclasses.replace(m.lever_table[0], oda_staffing=staffing, adequacy_openness=0.02)
+    assert lv.us_export_controls == levers.get("us_export_controls", 0.0)
     m.year = lv.year
     m.set_flows()
     close = dict(rtol=1e-10, atol=1e-12)
+    # a world a little on from the start: capacity built in every other state; an expectation of
+    # retaliation apart from the conflict
+    st.capacity = np.minimum(1.0, st.capacity + 0.3 * (np.arange(st.n) % 2))
+    st.expected_retaliation = np.array(0.37)
+    m.expected_retaliation = 0.37
+    for x in countries:
+        x.capacity = float(st.capacity[x.index])
 
     # the donors' offers of the yearly round
     m.make_offers()
@@ -89,8 +108,7 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
         for donor, amount in x.offers:
             offers[donor.index, x.index] = amount
         x.offers = []
-    r = oda.yearly_round(
-        c.donors,
+    kwargs = dict(
         capacity=st.capacity,
         gdp=st.gdp,
         freedom=st.freedom,
@@ -108,16 +126,17 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
         uniforms_other=np.zeros((st.n, len(m.donors))),
         w=w,
     )
+    r = oda.yearly_round(c.donors, staffing=np.where(np.isnan(staffing), c.donors.staffing, staffing), **kwargs)
     assert (offers > 0).sum() > 50
     np.testing.assert_allclose(offers, r.offers, **close)
+    assert not np.allclose(oda.yearly_round(c.donors, **kwargs).offers, r.offers)  # the lever's staffing counts
 
     # threat perception (before anyone's policy moves)
     m.begin_step()
     for x in countries:
         x.perceive_threat()
     western_minus_chinese, oda_pull = oda.partnership_pulls(st.strength, western=c.western_donor, regime_pull=c.oda_regime_pull)
-    threat = vendors.threat_perception(
-        st.threat,
+    perceive = dict(
         security_culture=st.security_culture,
         peer_restricting=vendors.security_peers(st.policy > 0, c.blocs),
         oda_pull=western_minus_chinese,
@@ -128,24 +147,35 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
         dt=spec.dt,
         w=w,
     )
+    data_tie = 0.5 * (st.has_law & (st.regime < 2)) + 0.5 * st.adequacy
+    built = np.maximum(st.capacity - c.capacity_start, 0.0)
+    threat = vendors.threat_perception(st.threat, data_tie=data_tie, capacity_built=built, **perceive)
     assert np.abs(threat - st.threat).max() > 1e-3  # it moved
+    for tie, capacity in ((None, built), (data_tie, None)):  # each new term moves it
+        assert (
+            np.abs(vendors.threat_perception(st.threat, data_tie=tie, capacity_built=capacity, **perceive) - threat).max() > 1e-3
+        )
     np.testing.assert_allclose([x.threat for x in countries], threat, **close)
 
-    # the 5G policy: each state's own premium per policy from its own procurement utilities
-    per_vendor = vendors.vendor_terms(c.price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
+    # the 5G policy: each state's own premium per policy from its own procurement utilities, at the prices in force
+    price = c.price * (1.0 - lv.hr_price_discount * c.sides[1])
+    assert (price < c.price).any() == ("hr_price_discount" in levers)
+    np.testing.assert_allclose(m.price, price, **close)
+    per_vendor = vendors.vendor_terms(price, st.quality, st.reach, w, c.vendor_constant)[:, 0, :, None]
     fixed = per_vendor + (w.gamma_finance * st.finance.T - w.gamma_risk * c.high_risk.astype(float)[:, None] * threat)
-    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, c.price)
+    premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, price)
     moved = dataclasses.replace(st, threat=threat)
-    want, _ = dynamics.policy_rule(dynamics.Situation(moved, lv, c, w, {"premium": premium}))
+    want, terms = dynamics.policy_rule(dynamics.Situation(moved, lv, c, w, {"premium": premium}))
+    assert float(st.expected_retaliation) != lv.us_china_conflict and np.abs(terms["retaliation"]).max() > 0.1
     utility = [x.procurement_utility() for x in countries]
     np.testing.assert_allclose([x.policy_utilities(u) for x, u in zip(countries, utility)], want, **close)
 
-    # procurement, the cost of autonomy, and vendors' quality and reach
+    # procurement, the cost of autonomy, and vendors' quality (export controls) and reach
     allowed = np.take(c.allowed, st.policy, axis=-1)
     renewal, rip = spec.dt / w.lifecycle_years, 1.0 - (1.0 - w.rip_rate) ** spec.dt
     updated, new, unrestricted, room, ripped = vendors.procure(st.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
     paid, ripped_cost = vendors.autonomy_cost(
-        new, unrestricted, room, ripped, st.policy, price=c.price, network_value=c.network_value
+        new, unrestricted, room, ripped, st.policy, price=price, network_value=c.network_value
     )
     for x, u in zip(countries, utility):
         x.procure(u)
@@ -159,7 +189,9 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     sold = new @ (room * c.market)[..., None]
     push = np.where(c.japanese, lv.japan_vendor_push, 0.0)
     revenue = vendors.revenue_shares(sold[..., 0], w.omega_core)
-    controls = vendors.export_control(lv.us_china_conflict, c.high_risk, w.hard_conflict)
+    by_conflict = vendors.export_control(lv.us_china_conflict, c.high_risk, w.hard_conflict)
+    controls = np.maximum(by_conflict, lv.us_export_controls * c.sides[1])
+    assert (controls > by_conflict).any() == ("us_export_controls" in levers)
     quality = vendors.vendor_quality(st.quality, c.quality_2019, revenue, c.revenue_share_2019, controls, push, spec.dt, w)
     np.testing.assert_allclose([v.quality for v in m.vendors], quality, **close)
     np.testing.assert_allclose([v.reach for v in m.vendors], vendors.vendor_reach(st.reach, push, spec.dt, w), **close)
@@ -172,18 +204,28 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     shares = regimes.partner_shares(st.trade, st.position)
     mine = np.array([x.partner_positions() for x in countries])
     np.testing.assert_allclose(mine, shares, **close)
+    hr_core, hr_ran = c.sides[1] @ updated  # after procurement, as in the step
+    chinese_finance = (lv.year - st.last_infra[:, c.donors.china]) < w.tied_finance_years
+    assert chinese_finance.sum() > 5 and (hr_core + hr_ran).max() > 0.5
+    pulls = dict(
+        us_pressure=lv.us_pressure, digital_silk_road=lv.digital_silk_road_intensity, dfft_push=lv.dfft_multilateral_push, w=w
+    )
     influence = regimes.regime_influence(
         st.trade_eu,
         st.align_us,
         st.align_cn,
         c.japan_tie,
         oda_pull,
-        us_pressure=lv.us_pressure,
-        digital_silk_road=lv.digital_silk_road_intensity,
-        dfft_push=lv.dfft_multilateral_push,
-        w=w,
+        chinese_infrastructure=0.5 * (hr_core + hr_ran) + chinese_finance,
+        **pulls,
     )
-    inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "openness": spec.adequacy_openness}
+    assert not np.allclose(
+        influence, regimes.regime_influence(st.trade_eu, st.align_us, st.align_cn, c.japan_tie, oda_pull, **pulls)
+    )
+    assessed, assessed_law = st.regime.copy(), st.has_law.copy()
+    if lv.us_data_framework >= 0.5:  # the EU assesses the US as a trust-oriented law
+        assessed[c.usa], assessed_law[c.usa] = regimes.TRUST, True
+    inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "assessed_orientation": assessed}
     law, _ = dynamics.law_rule(dynamics.Situation(st, lv, c, w, inputs))
     laws = np.array([x.law_utilities(s) for x, s in zip(countries, mine)])
     deciders = c.regime_deciders
@@ -193,8 +235,9 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     assert st.adequacy[deciders].any()  # the adequacy term is weighed too
     np.testing.assert_allclose([x.orientation_utilities(s) for x, s in zip(countries, mine)], orientation, **close)
     grant, _ = dynamics.adequacy_rule(dynamics.Situation(st, lv, c, w, inputs))
-    candidates = adequacy.candidates(deciders, st.has_law, st.adequacy)
-    assert candidates.sum() > 20
+    candidates = adequacy.candidates(c.adequacy_scope, assessed_law, st.adequacy)
+    assert candidates.sum() > 20 and candidates[c.usa] == (lv.us_data_framework >= 0.5)
+    assert [x.index for x in m.union.candidates()] == np.flatnonzero(candidates).tolist()
     odds = [m.union.log_odds(x) for x in countries]
     np.testing.assert_allclose(np.array(odds)[candidates], (grant[:, 1] - grant[:, 0])[candidates], **close)
 
@@ -206,6 +249,116 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench):
     np.testing.assert_allclose([x.capacity for x in countries], grown, **close)
     assert [x.position for x in countries] == np.where(st.has_law, len(REGIMES), st.regime).tolist()
     assert [x.restricting for x in countries] == (st.policy < 2).tolist()
+
+
+class _Uniforms:
+    """A stand-in for the power generator: hands out given uniform numbers one at a time."""
+
+    def __init__(self, numbers):
+        self.numbers = list(numbers)
+
+    def random(self):
+        return self.numbers.pop(0)
+
+
+def test_idiomatic_powers_and_chinas_act_follow_connsims_rules_term_for_term(bench):
+    """The Power agents see what connsim's powers observe, weigh each option of an adaptive decision
+    as :func:`connsim.decisions.powers.adaptive_decisions` does and pick the same with the same
+    uniforms; their decisions in force are :func:`connsim.dynamics.in_force`'s; China's act on the
+    states that newly restrict changes trade shares, trade weights and the retaliation expected as
+    connsim's yearly step does."""
+    from connsim import dynamics
+    from connsim.decisions import powers
+
+    m = bench.IdiomaticWorld("all_adaptive", rng=0)
+    st, c, w, spec = m.source.state, m.source.constants, m.w, m.spec
+    course = m.lever_table[0]
+    m.year = course.year
+    close = dict(rtol=1e-10, atol=1e-12)
+    # three states trading with China begin restricting: new restrictors since the last yearly decision
+    china = int(c.china)
+    rows = c.trade_rows
+    to_china = set(rows[st.trade.indices == china].tolist()) & set(st.trade.indices[rows == china].tolist())
+    new = [i for i in np.argsort(-st.trade_cn) if st.policy[i] == 0 and i in to_china and c.policy_deciders[i]][:3]
+    assert len(new) == 3
+    st.policy[new] = 1
+    for i in new:
+        m.countries[i].policy = 1
+
+    # each power holds a decision off its course (the status quo term), and reference observations apart
+    # from today's (the response term)
+    decided = {}
+    for name, p in m.powers.items():
+        held = {}
+        for rule in p.rules:
+            start = m.lever_value(course, rule.lever)
+            options = rule.options[::-1] if name == "JPN" else rule.options  # the EU and Japan apart on their joint levers
+            held[rule.lever] = next(o for o in options if o != start)
+        p.decided = decided[name] = held
+    now = m.in_force(course)
+    want_now = dynamics.in_force(course, decided, c)
+    for f in dataclasses.fields(want_now):
+        got, want = getattr(now, f.name), getattr(want_now, f.name)
+        if isinstance(want, np.ndarray):
+            np.testing.assert_allclose(got, want, err_msg=f.name)
+        else:
+            assert got == want, f.name
+    assert now.cooperation != course.cooperation and now.eu_toolbox_strength != course.eu_toolbox_strength
+    assert decided["EUU"]["eu_japan_cooperation"] != decided["JPN"]["eu_japan_cooperation"]
+
+    flow = bench.regimes.flow_intensity(
+        bench.regimes.effective_compatibility(
+            c.compat_base, now.dfft_multilateral_push, bench.regimes.interoperability(now.cooperation), w
+        ),
+        w,
+    )
+    observed = powers.observe(st, now, c, flow)
+    mine = m.observe(now)
+    assert mine.keys() == observed.keys()
+    np.testing.assert_allclose([mine[k] for k in observed], list(observed.values()), **close)
+    assert observed["new_restrictors_gdp"] > 0 and 0 < observed["blocked_flows"] < 1
+    m.observed_start = reference = {k: v - 0.1 * (1 + i % 3) for i, (k, v) in enumerate(observed.items())}
+
+    # one yearly decision of every power, with the same uniforms
+    uniforms = np.random.default_rng(7).random(powers.N_POWER_UNIFORMS)
+    m.power_rng = _Uniforms(uniforms)
+    m.powers_decide(course)
+    plan = dynamics.course_of(course, c)
+    offset, moved = 0, 0
+    for name, p in m.powers.items():
+        k = len(powers.ADAPTIVE[name])
+        chosen, terms, options, _ = powers.adaptive_decisions(
+            name, observed, reference, plan, decided[name], w=w, beta=spec.beta_power, uniforms=uniforms[offset : offset + k]
+        )
+        offset += k
+        for lever, t in terms.items():
+            got_options, got = p.utilities[lever]
+            assert got_options == options[lever], (name, lever)
+            np.testing.assert_allclose(got, t["response"] + t["course"] + t["status_quo"], **close, err_msg=f"{name} {lever}")
+            assert np.abs(t["response"]).max() > 0 and t["status_quo"].max() > 0
+        assert p.decided == chosen, name
+        moved += sum(chosen[k] != decided[name][k] for k in chosen)
+    assert moved > 3  # the uniforms picked something other than what each held
+
+    # China's act: the new restrictors' trade with China falls; states' expectation moves toward its intensity
+    ref = st.copy()
+    ref.expected_retaliation = np.array(0.1)
+    m.expected_retaliation = 0.1
+    m.lv = course  # the scenario's levers (the kernel's step below has scripted powers)
+    targets = m.powers["CHN"].retaliate()
+    assert sorted(targets) == sorted(st.iso3[new].tolist())
+    u = np.random.default_rng(1).random((dynamics.N_UNIFORMS, st.n))
+    dynamics.step(ref, course, u, c, spec)
+    assert ref.expected_retaliation > 0.1 and (ref.trade_cn[new] < st.trade_cn[new]).all()
+    np.testing.assert_allclose(m.expected_retaliation, float(ref.expected_retaliation), **close)
+    np.testing.assert_allclose([x.trade_cn for x in m.countries], ref.trade_cn, **close)
+    np.testing.assert_allclose([x.trade_eu for x in m.countries], ref.trade_eu, **close)
+    weights = np.zeros((st.n, st.n))
+    for x in m.countries:
+        for other, weight in x.neighbours:
+            weights[x.index, other.index] = weight
+    np.testing.assert_allclose(weights, ref.trade.toarray(), **close)
+    assert (np.abs(weights - st.trade.toarray()).max(axis=1) > 1e-6).sum() == len(new) + 1  # the targets' rows and China's
 
 
 @pytest.mark.slow
@@ -229,6 +382,58 @@ def test_idiomatic_mesa_model_reaches_connsims_outcomes_on_average(bench):
         connsim_runs.append(connsim.run("baseline", seed=seed).model_vars[cols].iloc[[12, 44]].to_numpy(float))
     gap = np.abs(np.mean(mesa_runs, axis=0) - np.mean(connsim_runs, axis=0))
     assert (gap < tolerance).all(), dict(zip(cols, gap.T.round(4).tolist()))
+
+
+def test_idiomatic_mesa_model_lets_the_powers_decide_and_china_retaliate(bench):
+    """In ``escalation`` (adaptive US and China) the US and China decide each year within their levers'
+    ranges, the EU and Japan hold nothing (scripted), and China's acts fall on the states that began
+    restricting since the last yearly step, cutting their trade with China."""
+    from connsim.decisions import powers
+
+    m = bench.IdiomaticWorld("escalation", rng=3)
+    trade_cn = {x.iso3: x.trade_cn for x in m.countries}
+    expected = m.expected_retaliation
+    for _ in range(9):  # three yearly decisions (steps 0, 4 and 8)
+        m.step()
+    assert m.powers["EUU"].decided == {} and m.powers["JPN"].decided == {}
+    for name in ("USA", "CHN"):
+        decided = m.powers[name].decided
+        assert set(decided) == set(powers.POWER_LEVERS[name])
+        assert powers.validate_decisions(name, decided, "test") == decided  # within the ranges
+        assert set(m.powers[name].utilities) == set(decided)
+    acts = m.powers["CHN"].retaliations
+    assert [year for year, _, _ in acts] == [2020.0, 2021.0]
+    policy = m.datacollector.get_agenttype_vars_dataframe(bench.Country)["policy"].unstack()  # (records, agents)
+    iso3 = {x.unique_id: x.iso3 for x in m.countries}
+    for (_, intensity, targets), (before, now) in zip(acts, ((0, 4), (4, 8))):
+        began = {iso3[a] for a in policy.columns if policy.loc[before, a] == 0 and policy.loc[now, a] > 0}
+        assert targets and set(targets) == began - {"CHN"}
+        assert intensity > 0
+    hit = {iso3 for _, _, targets in acts for iso3 in targets}
+    assert all(m.by_iso3[i].trade_cn < trade_cn[i] for i in hit if trade_cn[i] > 0)
+    assert m.expected_retaliation != expected
+
+
+def test_idiomatic_mesa_model_takes_a_persons_strategy_for_a_power(bench):
+    """A callable plays the EU: its decision is in force for the year, what it leaves out holds its
+    course; an invalid decision is refused naming the power and the decision."""
+    seen = []
+
+    def eu(view):
+        seen.append(view)
+        return {"eu_toolbox_strength": 1.0}
+
+    m = bench.IdiomaticWorld("baseline", rng=0, strategies={"EUU": eu})
+    m.step()
+    assert m.lv.eu_toolbox_strength == 1.0 != m.lever_table[0].eu_toolbox_strength
+    assert m.lv.us_pressure == m.lever_table[0].us_pressure  # the other powers keep their course
+    assert len(seen) == 1 and seen[0]["power"] == "EUU" and "eu_divergence" in seen[0]["observations"]
+    for _ in range(3):  # the decision holds until the next year
+        m.step()
+        assert m.lv.eu_toolbox_strength == 1.0
+    bad = bench.IdiomaticWorld("baseline", rng=0, strategies={"EUU": lambda view: {"eu_toolbox_strength": 2.0}})
+    with pytest.raises(ValueError, match="EUU.*eu_toolbox_strength"):
+        bad.step()
 
 
 WITH_EVENTS = {
@@ -257,7 +462,9 @@ def test_idiomatic_mesa_model_applies_scripted_events(bench):
 
 
 @pytest.mark.parametrize(
-    "scenario", ["baseline", "member_state_fragmentation", WITH_EVENTS], ids=["baseline", "fragmentation", "events"]
+    "scenario",
+    ["baseline", "member_state_fragmentation", WITH_EVENTS, "all_adaptive"],
+    ids=["baseline", "fragmentation", "events", "all_adaptive"],
 )
 def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
     k = bench.Kernel(scenario, seed=4).run(5)
@@ -271,5 +478,17 @@ def test_kernel_is_connsims_own_step_and_gives_its_numbers(bench, scenario):
     for _ in range(5):  # two yearly ODA rounds (steps 0 and 4)
         model.step()
     ref = model.state
-    for field in ("policy", "regime", "threat", "core", "ran", "capacity", "strength", "adequacy"):
+    for field in (
+        "policy",
+        "regime",
+        "threat",
+        "core",
+        "ran",
+        "capacity",
+        "strength",
+        "adequacy",
+        "trade_cn",
+        "expected_retaliation",
+    ):
         np.testing.assert_array_equal(getattr(st, field), getattr(ref, field), err_msg=field)
+    assert st.decided == ref.decided  # the powers' decisions too
