@@ -305,7 +305,8 @@ class Country(mesa.Agent):
                 w.kappa_jp_regime * lv.dfft_multilateral_push * self.japan_tie,
                 w.kappa_us_regime * self.align_us * lv.us_pressure,
                 w.kappa_cn_regime * self.align_cn * min(lv.digital_silk_road_intensity, 2.0) / 2.0
-                + w.kappa_sovereign_infrastructure * (0.5 * (self.hr_core + self.hr_ran) + chinese_finance),
+                + w.kappa_sovereign_infrastructure
+                * (0.5 * (self.hr_core + self.hr_ran) + min(lv.digital_silk_road_intensity, 2.0) * chinese_finance),
             ]
         )
         return (

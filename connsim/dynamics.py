@@ -497,12 +497,7 @@ def step(
         + min(lv.digital_silk_road_intensity, 2.0) * ((year - st.last_infra[:, c.donors.china]) < w.tied_finance_years),
         w=w,
     )
-    # the EU assesses the US under a data framework as a trust-oriented law (the 2023 Data Privacy Framework)
-    assessed, assessed_law = st.regime, st.has_law
-    if lv.us_data_framework >= 0.5:
-        assessed, assessed_law = st.regime.copy(), st.has_law.copy()
-        assessed[c.usa], assessed_law[c.usa] = regimes.TRUST, True
-    inputs = {"partner_shares": shares, "flow": flow, "influence": influence, "assessed_orientation": assessed}
+    inputs = {"partner_shares": shares, "flow": flow, "influence": influence}
     free = st.regime_locked_until <= year
     util, terms["law"] = rules["law"](Situation(st, lv, c, w, inputs))
     revised["law"] = c.regime_deciders & revising(p_step, u[U_LAW]) & free
@@ -513,6 +508,13 @@ def step(
     util, terms["regime"] = rules["regime"](Situation(st, lv, c, w, inputs))
     revised["regime"] = c.regime_deciders & revising(p_step, u[U_REGIME]) & free
     st.regime = revise_choices(st.regime, revised["regime"], util, s.beta_regime, u[U_REGIME + 1])
+    # the EU assesses the states as they are after this step's choices, and the US under a data
+    # framework as a trust-oriented law (the 2023 Data Privacy Framework)
+    assessed, assessed_law = st.regime, st.has_law
+    if lv.us_data_framework >= 0.5:
+        assessed, assessed_law = st.regime.copy(), st.has_law.copy()
+        assessed[c.usa], assessed_law[c.usa] = regimes.TRUST, True
+    inputs["assessed_orientation"] = assessed
     held = adequacy.kept(st.adequacy, assessed_law, assessed)
     if lv.oda_round:  # the EU assesses its candidates once a year
         util, terms["adequacy"] = rules["adequacy"](Situation(st, lv, c, w, inputs))

@@ -67,7 +67,7 @@ def test_idiomatic_mesa_model_runs_five_steps_with_valid_choices_and_all_its_rul
 
 
 #: The baseline with the US's export controls and data framework and China's price cut switched on.
-CONTROLS = {"us_export_controls": 0.5, "hr_price_discount": 0.2, "us_data_framework": 1.0}
+CONTROLS = {"us_export_controls": 0.5, "hr_price_discount": 0.2, "us_data_framework": 1.0, "digital_silk_road_intensity": 1.5}
 
 
 @pytest.mark.parametrize("levers", [{}, CONTROLS], ids=["baseline", "controls_discount_framework"])
@@ -216,7 +216,7 @@ def test_idiomatic_agents_follow_connsims_rules_term_for_term(bench, levers):
         st.align_cn,
         c.japan_tie,
         oda_pull,
-        chinese_infrastructure=0.5 * (hr_core + hr_ran) + chinese_finance,
+        chinese_infrastructure=0.5 * (hr_core + hr_ran) + min(lv.digital_silk_road_intensity, 2.0) * chinese_finance,
         **pulls,
     )
     assert not np.allclose(
