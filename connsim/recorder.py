@@ -135,7 +135,7 @@ class PowerLog:
         """``power_vars``: one row per recorded step and power: its strategy, each of its levers in
         force, and at the steps after a decision (``decided``) the utility terms of the option an
         adaptive power picked (``<lever>:response``, ``<lever>:course``, ``<lever>:status_quo``,
-        ``<lever>:probability``). China's rows also carry its retaliation act of the year
+        ``<lever>:probability``) and the signals it observed (``observed:<signal>``). China's rows also carry its retaliation act of the year
         (``retaliation_intensity``, ``retaliation_targets``)."""
         rows = []
         at = dict(self.records)
@@ -158,6 +158,9 @@ class PowerLog:
                         for name, term in rec.terms[power][lever].items():
                             row[f"{lever}:{name}"] = float(term[k])
                         row[f"{lever}:probability"] = float(rec.probabilities[power][lever][k])
+                if rec is not None and power in rec.terms:  # what the adaptive power observed: its signals
+                    for signal in dict.fromkeys(d.signal for d in powers.ADAPTIVE[power]):
+                        row[f"observed:{signal}"] = rec.observations[signal]
                 if power == "CHN" and rec is not None and rec.retaliation:
                     row["retaliation_intensity"] = rec.retaliation["intensity"]
                     row["retaliation_targets"] = " ".join(rec.retaliation["targets"])

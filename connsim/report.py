@@ -98,6 +98,12 @@ def format_powers(power_vars: pd.DataFrame) -> str:
             else:
                 span = f"{values.iloc[0]:.3g} -> {values.iloc[-1]:.3g} ({values.min():.3g}..{values.max():.3g})"
             lines.append(f"    {lever:<28} {span}")
+        observed = [c for c in rows.columns if c.startswith("observed:") and rows[c].notna().any()]
+        if observed:
+            lines.append("    why (what it observed, first decision -> last):")
+            for column in observed:
+                seen = rows[column].dropna()
+                lines.append(f"      {column[9:]:<26} {seen.iloc[0]:.3g} -> {seen.iloc[-1]:.3g}")
         if power == "CHN" and "retaliation_targets" in rows:
             acts = rows[rows["retaliation_targets"].fillna("") != ""]
             listed = "; ".join(f"{int(y)}: {t}" for y, t in zip(acts["year"], acts["retaliation_targets"]))
