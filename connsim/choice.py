@@ -185,7 +185,7 @@ def logit_choice(utilities: np.ndarray, beta: float, uniforms: np.ndarray) -> np
 
 
 def revise_choices(
-    current: np.ndarray, revise: np.ndarray, utilities: np.ndarray, beta: float, uniforms: np.ndarray
+    current: np.ndarray, *, revise: np.ndarray, utilities: np.ndarray, beta: float, uniforms: np.ndarray
 ) -> np.ndarray:
     """The options held after a step: revising states pick by logit, the others keep theirs.
 
@@ -223,7 +223,7 @@ def revise_choices(
     return out
 
 
-def revising(revision_probability: float, uniforms: np.ndarray) -> np.ndarray:
+def revising(revision_probability: float, *, uniforms: np.ndarray) -> np.ndarray:
     """Policy inertia: a state revises this step when its uniform falls below the probability.
 
     ``revision_probability`` a float in 0..1, ``uniforms`` (n,); returns (n,) booleans. O(n).

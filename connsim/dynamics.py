@@ -473,8 +473,10 @@ def step(
     fixed = per_vendor + (w.gamma_finance * finance - w.gamma_risk * c.sides[1][:, None] * st.threat)  # sides[1]: high-risk 0/1
     premium = vendors.premium_by_policy(fixed + w.gamma_lockin * st.installed, ~c.high_risk, price)
     util, terms["vendor_policy"] = rules["vendor_policy"](Situation(st, lv, c, w, {"premium": premium}))
-    revised["vendor_policy"] = c.policy_deciders & revising(p_step, u[U_POLICY]) & (st.policy_locked_until <= year)
-    st.policy = revise_choices(st.policy, revised["vendor_policy"], util, s.beta_policy, u[U_POLICY + 1])
+    revised["vendor_policy"] = c.policy_deciders & revising(p_step, uniforms=u[U_POLICY]) & (st.policy_locked_until <= year)
+    st.policy = revise_choices(
+        st.policy, revise=revised["vendor_policy"], utilities=util, beta=s.beta_policy, uniforms=u[U_POLICY + 1]
+    )
     _procure(st, lv, c, fixed, price, dt, w)
 
     # --- data-protection laws, their orientation, and the EU's adequacy decisions
@@ -500,14 +502,19 @@ def step(
     inputs = {"partner_shares": shares, "flow": flow, "influence": influence}
     free = st.regime_locked_until <= year
     util, terms["law"] = rules["law"](Situation(st, lv, c, w, inputs))
-    revised["law"] = c.regime_deciders & revising(p_step, u[U_LAW]) & free
-    has_law = revise_choices(st.has_law.astype(np.int8), revised["law"], util, s.beta_regime, u[U_LAW + 1]) == 1
+    revised["law"] = c.regime_deciders & revising(p_step, uniforms=u[U_LAW]) & free
+    has_law = (
+        revise_choices(
+            st.has_law.astype(np.int8), revise=revised["law"], utilities=util, beta=s.beta_regime, uniforms=u[U_LAW + 1]
+        )
+        == 1
+    )
     if (has_law != st.has_law).any():  # a law adopted (dated this year) or repealed (undated)
         st.law_year = np.where(has_law & ~st.has_law, year, np.where(has_law, st.law_year, np.nan))
         st.has_law = has_law
     util, terms["regime"] = rules["regime"](Situation(st, lv, c, w, inputs))
-    revised["regime"] = c.regime_deciders & revising(p_step, u[U_REGIME]) & free
-    st.regime = revise_choices(st.regime, revised["regime"], util, s.beta_regime, u[U_REGIME + 1])
+    revised["regime"] = c.regime_deciders & revising(p_step, uniforms=u[U_REGIME]) & free
+    st.regime = revise_choices(st.regime, revise=revised["regime"], utilities=util, beta=s.beta_regime, uniforms=u[U_REGIME + 1])
     # the EU assesses the states as they are after this step's choices, and the US under a data
     # framework as a trust-oriented law (the 2023 Data Privacy Framework)
     assessed, assessed_law = st.regime, st.has_law

@@ -336,7 +336,7 @@ def viable_trusted_vendors(
     """
     q, single = _steps(quality)
     r = np.broadcast_to(reach, q.shape)
-    counts = vendors.viable_trusted_vendors(high_risk, q, r, origin_index, n_states, w)  # (steps, n)
+    counts = vendors.viable_trusted_vendors(high_risk, q, reach=r, origin_index=origin_index, n_states=n_states, w=w)
     mean, fewest = counts.mean(axis=1), counts.min(axis=1).astype(float)
     return (float(mean[0]), float(fewest[0])) if single else (mean, fewest)
 

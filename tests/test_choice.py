@@ -126,13 +126,13 @@ def test_logit_choice_is_sample_of_logit_probabilities():
 
 def test_revising_when_uniform_is_strictly_below_the_revision_probability():
     u = np.array([0.0, 0.34, 0.35, 0.36, 0.99])
-    assert revising(0.35, u).tolist() == [True, True, False, False, False]
+    assert revising(0.35, uniforms=u).tolist() == [True, True, False, False, False]
 
 
 def test_revising_probability_zero_freezes_everyone_and_one_moves_everyone():
     u = np.array([0.0, 0.5, BELOW_ONE])
-    assert not revising(0.0, u).any()
-    assert revising(1.0, u).all()
+    assert not revising(0.0, uniforms=u).any()
+    assert revising(1.0, uniforms=u).all()
 
 
 # --- properties ----------------------------------------------------------------------------------
@@ -211,8 +211,20 @@ def test_only_revising_states_change_and_they_choose_as_if_all_had_drawn(u, beta
     current = np.array(data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)), dtype=np.int8)
     revise = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
     uniforms = np.array(data.draw(st.lists(unit, min_size=n, max_size=n)))
-    held = revise_choices(current, revise, u, beta, uniforms)
+    held = revise_choices(current, revise=revise, utilities=u, beta=beta, uniforms=uniforms)
     everyone = logit_choice(u, beta, uniforms)
     assert (held[~revise] == current[~revise]).all()
     assert (held[revise] == everyone[revise]).all()
     assert held.dtype == current.dtype
+
+
+def test_arguments_that_could_be_swapped_are_keyword_only():
+    """A swapped (revise, current) or (probability, uniforms) would pass silently: they are named."""
+    u = np.array([0.1, 0.9])
+    with pytest.raises(TypeError):
+        revising(0.5, u)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        revise_choices(np.zeros(2, int), np.ones(2, bool), np.zeros((2, 2)), 1.0, u)  # type: ignore[misc]
+    assert revise_choices(
+        np.zeros(2, int), revise=np.zeros(2, bool), utilities=np.zeros((2, 2)), beta=1.0, uniforms=u
+    ).tolist() == [0, 0]

@@ -100,6 +100,8 @@ def error_runs(tmp_path_factory):
         args, _ = ERRORS[case]
         if case == "dask_unreachable" and not _has("distributed"):
             return case, None
+        if case == "discover_threshold" and not _has("ema_workbench"):
+            return case, "ema"
         return case, connsim(*args, cwd=folders[case])
 
     with ThreadPoolExecutor(4) as ex:
@@ -113,6 +115,8 @@ def test_bad_arguments_exit_2_with_one_line_and_nothing_written(error_runs, case
     res = results[case]
     if res is None:
         pytest.skip("dask.distributed is not installed (pip install 'connsim[dask]')")
+    if res == "ema":
+        pytest.skip("the EMA Workbench (PRIM) is not installed (pip install 'connsim[ema]')")
     _, expected = ERRORS[case]
     assert res.returncode == 2, res.stderr
     assert expected in res.stderr

@@ -451,13 +451,15 @@ def test_viable_trusted_vendors_hand_case_home_vendors_count_only_at_home():
     quality = np.array([1.0, 0.9, 0.8, 0.5, 0.55, 0.4])
     reach = np.array([1.0, 1.0, 0.1, 0.15, 0.1, 0.9])
     origin = np.array([1, 1, 2, 0, 0, -1])
-    counts = viable_trusted_vendors(high_risk, quality, reach, origin, 4, w)
+    counts = viable_trusted_vendors(high_risk, quality, reach=reach, origin_index=origin, n_states=4, w=w)
     assert counts.tolist() == [3, 1, 2, 1]
 
 
 def test_viable_trusted_vendor_thresholds_are_inclusive():
     w = Weights(viable_quality=0.6, viable_reach=0.3)
-    counts = viable_trusted_vendors(np.array([0]), np.array([0.6]), np.array([0.3]), np.array([-1]), 2, w)
+    counts = viable_trusted_vendors(
+        np.array([0]), np.array([0.6]), reach=np.array([0.3]), origin_index=np.array([-1]), n_states=2, w=w
+    )
     assert counts.tolist() == [1, 1]
 
 

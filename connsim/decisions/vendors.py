@@ -478,7 +478,7 @@ def vendor_quality(
 
 
 def viable_trusted_vendors(
-    high_risk: np.ndarray, quality: np.ndarray, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
+    high_risk: np.ndarray, quality: np.ndarray, *, reach: np.ndarray, origin_index: np.ndarray, n_states: int, w
 ) -> np.ndarray:
     """How many trusted vendors are a real option for each state: (n,) integers, or (steps, n)
     for (steps, v) ``quality`` and ``reach``.
