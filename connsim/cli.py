@@ -803,6 +803,7 @@ def cmd_show(args) -> int:
         "time": "Time",
         "levers": "Levers",
         "behaviour": "Behaviour",
+        "powers": "Powers (their strategies; a Python strategy: connsim.run(..., strategies={...}))",
         "weights": "Weights of the decision rules (connsim.weights)",
         "events": "Events",
     }

@@ -491,9 +491,15 @@ LEVERS = (
     "india_trilateral",
     "oda_budget_scale",
     "oda_staffing",
+    "us_data_framework",
+    "us_export_controls",
+    "hr_price_discount",
+    "china_retaliation",
 )
+#: How each power takes its yearly decisions (``[powers.CHN] strategy = "adaptive"``).
+POWER_KEYS = ("powers",)
 TIME_KEYS = ("start_year", "end_year", "steps_per_year")
-BEHAVIOUR_KEYS = ("beta_policy", "beta_regime", "beta_oda", "revision_probability", "synthetic_third_countries")
+BEHAVIOUR_KEYS = ("beta_policy", "beta_regime", "beta_oda", "beta_power", "revision_probability", "synthetic_third_countries")
 
 
 # --- what is allowed where (for messages and ``connsim show``) -------------------------------------
@@ -1123,6 +1129,20 @@ def parameter_table(scenario: str | Path | Scenario | dict, reference: Scenario 
     for section, keys in (("time", TIME_KEYS), ("levers", LEVERS), ("behaviour", BEHAVIOUR_KEYS)):
         for k in keys:
             add(section, Scenario, k, getattr(s, k), getattr(ref, k))
+    for power in ("EUU", "JPN", "USA", "CHN"):  # each power's strategy (scripted unless the scenario says)
+        now = s.powers[power].strategy if power in s.powers else "scripted"
+        was = ref.powers[power].strategy if power in ref.powers else "scripted"
+        rows.append(
+            dict(
+                section="powers",
+                key=f"powers.{power}.strategy",
+                value=now,
+                unit="",
+                allowed="scripted | adaptive",
+                meaning=f"how {power} takes its yearly decisions (connsim.decisions.powers)",
+                changed=now != was,
+            )
+        )
     for k in Weights.model_fields:
         add("weights", Weights, k, getattr(s.weights, k), getattr(ref.weights, k))
     for i, ev in enumerate(s.events):

@@ -171,6 +171,15 @@ def test_parameter_table_covers_levers_weights_and_events():
     assert "0..1" in lever["allowed"]
 
 
+def test_every_scenario_field_is_shown():
+    """`connsim show` lists every field a scenario may set (a new lever must not be invisible)."""
+    rows = parameter_table("escalation", load_scenario("baseline"))
+    keys = {r["key"].split(".")[0] for r in rows}
+    fields = set(Scenario.model_fields) - {"name", "description", "extends", "weights", "events"}
+    assert fields <= keys, sorted(fields - keys)
+    assert {r["key"] for r in rows if r["changed"]} >= {"powers.USA.strategy", "powers.CHN.strategy"}
+
+
 def test_scenario_error_pickles_and_keeps_its_problems():
     e = ScenarioError("x.toml", ["a: b", "c: d"])
     e2 = pickle.loads(pickle.dumps(e))
