@@ -41,6 +41,8 @@ __all__ = [
     "lever_changes",
     "lever_value",
     "power_view",
+    "NOW",
+    "now_rows",
     "country_choices",
     "reason",
 ]
@@ -278,6 +280,28 @@ def lever_value(model: WorldModel, name: str) -> Any:
     if hasattr(lv, head):
         return float(getattr(lv, head))
     return control_default(model.spec, name)
+
+
+#: The outcomes of the page's Now panel and how each is shown.
+NOW = (
+    ("convergence_index", "{:.3f}"),
+    ("law_share", "{:.1%}"),
+    ("eu_restricting", "{:.1%}"),
+    ("us_allies_restricting", "{:.1%}"),
+    ("hr_core_share_eu", "{:.1%}"),
+    ("hr_core_share_third", "{:.1%}"),
+    ("free_flow_gdp_pair_share", "{:.1%}"),
+    ("anchored_eu_jpn", "{:.0f}"),
+    ("anchored_china", "{:.0f}"),
+)
+
+
+def now_rows(model: WorldModel) -> list[tuple[str, str]]:
+    """The Now panel's rows: (label, value as shown) of each of :data:`NOW` at the last recorded step."""
+    from connsim.outcomes import label
+
+    last = model.recorder.model_frame().iloc[-1]
+    return [(label(name), fmt.format(last[name])) for name, fmt in NOW]
 
 
 def power_view(model: WorldModel, power: str) -> dict:

@@ -44,6 +44,7 @@ from connsim.dashboard.levers import (
     country_choices,
     lever_value,
     meaning,
+    now_rows,
     power_view,
     reason,
 )
@@ -205,7 +206,8 @@ def figure_component(make_figure: Callable) -> Callable:
     showing the matplotlib Figure ``make_figure(model)`` returns."""
 
     def FigurePanel(model):
-        solara.FigureMatplotlib(make_figure(model), format="png", bbox_inches="tight", dependencies=[model, model.t])
+        figure = solara.use_memo(lambda: make_figure(model), [model, model.t])  # drawn once per step
+        solara.FigureMatplotlib(figure, format="png", bbox_inches="tight", dependencies=[model, model.t])
 
     FigurePanel.__name__ = f"Figure_{getattr(make_figure, '__name__', 'panel')}"
     return FigurePanel
@@ -217,18 +219,6 @@ def _when(model) -> str:
     return f"{int(year)} Q{quarter}" if model.spec.steps_per_year == 4 else f"{year:.2f}"
 
 
-_NOW = (
-    ("convergence_index", "{:.3f}"),
-    ("law_share", "{:.1%}"),
-    ("eu_restricting", "{:.1%}"),
-    ("us_allies_restricting", "{:.1%}"),
-    ("hr_core_share_eu", "{:.1%}"),
-    ("hr_core_share_third", "{:.1%}"),
-    ("free_flow_gdp_pair_share", "{:.1%}"),
-    ("anchored_eu_jpn", "{:.0f}"),
-    ("anchored_china", "{:.0f}"),
-)
-
 _CSS = """
 <style>
 .connsim table { border-collapse: collapse; font-size: 12px; margin: 2px 0 8px 0; }
@@ -238,7 +228,7 @@ _CSS = """
 .connsim h4 { margin: 6px 0 2px 0; font-size: 13px; }
 .connsim p { margin: 2px 0; font-size: 12px; }
 .connsim .cards { display: flex; gap: 8px; flex-wrap: wrap; }
-.connsim .card { flex: 1 1 18%; min-width: 210px; border: 1px solid #ddd; border-radius: 4px; padding: 4px 6px; }
+.connsim .card { flex: 1 1 0; min-width: 190px; border: 1px solid #ddd; border-radius: 4px; padding: 4px 6px; }
 </style>
 """
 
@@ -255,8 +245,7 @@ def _table(rows, header=None, held=None) -> str:
 
 def now_html(model) -> str:
     """The Now panel: where the run is and the key outcomes at the last step."""
-    last = model.recorder.model_frame().iloc[-1]
-    rows = [(outcomes.label(name), fmt.format(last[name])) for name, fmt in _NOW]
+    rows = now_rows(model)
     head = (
         f'<p class="connsim-now"><b>{_when(model)}</b> &middot; step {model.t} of {model.n_steps} &middot; '
         f"seed {getattr(model, 'run_seed', '?')} &middot; scenario {html.escape(model.spec.name)}</p>"
@@ -313,11 +302,15 @@ def Powers(model):
     solara.HTML(tag="div", unsafe_innerHTML=powers_html(model))
 
 
-def _number(x) -> str:
+def _number(x, column: str = "") -> str:
     if isinstance(x, (bool, np.bool_)):
         return "yes" if x else ""
     if isinstance(x, (float, np.floating)):
-        return "" if np.isnan(x) else f"{x:.3f}" if abs(x) < 1 else f"{x:.2f}"
+        if np.isnan(x):
+            return ""
+        if column == "probability":
+            return f"{x:.0%}" if x >= 0.01 or x == 0 else "<1%"
+        return f"{round(float(x), 2) + 0.0:.2f}"  # + 0.0: no "-0.00"
     return str(x)
 
 
@@ -335,7 +328,10 @@ def country_html(model, iso3: str) -> str:
         parts.append(f'<p class="connsim-reason">{html.escape(reason(decision, rows, info["revised"].get(decision, True)))}</p>')
         held = rows["held"].astype(bool).tolist() if "held" in rows.columns else None
         shown = rows.drop(columns=[c for c in ("held",) if c in rows.columns])
-        body = [[str(k), *map(_number, r)] for k, r in zip(shown.index, shown.itertuples(index=False))]
+        body = [
+            [str(k), *(_number(x, c) for x, c in zip(r, shown.columns))]
+            for k, r in zip(shown.index, shown.itertuples(index=False))
+        ]
         parts.append(_table(body, header=(shown.index.name or "", *shown.columns), held=held))
     return f'{_CSS}<div class="connsim">{"".join(parts)}</div>'
 
@@ -352,13 +348,22 @@ def CountryChoices(model):
     iso3, set_iso3 = solara.use_state("KEN")
     options = solara.use_memo(lambda: _country_options(model), [model.spec.synthetic_third_countries])
     by_code = {v: k for k, v in options.items()}
-    solara.Select(
-        label="country",
-        values=list(options),
-        value=by_code.get(iso3, next(iter(options))),
-        on_value=lambda label: set_iso3(options[label]),
+    iso3 = iso3 if iso3 in by_code else "EUU"
+
+    def choose(label):
+        if label in options:
+            set_iso3(options[label])
+
+    solara.v.Autocomplete(  # type to filter the 194 names
+        label="country (type to search)",
+        items=list(options),
+        v_model=by_code[iso3],
+        on_v_model=choose,
+        dense=True,
+        class_="connsim-country",
+        style_="max-width: 420px",
     )
-    solara.HTML(tag="div", unsafe_innerHTML=country_html(model, iso3 if iso3 in by_code else "EUU"))
+    solara.HTML(tag="div", unsafe_innerHTML=country_html(model, iso3))
 
 
 def panels(spec: Scenario) -> dict[str, Callable]:
@@ -380,9 +385,8 @@ WIDE = ("Powers and their levers", "A country's choices and their reasons")
 
 @solara.component
 def Panels(model, components: dict):
-    """The panels in rows of two (the wide ones alone), re-drawn after every step: Mesa's
+    """The panels in rows of two (the wide ones alone), each re-drawn after every step: Mesa's
     controller bumps ``update_counter`` after each step and reset."""
-    update_counter.get()
     names = list(components)
     rows, pair = [], []
     for name in names:
@@ -401,7 +405,15 @@ def Panels(model, components: dict):
             with solara.ColumnsResponsive(12, large=12 // len(row)):
                 for name in row:
                     with solara.Card(name, margin=0, classes=["connsim-panel"]):
-                        components[name](model)
+                        Live(components[name], model)
+
+
+@solara.component
+def Live(panel: Callable, model):
+    """One panel, re-drawn after each step (and on its own, when its own state changes: picking a
+    country draws only the country panel again)."""
+    update_counter.get()
+    panel(model)
 
 
 def page_scenario() -> Scenario:
