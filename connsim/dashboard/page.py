@@ -69,9 +69,10 @@ class PlotSpec:
     title: str
     lines: dict[str, str]
     unit: str
-    ylim: tuple[float, float] | None = (0.0, 1.0)
+    ylim: tuple[float, float] | str | None = (0.0, 1.0)  # "zero": from 0 to a little above the data
     min_span: float = 0.1
     dashed: tuple[str, ...] = field(default=())
+    colours: tuple[str, ...] = OKABE_ITO
 
 
 def _vendor_lines() -> dict[str, str]:
@@ -108,9 +109,11 @@ PLOTS = (
             "hr_ran_share_third": "third countries' radio",
         },
         "share of the network (GDP-weighted)",
+        ylim="zero",
         dashed=("hr_ran_share_eu", "hr_ran_share_third"),
+        colours=(OKABE_ITO[0], OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[1]),  # colour: where; dashes: the radio layer
     ),
-    PlotSpec("World radio network by vendor", _vendor_lines(), "share of the world radio network"),
+    PlotSpec("World radio network by vendor", _vendor_lines(), "share of the world radio network", ylim="zero"),
 )
 
 
@@ -127,13 +130,13 @@ def _styled(plot: PlotSpec, spec: Scenario) -> Callable:
             if len(line.get_xdata()) == 1:  # the start alone: a dot, since a line needs two points
                 line.set_marker("o")
         ax.set_ylabel(plot.unit)
-        if plot.ylim is not None:
+        data = np.concatenate([np.asarray(line.get_ydata(), float) for line in ax.get_lines()])
+        lo, hi = float(np.nanmin(data)), float(np.nanmax(data))
+        if plot.ylim == "zero":  # shares from 0, to the next tenth above the data
+            ax.set_ylim(0.0, min(1.0, np.ceil(hi * 1.1 * 10 + 1e-9) / 10))
+        elif plot.ylim is not None:
             ax.set_ylim(*plot.ylim)
-        else:
-            lo, hi = (
-                np.nanmin([line.get_ydata() for line in ax.get_lines()]),
-                np.nanmax([line.get_ydata() for line in ax.get_lines()]),
-            )
+        else:  # an index: centred on the data, at least min_span tall, within 0..1
             mid, half = (lo + hi) / 2, max(hi - lo, plot.min_span) / 2 * 1.15
             ax.set_ylim(max(0.0, mid - half), min(1.0, mid + half))
         ax.set_xlim(0, spec.n_steps)
@@ -146,8 +149,9 @@ def _styled(plot: PlotSpec, spec: Scenario) -> Callable:
         )
         top.set_xlabel("year")
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8, ncol=2, frameon=False)
-        ax.figure.set_size_inches(6.4, 3.8)
+        # the legend below the axes (under Mesa's "Step" label), where it hides no line
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=4, frameon=False)
+        ax.figure.set_size_inches(6.4, 3.6)
 
     return post_process
 
@@ -372,7 +376,7 @@ def panels(spec: Scenario) -> dict[str, Callable]:
     out: dict[str, Callable] = {"Now": Now}
     out.update({name: figure_component(f) for name, f in FIGURES.items()})
     for p in PLOTS:
-        colours = {c: OKABE_ITO[k % len(OKABE_ITO)] for k, c in enumerate(p.lines)}
+        colours = {c: p.colours[k % len(p.colours)] for k, c in enumerate(p.lines)}
         out[p.title] = make_plot_component(colours, post_process=_styled(p, spec))[0]
     out["Powers and their levers"] = Powers
     out["A country's choices and their reasons"] = CountryChoices
