@@ -4,6 +4,7 @@ refuses what it cannot do in one line (the browser test is tests/test_dashboard_
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -322,6 +323,28 @@ def test_without_solaras_offline_assets_the_command_refuses_to_start(monkeypatch
         check_installed()
     monkeypatch.delenv("SOLARA_ASSETS_PROXY_CACHE_DIR")
     check_installed()  # the installed ones are complete
+
+
+def test_serve_sets_solaras_offline_settings_and_the_scenario_before_it_starts(monkeypatch, tmp_path):
+    import uvicorn
+
+    from connsim.dashboard import APP, NO_CDN, SCENARIO_ENV, offline_environment, serve
+
+    for key in (*offline_environment(), "SOLARA_APP", SCENARIO_ENV, "SERVER_NAME", "SERVER_PORT"):
+        monkeypatch.setenv(key, "")  # restored after the test
+    seen = {}
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: seen.update(os.environ, port=sockets[0].getsockname()[1]))
+    (tmp_path / "class.toml").write_text('extends = "baseline"\nus_pressure = 0.9\n')
+    monkeypatch.chdir(tmp_path)
+    lines = []
+    serve("127.0.0.1", 0, "class.toml", announce=lines.append)
+    assert seen["SOLARA_ASSETS_CDN"] == NO_CDN and seen["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert seen["SOLARA_APP"] == APP and seen[SCENARIO_ENV] == str(tmp_path / "class.toml")
+    assert lines == [
+        f"connsim dashboard: http://127.0.0.1:{seen['port']}/ (scenario class; each browser tab runs its own model; Ctrl-C stops it)"
+    ]
+    with pytest.raises(ScenarioError):
+        serve("127.0.0.1", 0, "no_such_scenario", announce=lines.append)
 
 
 def test_dashboard_help_imports_neither_mesa_nor_solara():

@@ -128,7 +128,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path = "bas
     from connsim.scenario import load_scenario
 
     spec = load_scenario(scenario)  # a bad scenario is refused before anything starts
-    ref = str(Path(scenario).resolve()) if Path(str(scenario)).suffix == ".toml" else str(scenario)
+    ref = str(Path(scenario).resolve()) if Path(str(scenario)).suffix in (".toml", ".json") else str(scenario)  # a path from here
     os.environ.update(offline_environment())  # before Solara reads its settings
     os.environ["SOLARA_APP"] = APP
     os.environ[SCENARIO_ENV] = ref

@@ -258,13 +258,23 @@ class DashboardModel(WorldModel):
     Mesa's Reset button builds a new one with the controls' values; Mesa 3.5 passes its own
     ``scenario=`` too (only its rng would be read, and the seed is given here)."""
 
-    def __init__(self, spec: str | Path | Scenario | dict = "baseline", *, seed: int = 0, scenario: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        spec: str | Path | Scenario | dict = "baseline",
+        *,
+        seed: int = 0,
+        scenario: Any = None,
+        strategies: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ScenarioError("dashboard", [f"seed: got {seed!r}; allowed a whole number from 0"])
         base = load_scenario(spec)
         self.run_seed = int(seed)
         self.controls_given = dict(kwargs)
-        super().__init__(base, rng=self.run_seed, scenario=scenario, record_agents=True, **lever_changes(base, kwargs))
+        # ``strategies`` (issue 12's interface, for classroom mode) goes to WorldModel only when given
+        extra = {} if strategies is None else {"strategies": strategies}
+        super().__init__(base, rng=self.run_seed, scenario=scenario, record_agents=True, **extra, **lever_changes(base, kwargs))
 
 
 # --- what the page reads from a model --------------------------------------------------------------
