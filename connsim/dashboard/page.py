@@ -1,20 +1,26 @@
 """The dashboard page: Mesa's SolaraViz over a :class:`~connsim.dashboard.levers.DashboardModel`.
 
-SolaraViz gives the frame: the lever controls in the sidebar (from :func:`~connsim.dashboard.levers.controls`),
-the Reset, play and Step buttons, and a grid of panels re-drawn after every step. The panels
-(:func:`panels`), in order:
+SolaraViz draws the sidebar: Mesa's controls (Reset, play / pause, Step, the play and render
+intervals) and the levers (``model_params`` from :func:`~connsim.dashboard.levers.controls`);
+Reset builds a new model with the levers' values. The main area holds connsim's panels
+(:func:`panels`), laid out by the page in rows of two (Mesa's own draggable grid has cells of a
+fixed height, too small for them), each re-drawn after every step through Mesa's
+``update_counter``:
 
-- **Now**: the year and step, and the key outcomes at the last step;
-- **Powers**: one card per power (the EU, Japan, the US, China) with its levers in force and its
-  strategic-autonomy scorecard; classroom mode will put a player's decisions here;
-- four live plots drawn by Mesa's own ``make_plot_component`` over ``model.datacollector``
-  (connsim's recorder): norm convergence, data-protection laws by orientation, high-risk vendor
-  shares of the EU's and third countries' networks, and the world radio network by vendor;
+- **Now**: the quarter and step, and key outcomes at this step;
 - **World map**: every state at its seed coordinates, coloured by the orientation of its
   data-protection law and marked by its 5G policy (a placeholder until ``connsim.plots`` has its
   map: see :data:`FIGURES`);
-- **A country's choices**: pick a state; its situation now and, for each decision, the utility
-  terms of every option, its probability and the option held, with a one-line reason.
+- four live plots drawn by Mesa's own ``make_plot_component`` over ``model.datacollector``
+  (connsim's recorder), with connsim's labels, units and a colour-blind-safe palette: norm
+  convergence, data-protection laws by orientation, high-risk vendor shares of the EU's and
+  third countries' networks, and the world radio network by vendor (:data:`PLOTS`);
+- **Powers and their levers**: one card per power (the EU, Japan, the US, China) with its levers in
+  force and its strategic-autonomy scorecard (classroom mode will put a player's decisions here),
+  and the shared levers;
+- **A country's choices and their reasons**: pick a state; its situation now and, for each
+  decision, the utility terms of every option, its probability and the option held, with a
+  one-line reason.
 
 Each browser tab is a Solara session with its own model (:func:`Page` builds it in the session).
 """
