@@ -111,6 +111,16 @@ _seed = _whole_number(0, "a seed")
 _count = _whole_number(1, "a number of seeds")
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; allowed a whole number in 0..65535 (0: any free port)")
+    return value
+
+
 def _year(text: str) -> int:
     try:
         return int(text)
@@ -133,6 +143,7 @@ examples:
   connsim compare baseline hardening_conflict --seeds 5
   connsim ensemble baseline hardening_conflict -r 20 --until 2026 --workers 2
   connsim sensitivity baseline --lever us_china_conflict=0.2:1 --lever w_us=0:1 --outcome us_allies_restricting
+  connsim dashboard --port 8765
 
 exit status: 0 success, 2 a user error (bad scenario, argument or existing output), 3 some runs of an
 ensemble failed (the others are kept), 130 interrupted."""
@@ -220,6 +231,24 @@ def build_parser() -> argparse.ArgumentParser:
     from connsim.experiments.cli import register  # ensemble, sweep, sensitivity, discover
 
     register(sub)
+
+    p = sub.add_parser(
+        "dashboard",
+        help="the teaching dashboard in a web browser (needs the viz extra)",
+        formatter_class=raw,
+        description="Serve the teaching dashboard (Mesa's SolaraViz; docs/dashboard.md) on this machine: lever\n"
+        "sliders, play / step / reset, live plots, a world map and each country's choices with their\n"
+        "reasons. Open the address it prints; each browser tab runs its own model. Works without\n"
+        "internet (every asset comes from the installed packages). Ctrl-C stops it.",
+    )
+    p.add_argument(
+        "scenario", nargs="?", default="baseline", metavar="SCENARIO", help="the scenario to start from (default baseline)"
+    )
+    p.add_argument("--port", type=_port, default=8765, metavar="N", help="port to listen on (default 8765; 0: any free port)")
+    p.add_argument(
+        "--host", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    p.set_defaults(func=cmd_dashboard)
     return parser
 
 
@@ -741,6 +770,18 @@ def _fmt_value(v) -> str:
 
 
 # --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_dashboard(args) -> int:
+    from connsim.dashboard import DashboardError, serve  # Solara and Mesa's visualization only from here on
+
+    try:
+        serve(args.host, args.port, args.scenario, announce=lambda line: print(line, flush=True))
+    except DashboardError as e:
+        raise UserError(str(e)) from None
+    except KeyboardInterrupt:
+        _err("connsim dashboard: stopped")
+    return EXIT_OK
 
 
 def cmd_list(args) -> int:
