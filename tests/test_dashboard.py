@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import connsim
+import connsim.decisions.powers
 from connsim.dashboard import DashboardError, bind, check_installed
 from connsim.dashboard.levers import (
     MAIN_LEVERS,
@@ -156,7 +157,9 @@ def test_a_countrys_choices_are_its_recorded_terms_and_the_option_it_holds():
     assert ("did not revise" in text) != info["revised"]["vendor_policy"]
     member = country_choices(m, "DEU")  # a member state decides its 5G policy only (its law is the EU's)
     assert set(member["decisions"]) == {"vendor_policy"}
-    assert "is a power" in country_choices(m, "USA")["note"]
+    usa = country_choices(m, "USA")  # a power: its yearly decisions
+    assert "decides once a year" in usa["note"]
+    assert set(usa["decisions"]["yearly decisions"]["decision"]) == set(connsim.decisions.powers.POWER_LEVERS["USA"])
     eu = country_choices(m, "EUU")
     assert "log_odds" in eu["decisions"]["adequacy"].columns
     assert reason("adequacy", eu["decisions"]["adequacy"], True).endswith(".")

@@ -23,6 +23,8 @@ import annotated_types as atypes
 import numpy as np
 import pandas as pd
 
+from connsim import dynamics
+from connsim.decisions import powers as _powers
 from connsim.model import WorldModel
 from connsim.names import DONORS, POLICIES, POSITIONS, POWERS
 from connsim.scenario import Range, Scenario, ScenarioError, load_scenario
@@ -85,12 +87,7 @@ LABELS = {
 #: Which levers belong to which power, for the page's panel of each power (where a player's
 #: decisions will go in classroom mode). The lead's strategy interface (issue 12) names the
 #: decisions of each power; this mapping is the page's own until then.
-POWER_LEVERS = {
-    "EUU": ("eu_toolbox_strength", "adequacy_openness", "oda_budget_scale.EUU", "oda_staffing.EUU", "eu_jp_oda_coordination"),
-    "JPN": ("japan_vendor_push", "dfft_multilateral_push", "oda_budget_scale.JPN", "eu_japan_cooperation"),
-    "USA": ("us_pressure", "oda_budget_scale.USA"),
-    "CHN": ("digital_silk_road_intensity", "oda_budget_scale.CHN"),
-}
+POWER_LEVERS = _powers.POWER_LEVERS  # each power's own decisions (connsim.decisions.powers)
 POWER_NAMES = {"EUU": "European Union", "JPN": "Japan", "USA": "United States", "CHN": "China"}
 #: The levers no single power holds: the conflict, and the focus of EU and Japanese ODA.
 WORLD_LEVERS = ("us_china_conflict", "open_connected_ring", "india_trilateral")
@@ -285,9 +282,14 @@ def lever_value(model: WorldModel, name: str) -> Any:
     _field(name)
     head, _, key = name.partition(".")
     lv = model.levers[min(model.t, model.n_steps - 1)]
+    if model.state.decided:  # the powers' decisions of the year, in force until the next
+        lv = dynamics.in_force(lv, model.state.decided, model.constants)
+    values = dynamics.course_of(lv, model.constants)
+    if name in values:
+        return values[name]
     if head == "oda_budget_scale":
         return float(lv.oda_scale[DONORS.index(key)])
-    if hasattr(lv, head):
+    if hasattr(lv, head) and np.ndim(getattr(lv, head)) == 0:
         return float(getattr(lv, head))
     return control_default(model.spec, name)
 
@@ -339,7 +341,8 @@ def _result(model: WorldModel):
     """A :class:`~connsim.runner.RunResult` over the model's record so far (for ``explain``)."""
     from connsim.runner import RunResult
 
-    return RunResult(model.spec, getattr(model, "run_seed", 0), None, model.recorder.agent_record(copy=False))
+    rec = model.recorder
+    return RunResult(model.spec, getattr(model, "run_seed", 0), None, rec.agent_record(copy=False), powers=rec.power_log())
 
 
 def country_choices(model: WorldModel, iso3: str) -> dict:
@@ -373,14 +376,20 @@ def country_choices(model: WorldModel, iso3: str) -> dict:
         out["note"] = "No choice yet: step the model (step 0 is the start of 2019)."
         return out
     result = _result(model)
+    if iso3 in POWERS:  # a power: its yearly decisions (and, for the EU, its adequacy assessments)
+        frame = result.explain_power(iso3, model.t)
+        out["decisions"]["yearly decisions"] = frame
+        out["note"] = f"{iso3} decides once a year ({frame.attrs['strategy']}); its decisions of {frame.attrs['year']:g}."
+        if iso3 == "EUU":
+            try:
+                out["decisions"]["adequacy"] = result.explain_adequacy(model.t)
+            except ValueError:
+                pass
+        return out
     try:
         frame = result.explain(iso3, model.t)
-    except ValueError as e:  # a power (today) or an EU with no assessment yet
+    except ValueError as e:  # nothing to explain at this step
         out["note"] = str(e)
-        return out
-    if iso3 == "EUU":
-        out["decisions"]["adequacy"] = frame
-        out["note"] = f"The EU's adequacy assessments of the year up to {frame.attrs['year']:g} (log-odds of a grant)."
         return out
     attrs = frame.attrs
     for decision, rows in frame.groupby("decision", sort=False):
