@@ -19,7 +19,9 @@ seeds and decides (:data:`Z`, :data:`FRACTION`; ``docs/claims.md`` states it in 
 * **gone**: ``direction * mean(d') + Z * se(d') < FRACTION * direction * mean(d)``, ``d'`` the
   differences with the switch on (the remaining effect is confidently below a quarter of it);
 * **bites**: present and gone. A present effect whose remainder is confidently at least that
-  fraction *survives the switch* (a defect); anything between is *undecided* (more seeds).
+  fraction *survives the switch* (a defect); anything between is *undecided* (more seeds). An
+  effect that is significant but below ``min_effect`` is *too small*; one that is not significant
+  in the claimed direction is *not present*.
 
 A claim whose reference world *is* its treatment with the switch on is an **ablation** (``kind``):
 its effect is the mechanism's own contribution, and "gone" holds by construction (the switched
@@ -56,6 +58,9 @@ __all__ = [
     "parse_overrides",
     "check_claims",
     "claims_table_text",
+    "claims_markdown",
+    "results_text",
+    "results_markdown",
     "CLAIMS_FILE",
 ]
 
@@ -493,7 +498,8 @@ def _judge(row, d_with: np.ndarray, d_wo: np.ndarray, sign: float, kind: str) ->
     bound = FRACTION * sign * e_with
     gone = bool(present and sign * e_wo + Z * se_wo < bound)
     if not present:
-        verdict = "not present"
+        significant = sign * e_with > Z * se_with
+        verdict = "too small (below min_effect)" if significant else "not present"
     elif gone:
         verdict = "bites" + (" (ablation)" if kind == "ablation" else "")
     elif sign * e_wo - Z * se_wo >= bound:
@@ -589,3 +595,42 @@ def results_text(results: pd.DataFrame) -> str:
         f"present: mean paired effect > {Z:g} standard errors and >= min_effect; gone: the effect without the "
         f"mechanism plus {Z:g} standard errors is below {FRACTION:g} of the effect with it"
     )
+
+
+def _md(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def results_markdown(results: pd.DataFrame) -> str:
+    """The results of :func:`check_claims` as a Markdown table (``docs/claims.md``)."""
+    lines = [
+        "| claim | kind | outcome at year | effect with (se) | spread | effect without (se) | seeds | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results.itertuples():
+        lines.append(
+            f"| {r.claim_id} | {r.kind} | `{r.outcome}` {r.year} ({r.direction}) | {r.effect_with:.4g} ({r.se_with:.2g}) | "
+            f"{r.spread:.3g} | {r.effect_without:.4g} ({r.se_without:.2g}) | {r.seeds} | {r.verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def claims_markdown(table: pd.DataFrame) -> str:
+    """The claims table as Markdown: one row per claim with its status, section, words, and its check
+    (treatment vs reference, switch) or why it has none."""
+    lines = ["| claim | status | section | the paper | carried by | check or reason |", "|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        if r["status"] == "modelled":
+            check = (
+                f"{_short_world(r['treatment'])} vs {_short_world(r['reference'])}, `{r['outcome']}` {r['year']} "
+                f"({r['direction']}); switch `{r['switch']}`"
+            )
+        elif r["status"] == "structural":
+            check = f"{r['test']}: {r['note']}"
+        else:
+            check = r["note"]
+        carried = r["mechanism"] if r["status"] != "not_modelled" else "-"
+        lines.append(
+            f'| {r["claim_id"]} | {r["status"]} | {_md(r["section"])} | "{_md(r["claim"])}" | {_md(carried)} | {_md(check)} |'
+        )
+    return "\n".join(lines)

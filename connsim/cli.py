@@ -235,7 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--first-seed", type=_seed, default=0, metavar="S", help="the seeds are S..S+N-1 (default 0)")
     p.add_argument("--workers", type=_count, metavar="N", help="run on N processes")
-    p.add_argument("--format", choices=("text", "csv"), default="text", help="text (default) or csv (one row per claim)")
+    p.add_argument(
+        "--format",
+        choices=("text", "csv", "markdown"),
+        default="text",
+        help="text (default), csv (one row per claim) or markdown",
+    )
     p.add_argument("--table", type=Path, metavar="FILE", help="a claims table other than seeds/claims.csv")
     p.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None, help="a progress bar (default: on a terminal)"
@@ -790,7 +795,15 @@ def cmd_list(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    from connsim.claims import ClaimsError, check_claims, claims_table_text, load_claims, results_text
+    from connsim.claims import (
+        ClaimsError,
+        check_claims,
+        claims_markdown,
+        claims_table_text,
+        load_claims,
+        results_markdown,
+        results_text,
+    )
 
     try:
         table = load_claims(args.table, resolve=args.check)
@@ -803,6 +816,8 @@ def cmd_claims(args) -> int:
                 table = table[table["claim_id"].isin(ids)]
             if args.format == "csv":
                 sys.stdout.write(table.to_csv(index=False))
+            elif args.format == "markdown":
+                print(claims_markdown(table))
             else:
                 print(claims_table_text(table))
             return EXIT_OK
@@ -818,6 +833,8 @@ def cmd_claims(args) -> int:
         raise UserError(str(e)) from None
     if args.format == "csv":
         sys.stdout.write(results.to_csv(index=False, float_format="%.6g"))
+    elif args.format == "markdown":
+        print(results_markdown(results))
     else:
         print(results_text(results))
     return EXIT_OK if results["bites"].all() else 1
