@@ -279,6 +279,12 @@ def _row_problems(row: pd.Series, resolve: bool) -> list[str]:
         return out
     if not row["mechanism"].strip():
         out.append(f"mechanism: empty; allowed what carries the claim (status {status})")
+    if row["scenario"].strip():
+        from connsim.scenario import list_scenarios
+
+        library = list_scenarios()
+        if row["scenario"].strip() not in library:
+            out.append(f"scenario: {row['scenario']!r} is not a library scenario; allowed empty or one of {', '.join(library)}")
     out += _parameter_problems(row["parameters"])
     if status == "structural":
         if not row["test"].strip():
