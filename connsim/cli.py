@@ -144,9 +144,10 @@ examples:
   connsim ensemble baseline hardening_conflict -r 20 --until 2026 --workers 2
   connsim sensitivity baseline --lever us_china_conflict=0.2:1 --lever w_us=0:1 --outcome us_allies_restricting
   connsim dashboard --port 8765
+  connsim claims --check --claims C10,C14 --seeds 20
 
-exit status: 0 success, 2 a user error (bad scenario, argument or existing output), 3 some runs of an
-ensemble failed (the others are kept), 130 interrupted."""
+exit status: 0 success, 1 a checked claim does not bite (connsim claims --check), 2 a user error (bad
+scenario, argument or existing output), 3 some runs of an ensemble failed (the others are kept), 130 interrupted."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +228,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", help=f"{out_help} (default out/compare-<names>)")
     _output_options(p)
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "claims",
+        help="the paper's claims table; --check runs each claim with and without its mechanism",
+        formatter_class=raw,
+        description="The claims table (seeds/claims.csv): every claim of the paper, the mechanism that carries it,\n"
+        "the scenario that explores it and its check, or why it is not modelled. With --check, each modelled\n"
+        "claim's effect (treatment minus reference, paired by seed) runs with its mechanism and with its switch\n"
+        "(the mechanism off) over the same seeds; a claim bites when the effect is present with it and gone\n"
+        "without it (docs/claims.md states the test). Exit status 1 if a checked claim does not bite.",
+    )
+    p.add_argument("--check", action="store_true", help="run every modelled claim's check")
+    p.add_argument("--claims", metavar="IDS", help="only these claims, comma-separated (e.g. C1,C5)")
+    p.add_argument(
+        "--seeds", type=_whole_number(2, "a number of seeds"), default=30, metavar="N", help="seeds per world (default 30)"
+    )
+    p.add_argument("--first-seed", type=_seed, default=0, metavar="S", help="the seeds are S..S+N-1 (default 0)")
+    p.add_argument("--workers", type=_count, metavar="N", help="run on N processes")
+    p.add_argument(
+        "--format",
+        choices=("text", "csv", "markdown"),
+        default="text",
+        help="text (default), csv (one row per claim) or markdown",
+    )
+    p.add_argument("--table", type=Path, metavar="FILE", help="a claims table other than seeds/claims.csv")
+    p.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=None, help="a progress bar (default: on a terminal)"
+    )
+    p.set_defaults(func=cmd_claims)
 
     from connsim.experiments.cli import register  # ensemble, sweep, sensitivity, discover
 
@@ -803,6 +833,52 @@ def cmd_list(args) -> int:
         for s in scripts:
             print(f"  {s}")
     return EXIT_OK
+
+
+def cmd_claims(args) -> int:
+    from connsim.claims import (
+        ClaimsError,
+        check_claims,
+        claims_markdown,
+        claims_table_text,
+        load_claims,
+        results_markdown,
+        results_text,
+    )
+
+    try:
+        table = load_claims(args.table, resolve=args.check)
+        if not args.check:
+            if args.claims:
+                ids = [c.strip() for c in args.claims.split(",") if c.strip()]
+                unknown = [c for c in ids if c not in set(table["claim_id"])]
+                if unknown:
+                    raise ClaimsError(f"--claims: unknown claim {', '.join(unknown)}; allowed ids of the claims table")
+                table = table[table["claim_id"].isin(ids)]
+            if args.format == "csv":
+                sys.stdout.write(table.to_csv(index=False))
+            elif args.format == "markdown":
+                print(claims_markdown(table))
+            else:
+                print(claims_table_text(table))
+            return EXIT_OK
+        results = check_claims(
+            args.claims,
+            seeds=args.seeds,
+            first_seed=args.first_seed,
+            workers=args.workers,
+            progress=_want_progress(args.progress),
+            table=table,
+        )
+    except ClaimsError as e:
+        raise UserError(str(e)) from None
+    if args.format == "csv":
+        sys.stdout.write(results.to_csv(index=False, float_format="%.6g"))
+    elif args.format == "markdown":
+        print(results_markdown(results))
+    else:
+        print(results_text(results))
+    return EXIT_OK if results["bites"].all() else 1
 
 
 def cmd_validate(args) -> int:
