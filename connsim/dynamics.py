@@ -121,30 +121,39 @@ def _schedules(s: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _levers(
-    s: Scenario, columns: dict[str, np.ndarray], t: int, conflict: float, oda_round: bool = False, events: tuple[Event, ...] = ()
+    s: Scenario, columns: dict[str, Any], t: int, conflict: float, oda_round: bool = False, events: tuple[Event, ...] = ()
 ) -> Levers:
-    """The levers of row ``t`` of :func:`_schedules`."""
+    """The levers of row ``t`` of :func:`_schedules` (its lever columns as lists of floats, see :func:`_columns`)."""
     return Levers(
-        year=float(columns["year"][t]),
+        year=columns["year"][t],
         us_china_conflict=conflict,
-        us_pressure=float(columns["us_pressure"][t]),
-        eu_toolbox_strength=float(columns["eu_toolbox_strength"][t]),
-        japan_vendor_push=float(columns["japan_vendor_push"][t]),
-        digital_silk_road_intensity=float(columns["digital_silk_road_intensity"][t]),
-        dfft_multilateral_push=float(columns["dfft_multilateral_push"][t]),
-        eu_jp_oda_coordination=float(columns["eu_jp_oda_coordination"][t]),
-        open_connected_ring=float(columns["open_connected_ring"][t]),
+        us_pressure=columns["us_pressure"][t],
+        eu_toolbox_strength=columns["eu_toolbox_strength"][t],
+        japan_vendor_push=columns["japan_vendor_push"][t],
+        digital_silk_road_intensity=columns["digital_silk_road_intensity"][t],
+        dfft_multilateral_push=columns["dfft_multilateral_push"][t],
+        eu_jp_oda_coordination=columns["eu_jp_oda_coordination"][t],
+        open_connected_ring=columns["open_connected_ring"][t],
         cooperation=s.cooperation_level,
         oda_scale=columns["oda_scale"][t],
-        us_data_framework=float(columns["us_data_framework"][t]),
-        us_export_controls=float(columns["us_export_controls"][t]),
-        hr_price_discount=float(columns["hr_price_discount"][t]),
-        china_retaliation=float(columns["china_retaliation"][t]),
+        us_data_framework=columns["us_data_framework"][t],
+        us_export_controls=columns["us_export_controls"][t],
+        hr_price_discount=columns["hr_price_discount"][t],
+        china_retaliation=columns["china_retaliation"][t],
         adequacy_openness=s.adequacy_openness,
-        oda_staffing=np.array([s.oda_staffing[d] if d in s.oda_staffing else np.nan for d in DONORS], float),
+        oda_staffing=columns["oda_staffing"].copy(),
         oda_round=oda_round,
         events=events,
     )
+
+
+def _columns(s: Scenario, years: np.ndarray) -> dict[str, Any]:
+    """:func:`_schedules` at ``years`` with the scalar levers as lists of Python floats (one
+    conversion per column, not one per step), and the ODA staffing of the scenario."""
+    columns: dict[str, Any] = {k: v if k == "oda_scale" else v.tolist() for k, v in _schedules(s, years).items()}
+    columns["year"] = years.tolist()
+    columns["oda_staffing"] = np.array([s.oda_staffing[d] if d in s.oda_staffing else np.nan for d in DONORS], float)
+    return columns
 
 
 def lever_table(s: Scenario) -> list[Levers]:
@@ -154,7 +163,7 @@ def lever_table(s: Scenario) -> list[Levers]:
     to the conflict from that step on.
     """
     years = np.asarray(s.year_of(np.arange(s.n_steps)), dtype=float)
-    columns = {**_schedules(s, years), "year": years}
+    columns = _columns(s, years)
     due: list[list[Event]] = [[] for _ in years]
     shock = np.zeros(len(years))
     for ev in sorted(s.events, key=lambda e: e.year):
@@ -165,15 +174,14 @@ def lever_table(s: Scenario) -> list[Levers]:
             shock[at:] += float(ev.value)
         else:
             due[at].append(ev)
-    conflict = np.clip(columns["us_china_conflict"] + shock, 0.0, 1.0)
-    return [_levers(s, columns, t, float(conflict[t]), t % s.steps_per_year == 0, tuple(due[t])) for t in range(len(years))]
+    conflict = np.clip(np.array(columns["us_china_conflict"]) + shock, 0.0, 1.0).tolist()
+    return [_levers(s, columns, t, conflict[t], t % s.steps_per_year == 0, tuple(due[t])) for t in range(len(years))]
 
 
 def start_levers(s: Scenario) -> Levers:
     """The levers at the start (before any step and any event), as the first record shows them."""
-    years = np.array([float(s.start_year)])
-    columns = {**_schedules(s, years), "year": years}
-    return _levers(s, columns, 0, float(columns["us_china_conflict"][0]))
+    columns = _columns(s, np.array([float(s.start_year)]))
+    return _levers(s, columns, 0, columns["us_china_conflict"][0])
 
 
 def course_of(lv: Levers, c: Constants) -> dict[str, Any]:
@@ -570,7 +578,7 @@ def _procure(st: WorldState, lv: Levers, c: Constants, fixed: np.ndarray, price:
     """Renew core and radio capacity, pay for autonomy, and move vendors' quality and reach
     (:func:`connsim.decisions.vendors.procure` on vendor-major (layer, vendor, state) arrays;
     ``fixed``: the procurement utility without lock-in)."""
-    allowed = np.take(c.allowed, st.policy, axis=-1)
+    allowed = c.allowed.take(st.policy, axis=-1)
     renewal, rip = dt / w.lifecycle_years, 1.0 - (1.0 - w.rip_rate) ** dt
     updated, new, unrestricted, room, ripped = vendors.procure(st.installed, allowed, fixed, w.gamma_lockin, renewal, rip)
     st.installed = updated

@@ -156,11 +156,11 @@ def make_offers(scores: np.ndarray, *, budget: np.ndarray, reach: np.ndarray) ->
     index). O(d x n log n).
     """
     n = scores.shape[1]
-    positive = np.count_nonzero(scores > 0, axis=1)
+    positive = np.add.reduce(scores > 0, axis=1)  # np.count_nonzero(..., axis=1), without its wrapper
     ks = np.minimum(np.maximum(np.asarray(reach), 0), positive).astype(np.intp)  # recipients each donor reaches
     order = np.argsort(-scores, axis=1, kind="stable")  # best first
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)  # rank[d, order[d, k]] = k
+    rank[np.arange(order.shape[0])[:, None], order] = np.arange(n)  # rank[d, order[d, k]] = k
     chosen = np.where((rank < ks[:, None]) & (np.asarray(budget) > 0)[:, None], scores, 0.0)
     total = chosen.sum(axis=1, keepdims=True)
     return np.divide(np.asarray(budget, float)[:, None] * chosen, total, out=np.zeros_like(chosen), where=total > 0)

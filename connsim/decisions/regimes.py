@@ -83,7 +83,8 @@ def flow_intensity(compatibility: np.ndarray, w) -> np.ndarray:
     ``free_flow_lo`` (nothing flows freely) and ``free_flow_hi`` (fully free). Same shape as
     ``compatibility`` ((k, k) or (steps, k, k))."""
     lo, hi = w.free_flow_lo, max(w.free_flow_hi, w.free_flow_lo + 1e-9)
-    return np.clip((np.asarray(compatibility, dtype=float) - lo) / (hi - lo), 0.0, 1.0)
+    x = (np.asarray(compatibility, dtype=float) - lo) / (hi - lo)
+    return np.minimum(np.maximum(x, 0.0), 1.0)  # np.clip, without its overhead (a (5, 5) array each step)
 
 
 def partner_shares(trade, position: np.ndarray, k: int = len(POSITIONS), rows: np.ndarray | None = None) -> np.ndarray:
@@ -199,7 +200,7 @@ def regime_utilities(
     np.maximum(cap, 0.0, out=cap)
     cap *= -w.kappa_cap
     influence_term[...] = influence
-    np.take(w.kappa_switch * _IDENTITY, current, axis=0, out=status_quo)  # kappa_switch on the current orientation
+    (w.kappa_switch * _IDENTITY).take(current, axis=0, out=status_quo)  # kappa_switch on the current orientation
     terms = Terms(REGIME_TERMS, block)
     return terms.total(), terms
 

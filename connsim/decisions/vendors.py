@@ -254,7 +254,7 @@ def policy_utilities(
     np.multiply((-w.kappa_ret * fear * trade_chn)[:, None], pi, out=retaliation)
     np.multiply((w.kappa_al * conflict * (0.5 + us_pressure) * (align_us - align_cn))[:, None], pi, out=alignment)
     np.multiply((w.kappa_toolbox * toolbox_pull)[:, None], pi > 0, out=toolbox)
-    np.take(w.kappa_status_quo * _IDENTITY, current, axis=0, out=status_quo)  # on the current policy
+    (w.kappa_status_quo * _IDENTITY).take(current, axis=0, out=status_quo)  # on the current policy
     terms = Terms(POLICY_TERMS, block)
     return terms.total(), terms
 
@@ -425,7 +425,7 @@ def autonomy_cost(
     with no restriction, on the layers the policy restricts; the rip cost is the value of the
     equipment ripped out early. These are the costs the strategic-autonomy scorecard sums.
     """
-    restricted = np.take(RESTRICTED_BY_POLICY, policy, axis=1)  # (layer, n)
+    restricted = RESTRICTED_BY_POLICY.take(policy, axis=1)  # (layer, n)
     half_value = 0.5 * network_value
     premium = room * (price @ (new - unrestricted))  # (layer, n)
     cost = half_value * np.where(restricted, np.maximum(premium, 0.0), 0.0)
