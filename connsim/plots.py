@@ -22,6 +22,7 @@ outside the panels) and says in its legend what a shaded band is.
 ``paired_difference``     scenario minus reference, paired by seed: dot and whisker
 ``differences``           the numbers behind it: mean, 95% interval, 5-95% of seeds, per outcome
 ``comparison``            fan charts and paired differences in one figure (``connsim compare``)
+``levers``                a scenario's levers over time, against a reference (``Scenario.plot``)
 ========================  ===================================================================
 
 A frame that lacks a column a plot needs is refused with a ``ValueError`` naming it. The module
@@ -71,6 +72,7 @@ __all__ = [
     "paired_difference",
     "differences",
     "comparison",
+    "levers",
     "save",
 ]
 
@@ -455,6 +457,132 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
     fig = run_overview(model_vars, title)
     if path is not None:
         save(fig, path)
+    return fig
+
+
+# --- a scenario's levers ------------------------------------------------------------------------------------
+
+#: The levers :func:`levers` draws when no lever differs from the reference.
+MAIN_LEVERS = (
+    "us_china_conflict",
+    "us_pressure",
+    "eu_toolbox_strength",
+    "eu_japan_cooperation",
+    "japan_vendor_push",
+    "digital_silk_road_intensity",
+)
+
+
+def _lever_owner(name: str) -> str:
+    """Who sets a lever: a power's name, "EU and Japan" for their joint levers, the scenario for the conflict."""
+    from connsim.decisions.powers import JOINT, POWER_LEVERS
+
+    if name in JOINT:
+        return "EU and Japan"
+    for power, names in POWER_LEVERS.items():
+        if name in names:
+            return POWER_NAMES[power]
+    return "the scenario (context)"
+
+
+def _lever_unit(name: str) -> str:
+    from connsim.scenario import Scenario
+
+    info = Scenario.model_fields.get(name.split(".")[0])
+    extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("unit", ""))
+
+
+@_styled
+def levers(
+    course: pd.DataFrame,
+    reference: pd.DataFrame | None = None,
+    levers: Sequence[str] | None = None,
+    *,
+    title: str = "",
+    reference_label: str | None = None,
+):
+    """A scenario's levers over time (``Scenario.course()``), one panel per lever, each in its unit.
+
+    Parameters
+    ----------
+    course : (steps, ...) frame with ``year`` and one column per lever (``Scenario.course()``).
+    reference : the same frame of a reference scenario (the baseline), drawn dashed in grey.
+    levers : the columns to draw; default those whose course differs from the reference's
+        anywhere, or :data:`MAIN_LEVERS` when none does (or there is no reference).
+    title, reference_label : the figure's title and the reference's name in the legend.
+
+    Returns
+    -------
+    matplotlib Figure; each panel's colour is the power that sets the lever (black: the conflict).
+    """
+    from connsim.names import COOPERATION_LEVELS
+
+    who = "plots.levers"
+    _need(course, ["year"], who, "course")
+    candidates = [c for c in course.columns if c not in ("step", "year")]
+    if levers is None:
+        changed = []
+        if reference is not None:
+            _need(reference, ["year"], who, "reference")
+            for c in candidates:
+                if c in reference.columns and len(reference) == len(course):
+                    a, b = course[c].to_numpy(float), reference[c].to_numpy(float)
+                    if not np.allclose(a, b, equal_nan=True):
+                        changed.append(c)
+                elif c not in reference.columns:
+                    changed.append(c)
+        levers = changed or [c for c in MAIN_LEVERS if c in course.columns]
+    levers = list(levers)
+    if not levers:
+        raise ValueError(f"{who}: levers is empty; allowed: {', '.join(candidates)}")
+    _need(course, levers, who, "course")
+    n = len(levers)
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.3 * nrows + 0.7), layout="constrained", squeeze=False)
+    x = course["year"].to_numpy(float)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        name = levers[k]
+        owner = _lever_owner(name)
+        colour = POWER_COLOURS.get(next((p for p, v in POWER_NAMES.items() if v == owner), ""), PALETTE["black"])
+        if owner == "EU and Japan":
+            colour = PALETTE["sky_blue"]
+        y = course[name].to_numpy(float)
+        values = [y]
+        if reference is not None and name in reference.columns:
+            ry = reference[name].to_numpy(float)
+            ax.step(reference["year"].to_numpy(float), ry, where="post", color=GREY, linestyle="--", linewidth=1.4)
+            values.append(ry)
+        ax.step(x, y, where="post", color=colour)
+        _axes(ax)
+        ax.set_title(f"{name}\n(set by {owner})", fontsize=9)
+        _years(ax, x)
+        both = np.concatenate(values)
+        both = both[np.isfinite(both)]
+        top = float(both.max()) if both.size else 1.0
+        if name == "eu_japan_cooperation":
+            ax.set_ylim(-0.08, 1.08)
+            ax.set_yticks([0.0, 0.5, 1.0], COOPERATION_LEVELS)
+            ax.set_ylabel("level")
+        else:
+            unit = _lever_unit(name)
+            ax.set_ylabel(
+                {"0..1": "lever (0..1)", "x2019": "x its 2019 level", "share": "share of the price"}.get(unit, unit or "value")
+            )
+            ceiling = 1.0 if unit == "0..1" or top > 0.6 else _nice_ceiling(max(top * 1.15, 1e-3))
+            if unit in ("x2019",):
+                ceiling = max(_nice_ceiling(top * 1.1), 1.5)
+            ax.set_ylim(0.0, max(ceiling, top))
+    handles = [Line2D([], [], color=PALETTE["black"], label="this scenario (colour: the power that sets the lever)")]
+    if reference is not None:
+        handles.append(Line2D([], [], color=GREY, linestyle="--", label=reference_label or "reference"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    if title:
+        fig.suptitle(title, fontsize=11, x=0.01, ha="left")
     return fig
 
 
