@@ -23,6 +23,7 @@ outside the panels) and says in its legend what a shaded band is.
 ``differences``           the numbers behind it: mean, 95% interval, 5-95% of seeds, per outcome
 ``comparison``            fan charts and paired differences in one figure (``connsim compare``)
 ``levers``                a scenario's levers over time, against a reference (``Scenario.plot``)
+``tradeoff``              a sweep's design points, one outcome against others, and their frontier
 ========================  ===================================================================
 
 A frame that lacks a column a plot needs is refused with a ``ValueError`` naming it. The module
@@ -73,6 +74,7 @@ __all__ = [
     "differences",
     "comparison",
     "levers",
+    "tradeoff",
     "save",
 ]
 
@@ -583,6 +585,101 @@ def levers(
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     if title:
         fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    return fig
+
+
+# --- trade-offs across a sweep ------------------------------------------------------------------------------
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def _frontier(x: np.ndarray, y: np.ndarray, x_low: bool, y_high: bool) -> np.ndarray:
+    """Indices of the points no other point beats on both axes (better x and better y), by x."""
+    sx = x if x_low else -x
+    sy = -y if y_high else y  # both "smaller is better" now
+    keep = [i for i in range(len(x)) if not np.any((sx <= sx[i]) & (sy <= sy[i]) & ((sx < sx[i]) | (sy < sy[i])))]
+    return np.array(sorted(keep, key=lambda i: x[i]), dtype=int)
+
+
+@_styled
+def tradeoff(
+    ends: pd.DataFrame,
+    x: str,
+    y: str | Sequence[str],
+    by: str | Sequence[str],
+    *,
+    x_better: str = "low",
+    y_better: str = "high",
+):
+    """One outcome against others across the design points of a sweep, and the frontier between them.
+
+    Parameters
+    ----------
+    ends : one row per run (``EnsembleResult.ends()``): the columns ``by`` say which design point
+        a run belongs to, ``x`` and ``y`` are outcomes.
+    x : the outcome on the horizontal axis (e.g. a power's cost of autonomy).
+    y : the outcome(s) on the vertical axis, one panel each (e.g. its security, its norm reach).
+    by : one or two columns naming the design point: the first sets the colour, the second the marker.
+    x_better, y_better : ``"low"`` or ``"high"``: which way is better, for the frontier.
+
+    Returns
+    -------
+    matplotlib Figure. Each design point is the median of its runs with whiskers from 25% to 75%
+    of them; the grey line joins the frontier (the points no other beats on both axes, medians).
+    """
+    who = "plots.tradeoff"
+    ys = [y] if isinstance(y, str) else list(y)
+    bys = [by] if isinstance(by, str) else list(by)
+    if not 1 <= len(bys) <= 2:
+        raise ValueError(f"{who}: by names {len(bys)} columns; allowed one or two")
+    for name, value in (("x_better", x_better), ("y_better", y_better)):
+        if value not in ("low", "high"):
+            raise ValueError(f"{who}: {name} is {value!r}; allowed 'low' or 'high'")
+    _need(ends, [*bys, x, *ys], who, "ends")
+    groups = ends.groupby(bys, sort=True)
+    med = groups[[x, *ys]].median()
+    q25, q75 = groups[[x, *ys]].quantile(0.25), groups[[x, *ys]].quantile(0.75)
+    points = med.index.to_frame(index=False)
+    first = list(dict.fromkeys(points[bys[0]]))
+    second = list(dict.fromkeys(points[bys[1]])) if len(bys) == 2 else [None]
+    colours = [SCENARIO_COLOURS[(k + 1) % len(SCENARIO_COLOURS)] for k in range(len(first))]
+    if len(first) > len(SCENARIO_COLOURS) - 1:
+        cmap = mpl.colormaps["viridis"]
+        colours = [cmap(k / max(len(first) - 1, 1)) for k in range(len(first))]
+    fig, axes = plt.subplots(1, len(ys), figsize=(4.6 * len(ys) + 1.2, 3.8), layout="constrained", squeeze=False)
+    xv = med[x].to_numpy(float)
+    for ax, key in zip(axes.flat, ys):
+        yv = med[key].to_numpy(float)
+        front = _frontier(xv, yv, x_better == "low", y_better == "high")
+        ax.plot(xv[front], yv[front], color=GREY, linewidth=1.2, zorder=1)
+        for i, row in points.iterrows():
+            c = colours[first.index(row[bys[0]])]
+            m = MARKERS[second.index(row[bys[1]]) % len(MARKERS)] if len(bys) == 2 else "o"
+            ax.errorbar(
+                xv[i],
+                yv[i],
+                xerr=[[xv[i] - q25[x].iloc[i]], [q75[x].iloc[i] - xv[i]]],
+                yerr=[[yv[i] - q25[key].iloc[i]], [q75[key].iloc[i] - yv[i]]],
+                fmt=m,
+                color=c,
+                markersize=6,
+                elinewidth=0.8,
+                capsize=0,
+                zorder=2,
+            )
+        _axes(ax)
+        ax.set_xlabel(f"{registry.label(x)} ({_unit(x)})" if _unit(x) else registry.label(x))
+        ax.set_ylabel(f"{registry.label(key)}\n({_unit(key)})" if _unit(key) else registry.label(key))
+    handles = [Line2D([], [], color=c, marker="o", linestyle="", label=f"{bys[0]} = {v}") for v, c in zip(first, colours)]
+    if len(bys) == 2:
+        handles += [
+            Line2D([], [], color=GREY, marker=MARKERS[k % len(MARKERS)], linestyle="", label=f"{bys[1]} = {v}")
+            for k, v in enumerate(second)
+        ]
+    n_runs = int(groups.size().min())
+    handles.append(Line2D([], [], color=GREY, label="frontier (no point beats it on both axes)"))
+    fig.legend(handles=handles, loc="outside right center")
+    fig.suptitle(f"{len(points)} design points, median and 25-75% of {n_runs} runs each", fontsize=10, x=0.01, ha="left")
     return fig
 
 
