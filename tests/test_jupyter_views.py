@@ -130,3 +130,33 @@ def test_ensemble_html_escapes_scenario_labels_and_has_the_key_facts(nasty):
     fig = ens.plot(["us_allies_restricting", "eu_restricting"])
     assert isinstance(fig, Figure)
     assert [a.get_ylabel() for a in _panels(fig)][:2] and len(_panels(fig)) == 2
+
+
+# --- the trade-off across a sweep ---------------------------------------------------------------------------
+
+
+def test_tradeoff_draws_each_design_point_and_the_frontier():
+    import pandas as pd
+
+    # four design points, two runs each: (cost, security) medians (1, .5), (2, .7), (3, .6), (4, .9)
+    ends = pd.DataFrame(
+        {
+            "eu_toolbox_strength": [0, 0, 1, 1, 0, 0, 1, 1],
+            "eu_japan_cooperation": ["none", "none", "none", "none", "bilateral", "bilateral", "bilateral", "bilateral"],
+            "scorecard_cost_usd_bn_EUU": [0.9, 1.1, 3.9, 4.1, 1.9, 2.1, 2.9, 3.1],
+            "scorecard_security_EUU": [0.45, 0.55, 0.85, 0.95, 0.65, 0.75, 0.55, 0.65],
+        }
+    )
+    fig = plots.tradeoff(
+        ends, "scorecard_cost_usd_bn_EUU", "scorecard_security_EUU", by=["eu_toolbox_strength", "eu_japan_cooperation"]
+    )
+    (ax,) = _panels(fig)
+    frontier = ax.get_lines()[0]
+    np.testing.assert_allclose(frontier.get_xdata(), [1, 2, 4]), "(3, .6) is beaten by (2, .7): off the frontier"
+    np.testing.assert_allclose(frontier.get_ydata(), [0.5, 0.7, 0.9])
+    assert "cost of autonomy" in ax.get_xlabel() and "US$ bn" in ax.get_xlabel() and "trusted share" in ax.get_ylabel()
+    assert "4 design points" in fig.get_suptitle() and "2 runs each" in fig.get_suptitle()
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        plots.tradeoff(ends, "nope", "scorecard_security_EUU", by="eu_toolbox_strength")
+    with pytest.raises(ValueError, match="x_better"):
+        plots.tradeoff(ends, "scorecard_cost_usd_bn_EUU", "scorecard_security_EUU", by="eu_toolbox_strength", x_better="up")
