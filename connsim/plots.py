@@ -22,6 +22,8 @@ outside the panels) and says in its legend what a shaded band is.
 ``paired_difference``     scenario minus reference, paired by seed: dot and whisker
 ``differences``           the numbers behind it: mean, 95% interval, 5-95% of seeds, per outcome
 ``comparison``            fan charts and paired differences in one figure (``connsim compare``)
+``levers``                a scenario's levers over time, against a reference (``Scenario.plot``)
+``tradeoff``              a sweep's design points, one outcome against others, and their frontier
 ========================  ===================================================================
 
 A frame that lacks a column a plot needs is refused with a ``ValueError`` naming it. The module
@@ -71,6 +73,8 @@ __all__ = [
     "paired_difference",
     "differences",
     "comparison",
+    "levers",
+    "tradeoff",
     "save",
 ]
 
@@ -455,6 +459,227 @@ def plot_trajectories(model_vars: pd.DataFrame, path: str | Path | None = None, 
     fig = run_overview(model_vars, title)
     if path is not None:
         save(fig, path)
+    return fig
+
+
+# --- a scenario's levers ------------------------------------------------------------------------------------
+
+#: The levers :func:`levers` draws when no lever differs from the reference.
+MAIN_LEVERS = (
+    "us_china_conflict",
+    "us_pressure",
+    "eu_toolbox_strength",
+    "eu_japan_cooperation",
+    "japan_vendor_push",
+    "digital_silk_road_intensity",
+)
+
+
+def _lever_owner(name: str) -> str:
+    """Who sets a lever: a power's name, "EU and Japan" for their joint levers, the scenario for the conflict."""
+    from connsim.decisions.powers import JOINT, POWER_LEVERS
+
+    if name in JOINT:
+        return "EU and Japan"
+    for power, names in POWER_LEVERS.items():
+        if name in names:
+            return POWER_NAMES[power]
+    return "the scenario (context)"
+
+
+def _lever_unit(name: str) -> str:
+    from connsim.scenario import Scenario
+
+    info = Scenario.model_fields.get(name.split(".")[0])
+    extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("unit", ""))
+
+
+@_styled
+def levers(
+    course: pd.DataFrame,
+    reference: pd.DataFrame | None = None,
+    levers: Sequence[str] | None = None,
+    *,
+    title: str = "",
+    reference_label: str | None = None,
+):
+    """A scenario's levers over time (``Scenario.course()``), one panel per lever, each in its unit.
+
+    Parameters
+    ----------
+    course : (steps, ...) frame with ``year`` and one column per lever (``Scenario.course()``).
+    reference : the same frame of a reference scenario (the baseline), drawn dashed in grey.
+    levers : the columns to draw; default those whose course differs from the reference's
+        anywhere, or :data:`MAIN_LEVERS` when none does (or there is no reference).
+    title, reference_label : the figure's title and the reference's name in the legend.
+
+    Returns
+    -------
+    matplotlib Figure; each panel's colour is the power that sets the lever (black: the conflict).
+    """
+    from connsim.names import COOPERATION_LEVELS
+
+    who = "plots.levers"
+    _need(course, ["year"], who, "course")
+    candidates = [c for c in course.columns if c not in ("step", "year")]
+    if levers is None:
+        changed = []
+        if reference is not None:
+            _need(reference, ["year"], who, "reference")
+            for c in candidates:
+                if c in reference.columns and len(reference) == len(course):
+                    a, b = course[c].to_numpy(float), reference[c].to_numpy(float)
+                    if not np.allclose(a, b, equal_nan=True):
+                        changed.append(c)
+                elif c not in reference.columns:
+                    changed.append(c)
+        levers = changed or [c for c in MAIN_LEVERS if c in course.columns]
+    levers = list(levers)
+    if not levers:
+        raise ValueError(f"{who}: levers is empty; allowed: {', '.join(candidates)}")
+    _need(course, levers, who, "course")
+    n = len(levers)
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.3 * nrows + 0.7), layout="constrained", squeeze=False)
+    x = course["year"].to_numpy(float)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        name = levers[k]
+        owner = _lever_owner(name)
+        colour = POWER_COLOURS.get(next((p for p, v in POWER_NAMES.items() if v == owner), ""), PALETTE["black"])
+        if owner == "EU and Japan":
+            colour = PALETTE["sky_blue"]
+        y = course[name].to_numpy(float)
+        values = [y]
+        if reference is not None and name in reference.columns:
+            ry = reference[name].to_numpy(float)
+            ax.step(reference["year"].to_numpy(float), ry, where="post", color=GREY, linestyle="--", linewidth=1.4)
+            values.append(ry)
+        ax.step(x, y, where="post", color=colour)
+        _axes(ax)
+        ax.set_title(f"{name}\n(set by {owner})", fontsize=9)
+        _years(ax, x)
+        both = np.concatenate(values)
+        both = both[np.isfinite(both)]
+        top = float(both.max()) if both.size else 1.0
+        if name == "eu_japan_cooperation":
+            ax.set_ylim(-0.08, 1.08)
+            ax.set_yticks([0.0, 0.5, 1.0], COOPERATION_LEVELS)
+            ax.set_ylabel("level")
+        else:
+            unit = _lever_unit(name)
+            ax.set_ylabel(
+                {"0..1": "lever (0..1)", "x2019": "x its 2019 level", "share": "share of the price"}.get(unit, unit or "value")
+            )
+            ceiling = 1.0 if unit == "0..1" or top > 0.6 else _nice_ceiling(max(top * 1.15, 1e-3))
+            if unit in ("x2019",):
+                ceiling = max(_nice_ceiling(top * 1.1), 1.5)
+            ax.set_ylim(0.0, max(ceiling, top))
+    handles = [Line2D([], [], color=PALETTE["black"], label="this scenario (colour: the power that sets the lever)")]
+    if reference is not None:
+        handles.append(Line2D([], [], color=GREY, linestyle="--", label=reference_label or "reference"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    if title:
+        fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    return fig
+
+
+# --- trade-offs across a sweep ------------------------------------------------------------------------------
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def _frontier(x: np.ndarray, y: np.ndarray, x_low: bool, y_high: bool) -> np.ndarray:
+    """Indices of the points no other point beats on both axes (better x and better y), by x."""
+    sx = x if x_low else -x
+    sy = -y if y_high else y  # both "smaller is better" now
+    keep = [i for i in range(len(x)) if not np.any((sx <= sx[i]) & (sy <= sy[i]) & ((sx < sx[i]) | (sy < sy[i])))]
+    return np.array(sorted(keep, key=lambda i: x[i]), dtype=int)
+
+
+@_styled
+def tradeoff(
+    ends: pd.DataFrame,
+    x: str,
+    y: str | Sequence[str],
+    by: str | Sequence[str],
+    *,
+    x_better: str = "low",
+    y_better: str = "high",
+):
+    """One outcome against others across the design points of a sweep, and the frontier between them.
+
+    Parameters
+    ----------
+    ends : one row per run (``EnsembleResult.ends()``): the columns ``by`` say which design point
+        a run belongs to, ``x`` and ``y`` are outcomes.
+    x : the outcome on the horizontal axis (e.g. a power's cost of autonomy).
+    y : the outcome(s) on the vertical axis, one panel each (e.g. its security, its norm reach).
+    by : one or two columns naming the design point: the first sets the colour, the second the marker.
+    x_better, y_better : ``"low"`` or ``"high"``: which way is better, for the frontier.
+
+    Returns
+    -------
+    matplotlib Figure. Each design point is the median of its runs with whiskers from 25% to 75%
+    of them; the grey line joins the frontier (the points no other beats on both axes, medians).
+    """
+    who = "plots.tradeoff"
+    ys = [y] if isinstance(y, str) else list(y)
+    bys = [by] if isinstance(by, str) else list(by)
+    if not 1 <= len(bys) <= 2:
+        raise ValueError(f"{who}: by names {len(bys)} columns; allowed one or two")
+    for name, value in (("x_better", x_better), ("y_better", y_better)):
+        if value not in ("low", "high"):
+            raise ValueError(f"{who}: {name} is {value!r}; allowed 'low' or 'high'")
+    _need(ends, [*bys, x, *ys], who, "ends")
+    groups = ends.groupby(bys, sort=True)
+    med = groups[[x, *ys]].median()
+    q25, q75 = groups[[x, *ys]].quantile(0.25), groups[[x, *ys]].quantile(0.75)
+    points = med.index.to_frame(index=False)
+    first = list(dict.fromkeys(points[bys[0]]))
+    second = list(dict.fromkeys(points[bys[1]])) if len(bys) == 2 else [None]
+    colours = [SCENARIO_COLOURS[(k + 1) % len(SCENARIO_COLOURS)] for k in range(len(first))]
+    if len(first) > len(SCENARIO_COLOURS) - 1:
+        cmap = mpl.colormaps["viridis"]
+        colours = [cmap(k / max(len(first) - 1, 1)) for k in range(len(first))]
+    fig, axes = plt.subplots(1, len(ys), figsize=(4.6 * len(ys) + 1.2, 3.8), layout="constrained", squeeze=False)
+    xv = med[x].to_numpy(float)
+    for ax, key in zip(axes.flat, ys):
+        yv = med[key].to_numpy(float)
+        front = _frontier(xv, yv, x_better == "low", y_better == "high")
+        ax.plot(xv[front], yv[front], color=GREY, linewidth=1.2, zorder=1)
+        for i, row in points.iterrows():
+            c = colours[first.index(row[bys[0]])]
+            m = MARKERS[second.index(row[bys[1]]) % len(MARKERS)] if len(bys) == 2 else "o"
+            ax.errorbar(
+                xv[i],
+                yv[i],
+                xerr=[[xv[i] - q25[x].iloc[i]], [q75[x].iloc[i] - xv[i]]],
+                yerr=[[yv[i] - q25[key].iloc[i]], [q75[key].iloc[i] - yv[i]]],
+                fmt=m,
+                color=c,
+                markersize=6,
+                elinewidth=0.8,
+                capsize=0,
+                zorder=2,
+            )
+        _axes(ax)
+        ax.set_xlabel(f"{registry.label(x)} ({_unit(x)})" if _unit(x) else registry.label(x))
+        ax.set_ylabel(f"{registry.label(key)}\n({_unit(key)})" if _unit(key) else registry.label(key))
+    handles = [Line2D([], [], color=c, marker="o", linestyle="", label=f"{bys[0]} = {v}") for v, c in zip(first, colours)]
+    if len(bys) == 2:
+        handles += [
+            Line2D([], [], color=GREY, marker=MARKERS[k % len(MARKERS)], linestyle="", label=f"{bys[1]} = {v}")
+            for k, v in enumerate(second)
+        ]
+    n_runs = int(groups.size().min())
+    handles.append(Line2D([], [], color=GREY, label="frontier (no point beats it on both axes)"))
+    fig.legend(handles=handles, loc="outside right center")
+    fig.suptitle(f"{len(points)} design points, median and 25-75% of {n_runs} runs each", fontsize=10, x=0.01, ha="left")
     return fig
 
 

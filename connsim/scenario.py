@@ -476,6 +476,64 @@ class Scenario(BaseModel):
 
         return scenario_html(self)
 
+    def course(self):
+        """The scenario's course: each power's levers in force at every step, as a table.
+
+        What scripted powers keep (adaptive and person-played powers depart from it during a run:
+        ``RunResult.power_vars`` records what they chose). Schedules are interpolated and the
+        conflict includes the shocks of events so far.
+
+        Returns
+        -------
+        pandas.DataFrame, (n_steps, ...): ``step``, ``year``, ``us_china_conflict`` and each lever
+        of :data:`connsim.decisions.powers.POWER_LEVERS` by its name (``oda_budget_scale.EUU``);
+        ``eu_japan_cooperation`` as a number (none 0, bilateral 0.5, beyond_bilateral 1);
+        ``oda_staffing.<donor>`` only where the scenario sets it.
+        """
+        import pandas as pd
+
+        from connsim.decisions.powers import POWER_LEVERS
+        from connsim.dynamics import lever_table
+
+        table = lever_table(self)
+        names = list(dict.fromkeys(k for levers in POWER_LEVERS.values() for k in levers))
+        columns: dict[str, Any] = {
+            "step": np.arange(len(table)),
+            "year": [lv.year for lv in table],
+            "us_china_conflict": [lv.us_china_conflict for lv in table],
+        }
+        for name in names:
+            if name == "eu_japan_cooperation":
+                columns[name] = [lv.cooperation for lv in table]
+            elif name.startswith(("oda_budget_scale.", "oda_staffing.")):
+                kind, donor = name.split(".")
+                if kind == "oda_budget_scale":
+                    columns[name] = [float(lv.oda_scale[DONORS.index(donor)]) for lv in table]
+                elif donor in self.oda_staffing:
+                    columns[name] = float(self.oda_staffing[donor])
+            else:
+                columns[name] = [float(getattr(lv, name)) for lv in table]
+        return pd.DataFrame(columns)
+
+    def plot(self, levers=None, reference: str | Scenario | None = "baseline"):
+        """The scenario's levers over time against ``reference`` (:func:`connsim.plots.levers`).
+
+        ``levers``: the levers to draw (default: those whose course differs from the reference's,
+        or the main levers if none does); ``reference``: a scenario (name, path or Scenario) drawn
+        dashed, or None. Returns a matplotlib Figure, one panel per lever."""
+        from connsim.plots import levers as draw
+
+        ref = None if reference is None else load_scenario(reference)
+        if ref is not None and ref == self:
+            ref = None  # the reference itself: nothing to compare with
+        return draw(
+            self.course(),
+            reference=None if ref is None else ref.course(),
+            levers=levers,
+            title=f"Scenario {self.name}: levers in force",
+            reference_label=None if ref is None else f"{ref.name} (reference)",
+        )
+
 
 LEVERS = (
     "us_china_conflict",
