@@ -505,16 +505,16 @@ def Classroom(model):
             set_message("Refused: " + "; ".join(e.problems))
         force_update()
 
-    with solara.Row(classes=["connsim-player-controls"], style={"flex-wrap": "wrap"}):
-        for lever in POWER_LEVERS[model.player]:
-            with solara.Column(style={"min-width": "260px", "flex": "1 1 260px"}):
-                _player_control(model, lever, change)
+    with solara.Column(classes=["connsim-player-controls"], gap="0px", style={"max-width": "900px"}):
+        for lever in POWER_LEVERS[model.player]:  # one per row: the label beside the slider leaves it room
+            _player_control(model, lever, change)
     solara.Button(
         "Decide and play the year",
         on_click=play_year,
         color="primary",
         disabled=model.next_decision is None,
         classes=["connsim-play-year"],
+        style={"max-width": "420px"},
     )
     solara.HTML(tag="div", unsafe_innerHTML=classroom_html(model))
     with solara.Details("Teacher: inject an event, save the session", expand=True):
