@@ -303,3 +303,22 @@ def test_the_classroom_page_takes_a_decision_plays_the_year_and_shows_both_score
     assert "US-China conflict +0.3, from 2020 Q1" in html("connsim-classroom")
     downloads = [w for w in _widgets(box, ipywidgets.Widget) if type(w).__name__ == "FileDownloadWidget"]
     assert downloads and downloads[0].filename == "baseline_session_EUU.toml"
+
+
+def test_the_replay_example_and_error_of_the_cli_docs_are_what_the_program_does(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    example = next(b for b in re.findall(r"```toml\n(.*?)```", text, flags=re.S) if "decisions" in b)
+    spec = load_scenario({"extends": "baseline", **tomllib.loads(example)})
+    assert spec.powers["EUU"].decisions[2019]["oda_budget_scale.EUU"] == 2.5
+    r = connsim.run(spec.replace(end_year=2021), seed=0, record_agents=False)
+    decided = r.power_vars.query("power == 'EUU' and decided")["eu_toolbox_strength"].tolist()
+    assert decided == [0.9, 0.9, 0.1]  # 2020 not in the table: the 2019 decision kept
+    shown = re.search(r"```\n(connsim run: error: bad.toml: 1 problem\n.*?)\n```", text, flags=re.S).group(1)
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'extends = "baseline"\n[powers.EUU]\nstrategy = "replay"\n[powers.EUU.decisions.2020]\neu_toolbox_strength = 1.5\n'
+    )
+    done = _connsim("run", path.name, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == shown.replace("bad.toml", str(path))  # the file as resolved

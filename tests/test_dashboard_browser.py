@@ -234,6 +234,22 @@ def _cells(page, cls: str) -> dict[str, str]:
     )
 
 
+def _layout(page) -> dict:
+    """Where the classroom panel's parts are in the viewport: the boxes (x, y, width, height) of its
+    sliders' tracks, its tables and the play-the-year button, and the viewport's height."""
+    return page.evaluate(
+        """() => {
+        const box = e => { const b = e.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; };
+        return {
+          tracks: Array.from(document.querySelectorAll('.connsim-player-controls .v-slider')).map(box),
+          tables: Array.from(document.querySelectorAll('.connsim-classroom table')).map(box),
+          button: box(document.querySelector('.connsim-play-year')),
+          height: window.innerHeight,
+        };
+        }"""
+    )
+
+
 def _expected_session():
     """The session the browser test plays, played in this process: the EU's toolbox at 1 from 2019,
     a conflict shock of +0.3 injected at the start of 2020, two years played."""
@@ -302,6 +318,9 @@ def test_a_classroom_decision_in_headless_chromium(classroom, tmp_path):
         assert list(_cells(page, "connsim-score-model").values()) == [r[2] for r in scorecard_rows(expected)]
         page.locator(".connsim-classroom").scroll_into_view_if_needed()
         page.wait_for_timeout(500)
+        layout = _layout(page)  # what the screenshot shows: every slider with room to move, both tables in view
+        assert len(layout["tracks"]) == 6 and min(w for _, _, w, _ in layout["tracks"]) > 300
+        assert len(layout["tables"]) == 2 and all(0 <= y and y + h <= layout["height"] for _, y, _, h in layout["tables"])
         _screenshot(page, tmp_path, "classroom-decided.png")
 
         # the saved session, downloaded, replays to the session's numbers
