@@ -1217,11 +1217,24 @@ def parameter_table(scenario: str | Path | Scenario | dict, reference: Scenario 
                 key=f"powers.{power}.strategy",
                 value=now,
                 unit="",
-                allowed="scripted | adaptive",
+                allowed="scripted | adaptive | replay",
                 meaning=f"how {power} takes its yearly decisions (connsim.decisions.powers)",
                 changed=now != was,
             )
         )
+        if now == "replay":  # its table of decisions, in short (the file holds it whole)
+            years = sorted(s.powers[power].decisions)
+            rows.append(
+                dict(
+                    section="powers",
+                    key=f"powers.{power}.decisions",
+                    value=f"{len(years)} years, {years[0]}-{years[-1]}",
+                    unit="",
+                    allowed="{year = {lever = value}}",
+                    meaning=f"{power}'s decisions replayed, year by year",
+                    changed=True,
+                )
+            )
     for k in Weights.model_fields:
         add("weights", Weights, k, getattr(s.weights, k), getattr(ref.weights, k))
     for i, ev in enumerate(s.events):

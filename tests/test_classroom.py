@@ -222,15 +222,17 @@ BAD_TABLES = [
 
 
 @pytest.mark.parametrize("table, key, allowed", BAD_TABLES)
-def test_a_bad_replay_table_is_refused_naming_the_file_the_key_and_what_is_allowed(tmp_path, table, key, allowed):
+def test_a_bad_replay_table_is_refused_naming_the_file_the_key_and_what_is_allowed(tmp_path, capsys, table, key, allowed):
+    from connsim.cli import main
+
     path = tmp_path / "bad_replay.toml"
     path.write_text('extends = "baseline"\n' + table)
-    done = _connsim("run", path, "--out", tmp_path / "out")
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2  # the command's own code, in this process
+    stderr = capsys.readouterr().err
+    lines = stderr.strip().splitlines()
     assert lines[0] == f"connsim run: error: {path}: 1 problem"  # the file ...
     assert len(lines) == 2 and lines[1].startswith(f"  - {key}") and allowed in lines[1]  # ... one line: key, allowed
-    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+    assert "Traceback" not in stderr and not (tmp_path / "out").exists()
 
 
 # --- the TOML writer ----------------------------------------------------------------------------------

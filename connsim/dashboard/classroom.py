@@ -183,7 +183,7 @@ class ClassroomModel(DashboardModel):
         """The player's decisions of each year played: year -> {lever: value} (as in force)."""
         return {int(rec.year): dict(rec.decisions[self.player]) for _, rec in self.recorder.power_records}
 
-    def session_scenario(self) -> Scenario:
+    def session_scenario(self, path: str = "FILE") -> Scenario:
         """The session as a scenario: the scenario as played (levers, injected events), the other
         powers' strategy and the player's decisions as a replay table. Raises ScenarioError before
         the first yearly decision."""
@@ -198,7 +198,7 @@ class ClassroomModel(DashboardModel):
         description = (
             f"A classroom session from the dashboard: {POWER_NAMES[self.player]} ({self.player}) played on the page, "
             f"the other powers {self.others}, seed {self.run_seed}, {self.t} of {self.n_steps} steps played, from "
-            f"the scenario {self.spec.name}. {self.replay_command('FILE')}"
+            f"the scenario {self.spec.name}. {self.replay_command(path)}"
         )
         return self.spec.replace(name=name, description=description, extends=None, powers=powers)
 
@@ -214,7 +214,7 @@ class ClassroomModel(DashboardModel):
 
     def session_toml(self, path: str = "FILE") -> str:
         """The saved session as TOML text (:meth:`session_scenario`), checked to load back equal."""
-        spec = self.session_scenario()
+        spec = self.session_scenario(path)
         text = f"# {self.replay_command(path)}\n" + scenario_toml(spec)
         again = load_scenario(_loads(text))
         if again != spec:  # the writer must express the scenario exactly
