@@ -278,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--host", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default 127.0.0.1: this machine only)"
     )
+    p.add_argument(
+        "--classroom",
+        action="store_true",
+        help="classroom mode: a player takes the EU's or Japan's yearly decisions on the page, against the model's",
+    )
     p.set_defaults(func=cmd_dashboard)
     return parser
 
@@ -806,7 +811,7 @@ def cmd_dashboard(args) -> int:
     from connsim.dashboard import DashboardError, serve  # Solara and Mesa's visualization only from here on
 
     try:
-        serve(args.host, args.port, args.scenario, announce=lambda line: print(line, flush=True))
+        serve(args.host, args.port, args.scenario, announce=lambda line: print(line, flush=True), classroom=args.classroom)
     except DashboardError as e:
         raise UserError(str(e)) from None
     except KeyboardInterrupt:

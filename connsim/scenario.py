@@ -281,17 +281,38 @@ class Event(BaseModel):
         return v.upper() if isinstance(v, str) else v
 
 
+def _decision_year(key: Any) -> int:
+    year = _year_or_none(key)
+    if year is None:
+        raise _custom(f"{_short(key)} is not a year; allowed a table of years, each with the power's decisions of that year")
+    return year
+
+
+#: Allowed for a replay table (``[powers.EUU.decisions.2021]``), in messages.
+_REPLAY_ALLOWED = "a table [powers.<power>.decisions.<year>] of {lever = value} for each year replayed"
+
+
 class PowerSpec(BaseModel):
     """How a power takes its yearly decisions (``[powers.CHN] strategy = "adaptive"``).
 
     ``scripted``: it follows the scenario's levers and schedules; ``adaptive``: the model's
-    utility-based response to what it observes (:mod:`connsim.decisions.powers`). A person or a
-    script plays a power through ``connsim.run(..., strategies={"EUU": f})``.
+    utility-based response to what it observes (:mod:`connsim.decisions.powers`); ``replay``: the
+    decisions of ``decisions``, a table year -> {lever: value} (``[powers.EUU.decisions.2021]``
+    with ``eu_toolbox_strength = 0.8``...), as a saved classroom session writes it; a year not
+    in it keeps the decisions in force. A person or a script plays a power through
+    ``connsim.run(..., strategies={"EUU": f})``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    strategy: Literal["scripted", "adaptive"] = _field("scripted", "how the power decides: scripted or adaptive")
+    strategy: Literal["scripted", "adaptive", "replay"] = _field(
+        "scripted", "how the power decides: scripted, adaptive, or replay (its decisions table)"
+    )
+    decisions: dict[Annotated[int, BeforeValidator(_decision_year)], dict[str, str | float]] = _field(
+        {},
+        "year -> {lever: value}: the power's decisions replayed (strategy replay only)",
+        allowed=_REPLAY_ALLOWED,
+    )
 
 
 class Scenario(BaseModel):
@@ -372,7 +393,8 @@ class Scenario(BaseModel):
     powers: dict[Literal["EUU", "JPN", "USA", "CHN"], PowerSpec] = _field(
         {},
         "power -> how it takes its yearly decisions (the powers not named follow the scenario: scripted)",
-        allowed='tables [powers.EUU], [powers.JPN], [powers.USA], [powers.CHN], each with strategy = "scripted" or "adaptive"',
+        allowed='tables [powers.EUU], [powers.JPN], [powers.USA], [powers.CHN], each with strategy = "scripted", '
+        '"adaptive" or "replay" (with its decisions table [powers.<power>.decisions.<year>])',
     )
     # --- behaviour ---------------------------------------------------------------------------
     beta_power: float = _field(10.0, "rationality of the powers' adaptive decisions (logit beta)", "1/utility", ge=0, le=100)
@@ -633,6 +655,8 @@ def _owner_and_field(loc: list[str]) -> tuple[type[BaseModel] | None, str | None
         return Weights, loc[1], loc[2:]
     if loc[0] == "events" and len(loc) > 2:
         return Event, loc[2], loc[3:]
+    if loc[0] == "powers" and len(loc) > 2:
+        return PowerSpec, loc[2], loc[3:]
     return Scenario, loc[0], loc[1:]
 
 
@@ -640,6 +664,14 @@ def _allowed_at(loc: list[str]) -> str:
     owner, name, rest = _owner_and_field(loc)
     if owner is None or name not in owner.model_fields:
         return "see connsim show baseline"
+    if owner is PowerSpec and name == "decisions" and rest:
+        return (
+            "for a year a table {lever = value} of the power's decisions, each a number in its range "
+            '(eu_japan_cooperation one of none, bilateral, beyond_bilateral; a donor\'s lever quoted: "oda_budget_scale.EUU" = 1.5)'
+            if len(rest) == 1
+            else "a number in the decision's range, or for eu_japan_cooperation one of none, bilateral, beyond_bilateral "
+            '(a donor\'s lever quoted: "oda_budget_scale.EUU" = 1.5)'
+        )
     if owner is Scenario and rest:
         info = Scenario.model_fields[name]
         if name == "events":
@@ -708,7 +740,7 @@ def _describe_unsafe(error: dict, data: Any, listed: set) -> str:
         owner, name, _ = _owner_and_field(loc)
         options = list(owner.model_fields) if owner is not None else []
         hint = _hint(loc[-1], options)
-        where = {Weights: "weights", Event: "an event", Scenario: "a scenario"}.get(owner, "this table")
+        where = {Weights: "weights", Event: "an event", Scenario: "a scenario", PowerSpec: "a power"}.get(owner, "this table")
         if hint:
             allowed = hint.rstrip() + f" (see connsim show for the keys of {where})"
         elif where in listed:
@@ -941,7 +973,7 @@ def _plain(value):
 
 #: Validation context telling Scenario that the raw data's world checks are done by :func:`_validate`.
 _WORLD_CHECKED = "connsim_world_checked"
-_WORLD_KEYS = ("start_year", "end_year", "steps_per_year", "events", "synthetic_third_countries")
+_WORLD_KEYS = ("start_year", "end_year", "steps_per_year", "events", "synthetic_third_countries", "powers")
 
 
 def _validate(data: dict, source: str) -> Scenario:
@@ -1023,6 +1055,7 @@ def _check_world(data: dict) -> list[str]:
                 f"{states * recorded:,} state-steps; allowed at most {MAX_STATE_STEPS:,} (about 1.4 GB of memory "
                 "for connsim run): fewer synthetic states, or a shorter horizon or coarser steps"
             )
+    problems += _check_replays(data.get("powers"), start, end)
     events = data.get("events", ())
     if not isinstance(events, (list, tuple)) or not events:
         return problems
@@ -1074,6 +1107,52 @@ def _check_world(data: dict) -> list[str]:
                 f"{where}.value: got {_short(value)}; {_hint(value, allowed_values[kind])}"
                 f"allowed for a {kind} event one of {', '.join(allowed_values[kind])}"
             )
+    return problems
+
+
+def _check_replays(table: Any, start: int, end: int) -> list[str]:
+    """The replay tables of ``[powers]``: a replay has decisions, only a replay has them, each year
+    within the horizon, each decision one of the power's own (``POWER_LEVERS``) within its range
+    (:func:`connsim.decisions.powers.decision_problem`). Values of a wrong type are left to pydantic
+    where it refuses them (a list, a table)."""
+    from connsim.decisions.powers import decision_problem
+
+    problems: list[str] = []
+    if not isinstance(table, dict):
+        return problems
+    for power, spec in table.items():
+        if isinstance(spec, PowerSpec):
+            spec = spec.model_dump()
+        if power not in ("EUU", "JPN", "USA", "CHN") or not isinstance(spec, dict):
+            continue
+        where = f"powers.{power}"
+        strategy, decisions = spec.get("strategy", "scripted"), spec.get("decisions")
+        if strategy == "replay" and not decisions:
+            problems.append(f"{where}.decisions: required (and not empty) for strategy replay; allowed {_REPLAY_ALLOWED}")
+        elif decisions and strategy != "replay" and isinstance(strategy, str):
+            problems.append(
+                f'{where}.decisions: a decisions table is replayed only with strategy = "replay" (got strategy '
+                f'{strategy!r}); allowed strategy = "replay", or no decisions table'
+            )
+        if not isinstance(decisions, dict):
+            continue
+        for key, chosen in decisions.items():
+            year = _year_or_none(key)
+            if year is None:
+                continue  # pydantic's message: not a year
+            if not start <= year <= end:
+                problems.append(
+                    f"{where}.decisions.{key}: {year} is outside the horizon; allowed a year from {start} to {end} "
+                    "(the powers decide at the first step of each year)"
+                )
+            if not isinstance(chosen, dict):
+                continue
+            for lever, value in chosen.items():
+                if isinstance(value, (dict, list, tuple, bool)) or value is None:
+                    continue  # pydantic's message: a number or a string
+                problem = decision_problem(power, str(lever), value)
+                if problem:
+                    problems.append(f"{where}.decisions.{key}.{lever}: {problem}")
     return problems
 
 
@@ -1196,11 +1275,24 @@ def parameter_table(scenario: str | Path | Scenario | dict, reference: Scenario 
                 key=f"powers.{power}.strategy",
                 value=now,
                 unit="",
-                allowed="scripted | adaptive",
+                allowed="scripted | adaptive | replay",
                 meaning=f"how {power} takes its yearly decisions (connsim.decisions.powers)",
                 changed=now != was,
             )
         )
+        if now == "replay":  # its table of decisions, in short (the file holds it whole)
+            years = sorted(s.powers[power].decisions)
+            rows.append(
+                dict(
+                    section="powers",
+                    key=f"powers.{power}.decisions",
+                    value=f"{len(years)} years, {years[0]}-{years[-1]}",
+                    unit="",
+                    allowed="{year = {lever = value}}",
+                    meaning=f"{power}'s decisions replayed, year by year",
+                    changed=True,
+                )
+            )
     for k in Weights.model_fields:
         add("weights", Weights, k, getattr(s.weights, k), getattr(ref.weights, k))
     for i, ev in enumerate(s.events):

@@ -52,16 +52,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory):
-    """``connsim dashboard --port 0`` in a subprocess: (url, process, its stderr file)."""
+def _serve(tmp_path_factory, *options: str):
+    """``connsim dashboard --port 0 [options]`` in a subprocess: yields (url, process, its stderr file)."""
     home = tmp_path_factory.mktemp("solara-home")
     err_path = home / "stderr.txt"
     env = {**os.environ, "SOLARA_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     env.pop("CONNSIM_DASHBOARD_SCENARIO", None)
     with open(err_path, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "connsim", "dashboard", "--port", "0"],
+            [sys.executable, "-m", "connsim", "dashboard", "--port", "0", *options],
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
@@ -81,6 +80,26 @@ def dashboard(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    """``connsim dashboard --port 0`` in a subprocess: (url, process, its stderr file)."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """``connsim dashboard --classroom --port 0`` in a subprocess: (url, process, its stderr file)."""
+    yield from _serve(tmp_path_factory, "--classroom")
+
+
+def _screenshot(page, tmp_path, name: str, **kw) -> None:
+    """Save a screenshot into the test's folder (and into $CONNSIM_SCREENSHOTS, for docs/img/make_screenshots.py)."""
+    page.screenshot(path=tmp_path / name, **kw)
+    folder = os.environ.get("CONNSIM_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, name), **kw)
 
 
 def _now(page) -> tuple[str, dict[str, str]]:
@@ -142,7 +161,7 @@ def test_the_dashboard_in_headless_chromium(dashboard, tmp_path):
         assert "2019 Q1" in head and "step 0 of 48" in head
         assert start == _expected_now(0)
         assert page.locator(f"td[data-lever={LEVER}]").inner_text() == "0.5"
-        page.screenshot(path=tmp_path / "dashboard-start.png")
+        _screenshot(page, tmp_path, "dashboard-start.png")
 
         # move a lever: the slider's thumb to its end (1.0), then Reset builds the model with it
         slider = page.locator(".v-input", has=page.locator("label", has_text=LEVER_LABEL)).locator("[role=slider]")
@@ -175,9 +194,9 @@ def test_the_dashboard_in_headless_chromium(dashboard, tmp_path):
         country = page.locator(".connsim-panel", has_text="Germany (DEU), MemberState")
         assert "5G security policy" in country.inner_text()
         country.scroll_into_view_if_needed()
-        page.screenshot(path=tmp_path / "dashboard-country.png")
+        _screenshot(page, tmp_path, "dashboard-country.png")
         page.locator(".connsim-now").scroll_into_view_if_needed()
-        page.screenshot(path=tmp_path / "dashboard-stepped.png")
+        _screenshot(page, tmp_path, "dashboard-stepped.png")
 
         # a second tab has a model of its own, at the start
         other = context.new_page()
@@ -202,3 +221,122 @@ def test_the_dashboard_in_headless_chromium(dashboard, tmp_path):
     err = err_path.read_text()
     assert "stopped" in err and "Traceback" not in err, err
     assert "Could not load URL" not in err  # the server never tried a CDN either
+
+
+# --- classroom mode --------------------------------------------------------------------------------------
+
+
+def _cells(page, cls: str) -> dict[str, str]:
+    """The classroom panel's cells of one column, by their lever or measure."""
+    return page.evaluate(
+        f"() => Object.fromEntries(Array.from(document.querySelectorAll('.connsim-classroom td.{cls}'))"
+        ".map(td => [td.dataset.lever ?? td.dataset.measure, td.innerText.trim()]))"
+    )
+
+
+def _layout(page) -> dict:
+    """Where the classroom panel's parts are in the viewport: the boxes (x, y, width, height) of its
+    sliders' tracks, its tables and the play-the-year button, and the viewport's height."""
+    return page.evaluate(
+        """() => {
+        const box = e => { const b = e.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; };
+        return {
+          tracks: Array.from(document.querySelectorAll('.connsim-player-controls .v-slider')).map(box),
+          tables: Array.from(document.querySelectorAll('.connsim-classroom table')).map(box),
+          button: box(document.querySelector('.connsim-play-year')),
+          height: window.innerHeight,
+        };
+        }"""
+    )
+
+
+def _expected_session():
+    """The session the browser test plays, played in this process: the EU's toolbox at 1 from 2019,
+    a conflict shock of +0.3 injected at the start of 2020, two years played."""
+    from connsim.dashboard.classroom import ClassroomModel
+
+    m = ClassroomModel("baseline", seed=0, player="EUU", others="scripted")
+    m.choose("eu_toolbox_strength", 1.0)
+    m.play_year()
+    m.inject_event("conflict_shock", 0.3)
+    m.play_year()
+    return m
+
+
+def test_a_classroom_decision_in_headless_chromium(classroom, tmp_path):
+    """The player sets the EU's toolbox on the page, plays the year, sees its decision in force and its
+    scorecard move away from the model's; the teacher injects a shock; the saved session replays."""
+    import tomllib
+
+    import connsim
+    from connsim.dashboard.levers import now_rows
+
+    url, proc, err_path = classroom
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1500, "height": 1300}, accept_downloads=True)
+        page = context.new_page()
+        page.goto(url)
+        _wait_for_step(page, 0)
+        page.wait_for_selector(".connsim-classroom", timeout=60_000)
+        assert page.locator(".connsim-classroom").get_attribute("data-player") == "EUU"
+        start_player, start_model = _cells(page, "connsim-score-player"), _cells(page, "connsim-score-model")
+        assert len(start_player) == 6 and start_player == start_model  # nothing decided yet: one world
+        assert _cells(page, "connsim-player-held")["eu_toolbox_strength"] == "0.3"
+
+        # the player's decision: the toolbox slider of the classroom panel to its end (1.0)
+        slider = page.locator(".v-input", has=page.locator("label", has_text="your decision: EU 5G toolbox strength"))
+        thumb = slider.locator("[role=slider]")
+        thumb.focus()
+        thumb.press("End")
+        page.wait_for_function(
+            "() => document.querySelector('.connsim-classroom td.connsim-chosen[data-lever=eu_toolbox_strength]').innerText === '1'",
+            timeout=30_000,
+        )
+        assert _cells(page, "connsim-player-held")["eu_toolbox_strength"] == "0.3"  # set, not yet in force
+        page.locator(".connsim-classroom").scroll_into_view_if_needed()
+        _screenshot(page, tmp_path, "classroom-start.png")
+        page.get_by_role("button", name="Decide and play the year").click()
+        _wait_for_step(page, 4)
+        held, model_held = _cells(page, "connsim-player-held"), _cells(page, "connsim-model-held")
+        assert held["eu_toolbox_strength"] == "1" and model_held["eu_toolbox_strength"] == "0.3"
+        year_player, year_model = _cells(page, "connsim-score-player"), _cells(page, "connsim-score-model")
+        assert year_player != start_player  # the shown scorecard changed ...
+        assert year_player != year_model  # ... and the player's differs from the model's
+
+        # the teacher injects a conflict shock (the default event), then the second year is played
+        page.get_by_role("button", name="Inject at the next step").click()
+        page.wait_for_function("() => document.body.innerText.includes('US-China conflict +0.3, from 2020 Q1')", timeout=30_000)
+        page.get_by_role("button", name="Decide and play the year").click()
+        _wait_for_step(page, 8)
+        expected = _expected_session()
+        head, shown = _now(page)
+        assert "2021 Q1" in head and shown == dict(now_rows(expected))  # the numbers of the same session played here
+        from connsim.dashboard.classroom import scorecard_rows
+
+        assert list(_cells(page, "connsim-score-player").values()) == [r[1] for r in scorecard_rows(expected)]
+        assert list(_cells(page, "connsim-score-model").values()) == [r[2] for r in scorecard_rows(expected)]
+        page.locator(".connsim-classroom").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        layout = _layout(page)  # what the screenshot shows: every slider with room to move, both tables in view
+        assert len(layout["tracks"]) == 6 and min(w for _, _, w, _ in layout["tracks"]) > 300
+        assert len(layout["tables"]) == 2 and all(0 <= y and y + h <= layout["height"] for _, y, _, h in layout["tables"])
+        _screenshot(page, tmp_path, "classroom-decided.png")
+
+        # the saved session, downloaded, replays to the session's numbers
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_text("Save the session as a scenario (TOML)").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        browser.close()
+
+    data = tomllib.loads(saved.read_text())
+    assert data["powers"]["EUU"]["strategy"] == "replay"
+    assert [data["powers"]["EUU"]["decisions"][y]["eu_toolbox_strength"] for y in ("2019", "2020")] == [1.0, 1.0]
+    assert data["events"] == [{"year": 2020.0, "kind": "conflict_shock", "value": 0.3}]
+    assert "--until 2021" in saved.read_text().splitlines()[0]
+    replay = connsim.run(saved, seed=0, until=2021)
+    assert replay.model_vars.equals(expected.recorder.model_frame())
+    print(f"screenshots: {tmp_path}")
+    assert proc.poll() is None, "the server stopped"
+    assert "Traceback" not in err_path.read_text(), err_path.read_text()

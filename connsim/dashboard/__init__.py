@@ -17,10 +17,12 @@ import socket
 import sys
 from pathlib import Path
 
-__all__ = ["serve", "offline_environment", "check_installed", "bind", "DashboardError", "APP", "SCENARIO_ENV"]
+__all__ = ["serve", "offline_environment", "check_installed", "bind", "DashboardError", "APP", "SCENARIO_ENV", "CLASSROOM_ENV"]
 
 #: The environment variable that names the page's scenario (a library name or a path).
 SCENARIO_ENV = "CONNSIM_DASHBOARD_SCENARIO"
+#: The environment variable that turns classroom mode on ("1"; ``connsim dashboard --classroom``).
+CLASSROOM_ENV = "CONNSIM_DASHBOARD_CLASSROOM"
 #: The Solara app the server runs.
 APP = "connsim.dashboard.page:Page"
 #: Where a Solara asset missing from the installed packages would be fetched: nowhere (a closed
@@ -119,11 +121,15 @@ def _url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path = "baseline", announce=print) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8765, scenario: str | Path = "baseline", announce=print, classroom: bool = False
+) -> None:
     """Serve the dashboard on ``host:port`` until interrupted (Ctrl-C).
 
     ``scenario``: a library name or a scenario file, validated before the server starts
     (:class:`~connsim.scenario.ScenarioError`). ``announce`` receives the line with the address.
+    ``classroom``: classroom mode (:mod:`connsim.dashboard.classroom`): a player takes the EU's or
+    Japan's decisions on the page.
     Raises :class:`DashboardError` if the viz extra is missing or the address cannot be used."""
     from connsim.scenario import load_scenario
 
@@ -132,6 +138,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path = "bas
     os.environ.update(offline_environment())  # before Solara reads its settings
     os.environ["SOLARA_APP"] = APP
     os.environ[SCENARIO_ENV] = ref
+    os.environ[CLASSROOM_ENV] = "1" if classroom else ""
     check_installed()
     sock = bind(host, port)
     import warnings
@@ -144,7 +151,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path = "bas
     server = uvicorn.Server(config)
     url = _url(sock)
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = url.split("//")[1].rsplit(":", 1)[0], str(sock.getsockname()[1])
-    announce(f"connsim dashboard: {url} (scenario {spec.name}; each browser tab runs its own model; Ctrl-C stops it)")
+    mode = "classroom mode, " if classroom else ""
+    announce(f"connsim dashboard: {url} ({mode}scenario {spec.name}; each browser tab runs its own model; Ctrl-C stops it)")
     try:
         server.run(sockets=[sock])
     finally:

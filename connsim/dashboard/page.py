@@ -36,16 +36,17 @@ import numpy as np
 import solara
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from connsim import outcomes
-from connsim.dashboard import SCENARIO_ENV
+from connsim.dashboard import CLASSROOM_ENV, SCENARIO_ENV
 from connsim.dashboard.levers import (
     LABELS,
     POWER_LEVERS,
     POWER_NAMES,
     WORLD_LEVERS,
     DashboardModel,
+    control,
     controls,
     country_choices,
     lever_value,
@@ -54,8 +55,8 @@ from connsim.dashboard.levers import (
     power_view,
     reason,
 )
-from connsim.names import POLICIES, POSITIONS, POWERS
-from connsim.scenario import Scenario, load_scenario
+from connsim.names import EVENT_KINDS, POLICIES, POSITIONS, POWERS
+from connsim.scenario import Scenario, ScenarioError, load_scenario
 from connsim.seeds import load_seeds
 
 __all__ = ["Page", "panels", "PLOTS", "FIGURES", "PlotSpec", "world_map", "figure_component", "SCENARIO_ENV"]
@@ -301,11 +302,20 @@ def powers_html(model) -> str:
         cards.append(
             f'<div class="card connsim-power" data-power="{power}"><h4>{POWER_NAMES[power]} ({power})</h4>'
             f"{_levers_table(model, POWER_LEVERS[power])}{_table(score, header=('scorecard', 'now'))}"
-            "<p><i>Its decisions follow the scenario and the sliders.</i></p></div>"
+            f"<p><i>{_strategy_note(model, power)}</i></p></div>"
         )
     cards.append(f'<div class="card connsim-power" data-power="world"><h4>Shared</h4>{_levers_table(model, WORLD_LEVERS)}</div>')
     tip = "<p>Move a slider in the sidebar, then press Reset: the run starts again from 2019 with it.</p>"
     return f'{_CSS}<div class="connsim">{tip}<div class="cards">{"".join(cards)}</div></div>'
+
+
+def _strategy_note(model, power: str) -> str:
+    strategy = getattr(model, "strategies", {}).get(power, "scripted")
+    if getattr(model, "player", None) == power:
+        return "Played on this page (classroom): its decisions are the player's."
+    if strategy == "adaptive":
+        return "It decides each year as the model's adaptive power (its country panel says why)."
+    return "Its decisions follow the scenario and the sliders."
 
 
 def Powers(model):
@@ -376,10 +386,166 @@ def CountryChoices(model):
     solara.HTML(tag="div", unsafe_innerHTML=country_html(model, iso3))
 
 
-def panels(spec: Scenario) -> dict[str, Callable]:
+# --- classroom mode --------------------------------------------------------------------------------
+
+
+def classroom_html(model) -> str:
+    """The classroom panel's tables: the player's decisions (set on the page, in force, the
+    model's in the reference run) and the scorecard of the player's power, player against model."""
+    from connsim.dashboard.classroom import decision_rows, scorecard_rows
+
+    power = model.player
+    nxt = model.next_decision
+    if nxt is None:
+        when = "The run has ended: the last decision was taken. Save the session, or press Reset."
+    else:
+        step, year = nxt
+        steps = step - model.t
+        when = (
+            f"Your decisions for <b>{year:g}</b> are taken at step {step} (the start of {year:g}"
+            + (", the next step" if steps == 0 else f", in {steps} steps")
+            + "): the values set here at that moment, whether you press Step, ▶ or the button below."
+        )
+    rows = []
+    for lever, chosen, held, theirs in decision_rows(model):
+        head = lever.partition(".")[0]
+        label = html.escape(LABELS.get(head, head.replace("_", " ")))
+        rows.append(
+            f'<tr title="{html.escape(meaning(lever), quote=True)}"><td>{label}</td>'
+            f'<td class="connsim-chosen" data-lever="{lever}">{html.escape(chosen)}</td>'
+            f'<td class="connsim-player-held" data-lever="{lever}">{html.escape(held)}</td>'
+            f'<td class="connsim-model-held" data-lever="{lever}">{html.escape(theirs)}</td></tr>'
+        )
+    decisions = (
+        "<table><tr><th>decision</th><th>set here</th><th>in force (you)</th><th>in force (the model)</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    score = "".join(
+        f'<tr><td>{html.escape(m)}</td><td class="connsim-score-player" data-measure="{k}">{a}</td>'
+        f'<td class="connsim-score-model" data-measure="{k}">{b}</td><td>{d}</td></tr>'
+        for k, (m, a, b, d) in enumerate(scorecard_rows(model))
+    )
+    scorecard = (
+        f"<h4>{POWER_NAMES[power]}'s strategic-autonomy scorecard, {_when(model)}: you against the model</h4>"
+        "<table><tr><th>measure</th><th>you</th><th>the model</th><th>you - the model</th></tr>" + score + "</table>"
+        f"<p>The model: the same world, seed and events, with {POWER_NAMES[power]} deciding as the model's "
+        f"{model.others} power. EU-Japan cooperation and ODA coordination are decided by both: the lower of the two is in force.</p>"
+    )
+    events = ""
+    if model.injected:
+        items = "".join(f"<li>{html.escape(_event_text(ev))}</li>" for ev in model.injected)
+        events = f'<h4>Events injected</h4><ul class="connsim-events">{items}</ul>'
+    return (
+        f'{_CSS}<div class="connsim connsim-classroom" data-player="{power}">'
+        f'<p class="connsim-next">{when}</p>{decisions}{scorecard}{events}</div>'
+    )
+
+
+def _event_text(ev) -> str:
+    what = (
+        f"US-China conflict {ev.value:+g}"
+        if ev.kind == "conflict_shock"
+        else f"{ev.iso3}: {ev.kind.replace('_', ' ')} {ev.value}"
+    )
+    return f"{what}, from {_year_quarter(ev.year)}"
+
+
+def _year_quarter(year: float) -> str:
+    quarter = (year % 1) * 4
+    return f"{int(year)} Q{int(round(quarter)) + 1}" if abs(quarter - round(quarter)) < 1e-9 else f"{year:.2f}"
+
+
+def _player_control(model, lever: str, on_change: Callable) -> None:
+    """A slider (or a select) for one of the player's decisions, over the scenario schema's range."""
+    c = control(model.spec, lever)
+    c["label"] = f"your decision: {c['label']}"  # apart from the sidebar's lever of the same name (the scenario's)
+    value = model.choices[lever]
+    if c["type"] == "Select":
+        solara.Select(label=c["label"], values=c["values"], value=value, on_value=lambda v: on_change(lever, v))
+    else:
+        solara.SliderFloat(
+            label=c["label"],
+            value=float(value),
+            min=c["min"],
+            max=c["max"],
+            step=c["step"],
+            on_value=lambda v: on_change(lever, v),
+        )
+
+
+def Classroom(model):
+    """The classroom panel: the player's decisions, the scorecard against the model, the
+    teacher's events and the saved session (see :mod:`connsim.dashboard.classroom`)."""
+    _, redraw = solara.use_state(0)
+    message, set_message = solara.use_state("")
+    kind, set_kind = solara.use_state("conflict_shock")
+    target, set_target = solara.use_state("Kenya (KEN)")
+    value, set_value = solara.use_state(None)
+    options = solara.use_memo(lambda: {k: v for k, v in _country_options(model).items() if v != "EUU"}, [])
+    from connsim.dashboard.classroom import event_values
+
+    values = event_values(kind)
+    value = value if value in values else values[0]
+
+    def change(lever, v):
+        model.choose(lever, v)
+        redraw(lambda n: n + 1)
+
+    def play_year():
+        model.play_year()
+        force_update()
+
+    def inject():
+        try:
+            iso3 = None if kind == "conflict_shock" else options.get(target)
+            ev = model.inject_event(kind, value, iso3=iso3)
+            set_message(f"Event added: {_event_text(ev)}.")
+        except ScenarioError as e:
+            set_message("Refused: " + "; ".join(e.problems))
+        force_update()
+
+    with solara.Column(classes=["connsim-player-controls"], gap="0px", style={"max-width": "900px"}):
+        for lever in POWER_LEVERS[model.player]:  # one per row: the label beside the slider leaves it room
+            _player_control(model, lever, change)
+    solara.Button(
+        "Decide and play the year",
+        on_click=play_year,
+        color="primary",
+        disabled=model.next_decision is None,
+        classes=["connsim-play-year"],
+        style={"max-width": "420px"},
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=classroom_html(model))
+    with solara.Details("Teacher: inject an event, save the session", expand=True):
+        with solara.Row(classes=["connsim-teacher"], style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.Select(label="event", values=list(EVENT_KINDS), value=kind, on_value=set_kind, style={"max-width": "200px"})
+            if kind != "conflict_shock":
+                solara.Select(
+                    label="state", values=list(options), value=target, on_value=set_target, style={"max-width": "280px"}
+                )
+            solara.Select(label="value", values=values, value=value, on_value=set_value, style={"max-width": "200px"})
+            solara.Button("Inject at the next step", on_click=inject, classes=["connsim-inject"])
+        if message:
+            solara.HTML(tag="p", unsafe_innerHTML=html.escape(message), classes=["connsim-message"])
+        if model.recorder.power_records:
+            filename = f"{model.spec.name}_session_{model.player}.toml".replace(" ", "_")
+            solara.FileDownload(
+                lambda: model.session_toml(filename),
+                filename=filename,
+                label="Save the session as a scenario (TOML)",
+                mime_type="application/toml",
+            )
+            solara.HTML(tag="p", unsafe_innerHTML=html.escape(model.replay_command(filename)), classes=["connsim-replay"])
+        else:
+            solara.HTML(tag="p", unsafe_innerHTML="Save the session after the first step (the first yearly decision).")
+
+
+def panels(spec: Scenario, classroom: bool = False) -> dict[str, Callable]:
     """The panels of the page by title, in order: each a SolaraViz component (a function of the
-    model), the plots Mesa's own (see the module docstring)."""
-    out: dict[str, Callable] = {"Now": Now}
+    model), the plots Mesa's own (see the module docstring); ``classroom``: the classroom panel first."""
+    out: dict[str, Callable] = {"Classroom: your decisions against the model's": Classroom} if classroom else {}
+    out["Now"] = Now
     out.update({name: figure_component(f) for name, f in FIGURES.items()})
     for p in PLOTS:
         colours = {c: p.colours[k % len(p.colours)] for k, c in enumerate(p.lines)}
@@ -390,7 +556,7 @@ def panels(spec: Scenario) -> dict[str, Callable]:
 
 
 #: Panels that take the page's whole width (the others go two to a row).
-WIDE = ("Powers and their levers", "A country's choices and their reasons")
+WIDE = ("Classroom: your decisions against the model's", "Powers and their levers", "A country's choices and their reasons")
 
 
 @solara.component
@@ -431,14 +597,41 @@ def page_scenario() -> Scenario:
     return load_scenario(os.environ.get(SCENARIO_ENV) or "baseline")
 
 
+def classroom_mode() -> bool:
+    """Whether the page runs in classroom mode (``connsim dashboard --classroom``: ``$CONNSIM_DASHBOARD_CLASSROOM``)."""
+    return os.environ.get(CLASSROOM_ENV, "") not in ("", "0")
+
+
+def classroom_controls(spec: Scenario) -> dict:
+    """The sidebar of classroom mode: the power played and how the others decide, then the levers."""
+    from connsim.dashboard.classroom import MODEL_STRATEGIES, PLAYABLE
+
+    params = controls(spec)
+    return {
+        "spec": params.pop("spec"),
+        "player": {"type": "Select", "value": "EUU", "values": list(PLAYABLE), "label": "the player plays"},
+        "others": {"type": "Select", "value": "scripted", "values": list(MODEL_STRATEGIES), "label": "the other powers are"},
+        **params,
+    }
+
+
 @solara.component
 def Page():
     """The dashboard: one model per browser session, rebuilt by Reset with the sidebar's values."""
     spec = solara.use_memo(page_scenario, [])
-    first = solara.use_memo(lambda: DashboardModel(spec, seed=0), [])
+    classroom = solara.use_memo(classroom_mode, [])
+
+    def first_model():
+        if classroom:
+            from connsim.dashboard.classroom import ClassroomModel
+
+            return ClassroomModel(spec, seed=0)
+        return DashboardModel(spec, seed=0)
+
+    first = solara.use_memo(first_model, [])
     model = solara.use_reactive(first)
-    params = solara.use_memo(lambda: controls(spec), [])
-    components = solara.use_memo(lambda: panels(spec), [])
+    params = solara.use_memo(lambda: classroom_controls(spec) if classroom else controls(spec), [])
+    components = solara.use_memo(lambda: panels(spec, classroom), [])
 
     def release_when_replaced():
         current = model.value
@@ -447,7 +640,8 @@ def Page():
     solara.use_effect(release_when_replaced, [model.value])
     # SolaraViz draws the sidebar (controls, Reset / play / Step, the levers); the panels follow
     # in the main area, laid out by the page (Mesa's grid has fixed cells too small for them)
-    SolaraViz(model, components=[], model_params=params, name=f"connsim: {spec.name}")
+    name = f"connsim: {spec.name}" + (" (classroom)" if classroom else "")
+    SolaraViz(model, components=[], model_params=params, name=name)
     Panels(model.value, components)
 
 

@@ -8,6 +8,8 @@ takes its decisions (:data:`POWER_LEVERS`, by the scenario's lever names) throug
 * ``adaptive``: for each of its decisions it weighs a few options against what it observes
   (:func:`observe`) and picks one by logit (:func:`adaptive_decisions`); the terms are recorded so
   that ``explain("CHN", step)`` says why;
+* ``replay``: the decisions of a table, year by year (:class:`Replay`; a scenario's
+  ``[powers.EUU.decisions.2021]``, as a saved classroom session writes them);
 * a person's or a script's: a callable ``f(view) -> {lever: value}`` (or an object with a
   ``decide(view)`` method). ``view`` is a mapping of what the power can see (:func:`view`);
   decisions it leaves out follow the scenario; each is validated against the lever's range.
@@ -56,6 +58,8 @@ __all__ = [
     "view",
     "adaptive_decisions",
     "validate_decisions",
+    "decision_problem",
+    "Replay",
     "resolve_strategies",
     "decide",
     "retaliate",
@@ -86,7 +90,8 @@ POWER_LEVERS: Mapping[str, tuple[str, ...]] = {
 }
 #: Levers the EU and Japan decide together: the lower of the two levels is in force.
 JOINT = ("eu_jp_oda_coordination", "eu_japan_cooperation")
-#: The strategies a scenario may name (``[powers.CHN] strategy = "adaptive"``).
+#: The strategies by name (``strategies={"CHN": "adaptive"}``, ``[powers.CHN] strategy = "adaptive"``); a
+#: scenario may also name ``"replay"``, with a table of the power's decisions by year (:class:`Replay`).
 STRATEGIES = ("scripted", "adaptive")
 
 
@@ -304,6 +309,22 @@ def adaptive_decisions(
     return decisions, terms, options, probabilities
 
 
+def decision_problem(power: str, lever: str, value) -> str | None:
+    """Why ``value`` cannot be ``power``'s decision ``lever`` ("lever=value; allowed ..."), or None if it can."""
+    if lever not in POWER_LEVERS[power]:
+        return f"{lever!r} is not one of {power}'s decisions; allowed {', '.join(POWER_LEVERS[power])}"
+    allowed = lever_range(lever)
+    if isinstance(allowed[0], str):
+        return None if value in allowed else f"{lever}={value!r}; allowed one of {', '.join(allowed)}"
+    lo, hi = allowed
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and np.isfinite(value)
+    above = ok and ((value > lo) if lever.startswith("oda_staffing.") else (value >= lo))
+    if ok and above and value <= hi:
+        return None
+    rng = f"above {lo:g} up to {hi:g}" if lever.startswith("oda_staffing.") else f"in {lo:g}..{hi:g}"
+    return f"{lever}={value!r}; allowed a number {rng}"
+
+
 def validate_decisions(power: str, decisions, source: str) -> dict[str, Any]:
     """The decisions a strategy returned, checked: ``{lever: value}`` for the power's own levers,
     each within its range; otherwise a ValueError naming the power, the decision and what is allowed."""
@@ -320,20 +341,30 @@ def validate_decisions(power: str, decisions, source: str) -> dict[str, Any]:
                 f"strategy for {power} ({source}) returned {lever!r}, not one of {power}'s decisions; "
                 f"allowed {', '.join(POWER_LEVERS[power])}"
             )
-        allowed = lever_range(lever)
-        if isinstance(allowed[0], str):
-            if value not in allowed:
-                raise ValueError(f"strategy for {power} ({source}): {lever}={value!r}; allowed one of {', '.join(allowed)}")
-        else:
-            lo, hi = allowed
-            ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and np.isfinite(value)
-            above = (value > lo) if lever.startswith("oda_staffing.") else (value >= lo)
-            if not (ok and above and value <= hi):
-                rng = f"above {lo:g} up to {hi:g}" if lever.startswith("oda_staffing.") else f"in {lo:g}..{hi:g}"
-                raise ValueError(f"strategy for {power} ({source}): {lever}={value!r}; allowed a number {rng}")
-            value = float(value)
-        out[lever] = value
+        problem = decision_problem(power, lever, value)
+        if problem:
+            raise ValueError(f"strategy for {power} ({source}): {problem}")
+        out[lever] = value if isinstance(lever_range(lever)[0], str) else float(value)
     return out
+
+
+class Replay:
+    """A power's decisions replayed from a table: year -> {lever: value} (a scenario's
+    ``[powers.EUU] strategy = "replay"`` with its ``decisions``, e.g. a saved classroom session).
+
+    In a year of the table the power takes the decisions given there (those left out keep their
+    value in force); in a year not in it, it keeps all its decisions in force."""
+
+    __name__ = "replay"  # the strategy's name in the record of the powers' decisions
+
+    def __init__(self, decisions: Mapping[int, Mapping[str, Any]]):
+        self.decisions = {int(year): dict(d) for year, d in decisions.items()}
+
+    def __call__(self, view: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(self.decisions.get(int(view["year"]), {}))
+
+    def __repr__(self) -> str:
+        return f"Replay({len(self.decisions)} years)"
 
 
 def resolve_strategies(scenario, strategies: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -341,7 +372,7 @@ def resolve_strategies(scenario, strategies: Mapping[str, Any] | None = None) ->
     ``[powers]`` table and ``strategies`` (which take precedence); a clear error for a bad one."""
     out: dict[str, Any] = {p: "scripted" for p in POWERS}
     for power, spec in scenario.powers.items():
-        out[power] = spec.strategy
+        out[power] = Replay(spec.decisions) if spec.strategy == "replay" else spec.strategy
     for power, strategy in (strategies or {}).items():
         if power not in POWERS:
             raise ValueError(f"strategies: {power!r} is not a power; allowed {', '.join(POWERS)}")
