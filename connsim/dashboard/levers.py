@@ -36,6 +36,7 @@ __all__ = [
     "WORLD_LEVERS",
     "meaning",
     "LABELS",
+    "lever_label",
     "DashboardModel",
     "controls",
     "control",
@@ -84,13 +85,20 @@ LABELS = {
     "oda_staffing": "digital-ODA staffing",
 }
 
-#: Which levers belong to which power, for the page's panel of each power (where a player's
-#: decisions will go in classroom mode). The lead's strategy interface (issue 12) names the
-#: decisions of each power; this mapping is the page's own until then.
+#: Which levers belong to which power, for the page's panel of each power and the classroom
+#: player's decisions: the powers' own decisions (connsim.decisions.powers).
 POWER_LEVERS = _powers.POWER_LEVERS  # each power's own decisions (connsim.decisions.powers)
 POWER_NAMES = {"EUU": "European Union", "JPN": "Japan", "USA": "United States", "CHN": "China"}
 #: The levers no single power holds: the conflict, and the focus of EU and Japanese ODA.
 WORLD_LEVERS = ("us_china_conflict", "open_connected_ring", "india_trilateral")
+
+
+def lever_label(name: str) -> str:
+    """A lever's short label, a donor table's key named (``oda_budget_scale.JPN``: "JPN digital-ODA budget")."""
+    head, _, key = name.partition(".")
+    label = LABELS.get(head, head.replace("_", " "))
+    return f"{'EU' if key == 'EUU' else key} {label}" if key else label
+
 
 #: Slider steps where a twentieth of the range is not fine enough (the default must lie on the grid).
 _STEPS = {"adequacy_openness": 0.005, "oda_budget_scale": 0.1}
@@ -181,9 +189,7 @@ def control(spec: Scenario, name: str) -> dict:
     value = control_default(spec, name)
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     unit = extra.get("unit", "")
-    label = LABELS.get(head, head.replace("_", " "))
-    if key is not None:
-        label = f"{'EU' if key == 'EUU' else key} {label}"
+    label = lever_label(name)
     if unit and unit not in ("0..1",):
         label = f"{label} ({unit})"
     if get_origin(info.annotation) is Literal:

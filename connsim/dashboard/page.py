@@ -41,7 +41,6 @@ from mesa.visualization.utils import force_update, update_counter
 from connsim import outcomes
 from connsim.dashboard import CLASSROOM_ENV, SCENARIO_ENV
 from connsim.dashboard.levers import (
-    LABELS,
     POWER_LEVERS,
     POWER_NAMES,
     WORLD_LEVERS,
@@ -49,6 +48,7 @@ from connsim.dashboard.levers import (
     control,
     controls,
     country_choices,
+    lever_label,
     lever_value,
     meaning,
     now_rows,
@@ -277,8 +277,7 @@ def _shown(value) -> str:
 def _levers_table(model, names) -> str:
     rows = []
     for name in names:
-        head, _, key = name.partition(".")
-        label = LABELS.get(head, head.replace("_", " "))
+        label = lever_label(name)
         tip = html.escape(meaning(name), quote=True)
         rows.append(
             f'<tr title="{tip}"><td>{html.escape(label)}</td><td class="connsim-lever" data-lever="{name}">'
@@ -408,8 +407,7 @@ def classroom_html(model) -> str:
         )
     rows = []
     for lever, chosen, held, theirs in decision_rows(model):
-        head = lever.partition(".")[0]
-        label = html.escape(LABELS.get(head, head.replace("_", " ")))
+        label = html.escape(lever_label(lever))
         rows.append(
             f'<tr title="{html.escape(meaning(lever), quote=True)}"><td>{label}</td>'
             f'<td class="connsim-chosen" data-lever="{lever}">{html.escape(chosen)}</td>'
