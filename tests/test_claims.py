@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAPER = Path(connsim.__file__).resolve().parents[2] / "shared" / "seed" / "elcano-eu-japan-digital-connectivity.txt"
 TABLE = load_claims()
 MODELLED = TABLE[TABLE["status"] == "modelled"]
-#: Claims the model does not carry (docs/claims.md, "Defects"): the slow full check expects exactly
+#: Claims whose check does not bite (defects, listed in docs/claims.md): the slow full check expects exactly
 #: these not to bite, so that a fix of the model (or a new defect) shows up as a test to update. None
 #: since the issue 12 re-check (docs/claims.md: every modelled claim bites on seeds 0..199 and 200..399).
 KNOWN_DEFECTS: dict[str, str] = {}
