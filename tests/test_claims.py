@@ -160,13 +160,15 @@ def test_worlds_and_overrides_parse():
 # --- the checks run and bite --------------------------------------------------------------------------------
 
 #: Japan's threat pull on member states and the India trilateral (two of the mechanisms issue 13 found
-#: untested), and China's retaliation deterring restrictions (issue 12): all read at 2026.
-FAST = ["C10", "C14", "C58"]
+#: untested), China's retaliation deterring restrictions and the sovereign pull of Chinese-built
+#: infrastructure (issue 12's): three read at 2026, one at 2031.
+FAST = ["C10", "C14", "C58", "C57"]
 
 
 def test_a_fast_subset_of_claims_bites():
     """Each claim's effect is present with its mechanism and gone without it, over 8 seeds (switching
-    off w_jp, the India trilateral or the 5G decision's weight of expected retaliation each fails it)."""
+    off w_jp, the India trilateral, the 5G decision's weight of expected retaliation or the infrastructure's
+    sovereign pull each fails it)."""
     res = check_claims(FAST, seeds=8).set_index("claim_id")
     assert list(res.index) == FAST
     assert res["bites"].all(), res
