@@ -483,7 +483,8 @@ def check_claims(
         for label, group in ends.groupby("scenario"):
             g = group.set_index("seed").loc[seed_list]
             for o in outcomes_needed:
-                values[(label, o)] = g[o].to_numpy(float)
+                # an outcome named like a lever column of the ensemble (eu_toolbox_strength) is <name>_outcome
+                values[(label, o)] = g[f"{o}_outcome" if f"{o}_outcome" in g.columns else o].to_numpy(float)
 
     rows = []
     for row, labels in plan:
