@@ -403,6 +403,34 @@ def _model(seeds_per_point: int, base: str):
     return model
 
 
+class _Progress:
+    """A logging handler that turns pyabc's per-population log lines into one progress line each."""
+
+    level = 0
+
+    def __init__(self, progress, populations: int, seeds: int, t0: float):
+        self.progress, self.populations, self.seeds, self.t0 = progress, populations, seeds, t0
+        self.t, self.eps, self.simulations = None, None, 0
+
+    def handle(self, record) -> None:
+        import re
+        import time
+
+        msg = record.getMessage()
+        m = re.match(r"t: (-?\d+), eps: ([^ ]+?)\.?$", msg)
+        if m:
+            self.t, self.eps = int(m.group(1)), float(m.group(2))
+            return
+        m = re.match(r"Accepted: (\d+) / (\d+) = ([^,]+)", msg)
+        if m and self.t is not None and self.progress is not None:
+            self.simulations += int(m.group(2))
+            self.progress(
+                f"population {self.t + 1}/{self.populations}: epsilon {self.eps:.4g}, acceptance {float(m.group(3)):.3f}, "
+                f"{self.simulations:,} parameter sets simulated in this call ({self.simulations * self.seeds:,} runs), "
+                f"{time.perf_counter() - self.t0:.0f} s"
+            )
+
+
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q) -> np.ndarray:
     """Quantiles ``q`` of a weighted sample (the inverse of its weighted empirical CDF, midpoints)."""
     order = np.argsort(values)
@@ -463,7 +491,8 @@ def calibrate(
     seeds : model runs per parameter set (fresh seeds each time).
     seed : seeds NumPy's global stream, which pyabc and the run seeds draw from (reproducible with
         ``workers=1``).
-    max_simulations : stop once this many parameter sets have been simulated in all (a budget).
+    max_simulations : start no new population once this many parameter sets have been simulated in all
+        (a budget; pyabc checks it between populations, so a population once begun is finished).
     check_seeds : seeds of the final fit of the posterior median and of the first estimates.
     workers : processes of pyabc's multicore sampler (1: this process).
     progress : a function called with one line per generation (None: quiet).
@@ -502,9 +531,11 @@ def calibrate(
         "settings": settings.as_dict(),
     }
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor", "History", "Adaptation"):
-        logging.getLogger(f"ABC.{name}" if name != "ABC" else name).setLevel(logging.WARNING)
-    logging.getLogger("ABC").setLevel(logging.WARNING)
+    for name in ("ABC.Sampler", "ABC.Epsilon", "ABC.Distance", "ABC.Acceptor", "ABC.History", "ABC.Adaptation"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    abc_logger = logging.getLogger("ABC")
+    abc_logger.setLevel(logging.INFO)  # its "t: ..., eps: ..." and "Accepted: ..." lines become the progress
+    abc_logger.propagate = False
 
     observed = {k: 0.0 for k in PATTERNS}
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in PARAMETERS.items()})
@@ -523,19 +554,16 @@ def calibrate(
     else:
         history = abc.new(f"sqlite:///{db}", observed)
     t0 = time.perf_counter()
-    while history.n_populations < populations:
-        if max_simulations is not None and history.total_nr_simulations >= max_simulations:
-            break
-        left = None if max_simulations is None else max_simulations - history.total_nr_simulations
-        history = abc.run(max_nr_populations=1, **({} if left is None else {"max_total_nr_simulations": left}))
-        pops = history.get_all_populations()
-        last = pops.iloc[-1]
-        if progress is not None:
-            progress(
-                f"population {int(last['t']) + 1}/{populations}: epsilon {last['epsilon']:.4g}, "
-                f"{history.total_nr_simulations:,} parameter sets simulated in all "
-                f"({history.total_nr_simulations * seeds:,} runs), {time.perf_counter() - t0:.0f} s"
-            )
+    left = populations - history.n_populations
+    budget = None if max_simulations is None else max_simulations - history.total_nr_simulations
+    if left > 0 and (budget is None or budget > 0):
+        logger = logging.getLogger("ABC")
+        own = logger.handlers[:]
+        logger.handlers = [_Progress(progress, populations, seeds, t0)]  # pyabc's own log lines are not shown
+        try:
+            history = abc.run(max_nr_populations=left, **({} if budget is None else {"max_total_nr_simulations": budget}))
+        finally:
+            logger.handlers = own
     posterior, weights = history.get_distribution(m=0, t=history.max_t)
     posterior = posterior[list(PARAMETERS)].reset_index(drop=True)
     weights = np.asarray(weights, float)

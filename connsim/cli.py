@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-simulations",
         type=_whole_number(1, "a number of simulations"),
         metavar="N",
-        help="budget: stop once N parameter sets have been simulated in all (default: no limit)",
+        help="budget: start no new population once N parameter sets have been simulated in all (default: no limit)",
     )
     p.add_argument(
         "--check-seeds",
