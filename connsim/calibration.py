@@ -208,7 +208,7 @@ def simulate(params: Mapping[str, float], seeds: Iterable[int], base="baseline")
     """Run the record scenario with ``params`` (fitted parameters by name; the others as in
     ``base``) once per seed, through :func:`connsim.run`.
 
-    Cost: about 20 ms a seed (16 quarterly steps of 193 states)."""
+    Cost: about 45 ms a seed on this project's machine (model set-up and 16 quarterly steps of 193 states)."""
     from connsim.names import NO_LAW, REGIMES
     from connsim.runner import run
     from connsim.scenario import with_parameters

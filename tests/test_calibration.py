@@ -202,3 +202,10 @@ def test_connsim_calibrate_tiny_budget_and_refusals(tmp_path):
     p = connsim("calibrate", "--out", out, "--overwrite", *tiny[:2], "--population-size", 12, *tiny[4:], cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert json.loads((out / "calibrate.json").read_text())["settings"]["population_size"] == 12
+
+
+def test_calibrate_without_pyabc_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyabc", None)  # import pyabc raises ImportError
+    with pytest.raises(cal.CalibrationError, match=r"needs pyabc: pip install 'connsim\[calibrate\]'"):
+        cal.calibrate(tmp_path / "c", populations=1, population_size=5, seeds=1, progress=None)
+    assert not (tmp_path / "c").exists()  # nothing written
