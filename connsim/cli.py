@@ -145,6 +145,7 @@ examples:
   connsim sensitivity baseline --lever us_china_conflict=0.2:1 --lever w_us=0:1 --outcome us_allies_restricting
   connsim dashboard --port 8765
   connsim claims --check --claims C10,C14 --seeds 20
+  connsim calibrate --out out/calibration --workers 2
 
 exit status: 0 success, 1 a checked claim does not bite (connsim claims --check), 2 a user error (bad
 scenario, argument or existing output), 3 some runs of an ensemble failed (the others are kept), 130 interrupted."""
@@ -257,6 +258,60 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", action=argparse.BooleanOptionalAction, default=None, help="a progress bar (default: on a terminal)"
     )
     p.set_defaults(func=cmd_claims)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit the behavioural parameters to the 2019-2023 data-flow record (ABC-SMC; needs the calibrate extra)",
+        formatter_class=raw,
+        description="Fit the behavioural parameters (connsim.calibration.PARAMETERS) to the 2019-2023 data-flow record\n"
+        "(seeds/calibration_targets.csv: the yearly count of states with a data-protection law, which states\n"
+        "adopted one, the EU's adequacy decisions) by ABC-SMC with pyabc (pip install 'connsim[calibrate]').\n"
+        "The 5G side after 2019 is never used. One line per population; the same command again with the same\n"
+        "--out continues (a larger --populations goes on from the last population). Writes to --out:\n"
+        "  calibration.db     pyabc's history of every population (SQLite)\n"
+        "  posterior.csv      the last population: parameter values and weights\n"
+        "  intervals.csv      per parameter: prior, first estimate, posterior 5% / median / 95%, identified\n"
+        "  fit.csv            per pattern: record, model at the posterior median and at the first estimates\n"
+        "  summary.txt        the two tables as text (printed too)\n"
+        "  calibration.toml   the posterior medians with their provenance (what connsim/calibration.toml holds)\n"
+        "  calibrate.json     the settings, the command and how far it got",
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="the calibration's folder (default out/calibration)")
+    p.add_argument(
+        "--populations",
+        type=_whole_number(1, "a number of populations"),
+        default=8,
+        metavar="N",
+        help="ABC-SMC populations in all (default 8)",
+    )
+    p.add_argument(
+        "--population-size",
+        type=_whole_number(2, "a population size"),
+        default=200,
+        metavar="N",
+        help="accepted parameter sets per population (default 200)",
+    )
+    p.add_argument("--seeds", type=_count, default=4, metavar="K", help="model runs per parameter set (default 4)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0; reproducible with --workers 1)")
+    p.add_argument(
+        "--max-simulations",
+        type=_whole_number(1, "a number of simulations"),
+        metavar="N",
+        help="budget: start no new population once N parameter sets have been simulated in all (default: no limit)",
+    )
+    p.add_argument(
+        "--check-seeds",
+        type=_whole_number(2, "a number of seeds"),
+        default=40,
+        metavar="N",
+        help="seeds of the final fit of the posterior median and of the first estimates (default 40)",
+    )
+    p.add_argument(
+        "--workers", type=_whole_number(1, "a number of processes"), default=1, metavar="N", help="processes (default 1)"
+    )
+    p.add_argument("--overwrite", action="store_true", help="start again: replace the calibration in --out (only files it wrote)")
+    p.add_argument("--quiet", action="store_true", help="no line per population")
+    p.set_defaults(func=cmd_calibrate)
 
     from connsim.experiments.cli import register  # ensemble, sweep, sensitivity, discover
 
@@ -886,6 +941,66 @@ def cmd_claims(args) -> int:
     return EXIT_OK if results["bites"].all() else 1
 
 
+def _calibration_folder(out: Path, overwrite: bool) -> None:
+    """Refuse an ``--out`` that is not (or cannot become) a calibration folder; with ``overwrite``,
+    remove the files an earlier calibration wrote there (and nothing else)."""
+    from connsim.calibration import CALIBRATION_FILES
+
+    if not str(out).strip():
+        raise UserError("--out is empty; allowed the path of a folder for the calibration")
+    why = _protected(Path(os.path.realpath(out)))
+    if why:
+        raise UserError(f"--out {out} {why}")
+    if not os.path.lexists(out):
+        _check_writable(Path(os.path.abspath(out)))
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise UserError(f"--out {out} is not a folder; choose a new folder for the calibration")
+    meta = out / "calibrate.json"
+    try:
+        info = json.loads(meta.read_bytes()) if meta.is_file() else None
+    except (OSError, ValueError):
+        info = None
+    if not isinstance(info, dict) or info.get("written_by") != WRITTEN_BY or info.get("kind") != "calibrate":
+        raise UserError(f"--out {out} exists and holds no calibration written by connsim calibrate; choose another --out")
+    ours = set(CALIBRATION_FILES) | {"calibration.db-journal"}
+    others = sorted(e.name for e in os.scandir(out) if e.name not in ours or not e.is_file(follow_symlinks=False))
+    if others:
+        raise UserError(
+            f"--out {out} holds files connsim calibrate did not write ({', '.join(others[:5])}); choose another --out"
+        )
+    if overwrite:
+        for name in ours:
+            if (out / name).exists():
+                (out / name).unlink()
+
+
+def cmd_calibrate(args) -> int:
+    from connsim.calibration import CalibrationError, calibrate, summary_text
+
+    out = args.out if args.out is not None else Path("out") / "calibration"
+    _calibration_folder(out, args.overwrite)
+    quiet = args.quiet
+    try:
+        result = calibrate(
+            out,
+            populations=args.populations,
+            population_size=args.population_size,
+            seeds=args.seeds,
+            seed=args.seed,
+            max_simulations=args.max_simulations,
+            check_seeds=args.check_seeds,
+            workers=args.workers,
+            progress=None if quiet else (lambda line: print(line, flush=True)),
+            command=["connsim", *args.argv],
+        )
+    except CalibrationError as e:
+        raise UserError(str(e)) from None
+    print(summary_text(result))
+    print(f"\nwrote {out}/: posterior.csv, intervals.csv, fit.csv, summary.txt, calibration.toml, calibrate.json")
+    return EXIT_OK
+
+
 def cmd_validate(args) -> int:
     from connsim.scenario import ScenarioError
 
@@ -1011,6 +1126,7 @@ def cmd_run(args) -> int:
             seed=args.seed,
             until=args.until,
             steps=int(mv["step"].iloc[-1]),
+            calibration=result.calibration,
         )
         (tmp / RESULT_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     # the results are in place: only now the summary (a closed pipe cannot hide a failed write)

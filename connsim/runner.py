@@ -45,6 +45,15 @@ class RunResult:
     model: Any = None
     powers: PowerLog | None = field(default=None, repr=False)
 
+    @property
+    def calibration(self) -> dict:
+        """Which calibration the run's behavioural values came from: ``{"id", "source", "matches",
+        "differs"}`` (``connsim/calibration.toml``; ``differs`` names the calibrated parameters
+        this run's scenario changed). See :func:`connsim.calibration.calibration_of`."""
+        from connsim.calibration import calibration_of
+
+        return calibration_of(self.scenario)
+
     @cached_property
     def power_vars(self) -> pd.DataFrame:
         """The powers' decisions: one row per step and power (see :meth:`connsim.recorder.PowerLog.frame`)."""

@@ -348,7 +348,7 @@ class Scenario(BaseModel):
     japan_vendor_push: Schedule01 = _field(0.2, "Japan's push to make NEC and Fujitsu global players (6G, Open RAN)", "0..1")
     digital_silk_road_intensity: Schedule02 = _field(1.0, "multiplier on China's Digital Silk Road finance and pull", "x2019")
     adequacy_openness: float = _field(
-        0.005,
+        0.0158,  # calibrated (connsim/calibration.toml)
         "yearly probability that the EU grants adequacy to a candidate whose other terms sum to zero (the EU's openness)",
         "per year",
         ge=0,
@@ -399,10 +399,10 @@ class Scenario(BaseModel):
     # --- behaviour ---------------------------------------------------------------------------
     beta_power: float = _field(10.0, "rationality of the powers' adaptive decisions (logit beta)", "1/utility", ge=0, le=100)
     beta_policy: float = _field(4.0, "rationality of 5G security-policy choices (logit beta)", "1/utility", ge=0, le=100)
-    beta_regime: float = _field(4.0, "rationality of data-regime choices (logit beta)", "1/utility", ge=0, le=100)
+    beta_regime: float = _field(1.33, "rationality of data-regime choices (logit beta), calibrated", "1/utility", ge=0, le=100)
     beta_oda: float = _field(3.0, "rationality of recipients choosing among ODA offers", "1/utility", ge=0, le=100)
     revision_probability: float = _field(
-        0.35, "probability that a state revises a decision within a year (policy inertia)", "per year", ge=0, le=1
+        0.154, "probability that a state revises a decision within a year (policy inertia), calibrated", "per year", ge=0, le=1
     )
     weights: Weights = _field(
         Weights(),

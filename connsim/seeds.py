@@ -191,6 +191,21 @@ SCHEMAS: dict[str, tuple[str | None, dict[str, Col]]] = {
             "source": S(),
         },
     ),
+    # the 2019-2023 data-flow record the calibration fits (connsim.calibration; not read by the model)
+    "calibration_targets.csv": (
+        "key",
+        {
+            "pattern": Col(allowed=("law_count", "law_adopted", "adequacy_granted", "localisation_countries")),
+            "key": S(),
+            "year": Col("int", lo=2017, hi=2023),
+            "value": Col("float", lo=0.0, hi=193.0),
+            "unit": S(),
+            "use": Col(allowed=("fit", "compare")),
+            "source": S(),
+            "confidence": Col(allowed=("high", "medium", "low")),
+            "note": Col(required=False),
+        },
+    ),
     "columns.csv": (
         "column",
         {
@@ -214,6 +229,7 @@ UNIQUE: dict[str, tuple[str, ...]] = {
     "adequacy.csv": ("iso3",),
     "donors.csv": ("donor",),
     "oda_projects_2019.csv": ("donor", "iso3", "program"),
+    "calibration_targets.csv": ("pattern", "key", "year"),
     "columns.csv": ("file", "column"),
 }
 
@@ -232,6 +248,7 @@ class Seeds:
     adequacy: pd.DataFrame
     donors: pd.DataFrame
     oda_projects: pd.DataFrame
+    calibration_targets: pd.DataFrame
     columns: pd.DataFrame
     directory: Path
 
@@ -532,6 +549,7 @@ def _load(directory: Path) -> Seeds:
         adequacy=frames["adequacy.csv"],
         donors=d,
         oda_projects=frames["oda_projects_2019.csv"],
+        calibration_targets=frames["calibration_targets.csv"],
         columns=frames["columns.csv"],
         directory=directory,
     )

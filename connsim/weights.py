@@ -1,9 +1,13 @@
 """The coefficients of the decision rules (DESIGN.md section 9), with defaults and ranges.
 
 None is country-specific: every state follows the same rules with the same weights, and what
-differs between states is their data (``seeds/``). The defaults are first estimates, set so that
-the end-2019 world is close to a steady state under the baseline levers and the paper's stylized
-facts hold; they are parameters for sensitivity analysis and calibration, not facts.
+differs between states is their data (``seeds/``). Six weights of the law and adequacy decisions
+(``d_law``, ``kappa_law_peers``, ``kappa_adequacy_prospect``, ``kappa_law_status_quo``,
+``adequacy_w_capacity``, ``adequacy_w_trade``) are calibrated to the 2019-2023 data-flow record:
+their defaults are the posterior medians of ``connsim/calibration.toml`` (docs/calibration.md; a
+test keeps them equal). The others are first estimates, set so that the end-2019 world is close
+to a steady state under the baseline levers and the paper's stylized facts hold; they are
+parameters for sensitivity analysis, not facts.
 
 Each decision's utility is in one stated unit:
 
@@ -95,20 +99,20 @@ class Weights(BaseModel):
     free_flow_hi: float = _w(1.0, 0, 1, "compatibility from which data flows fully freely (linear in between: no knife-edge)")
     capacity_growth: float = _w(0.005, 0, 0.1, "per year: capacity gained without aid (institutional learning)")
     # --- data-protection law ---------------------------------------------------------------------
-    d_law: float = _w(1.0, 0, 10, "disposition to legislate per unit of rule of law above the middle (WGI mapped to 0..1)")
-    kappa_law_peers: float = _w(1.2, 0, 10, "pull to legislate per unit of trade-weighted share of partners with a law")
+    d_law: float = _w(2.46, 0, 10, "disposition to legislate per unit of rule of law above the middle (WGI mapped to 0..1)")
+    kappa_law_peers: float = _w(2.42, 0, 10, "pull to legislate per unit of trade-weighted share of partners with a law")
     kappa_adequacy_prospect: float = _w(
-        0.5, 0, 10, "pull to legislate per unit of trade share with the EU (a law opens adequacy)"
+        2.58, 0, 10, "pull to legislate per unit of trade share with the EU (a law opens adequacy)"
     )
-    kappa_law_status_quo: float = _w(0.5, 0, 10, "utility of keeping the current law status (the cost of legislating)")
+    kappa_law_status_quo: float = _w(0.792, 0, 10, "utility of keeping the current law status (the cost of legislating)")
     kappa_repeal: float = _w(3.0, 0, 20, "cost of repealing a data-protection law (laws are rarely repealed)")
     # --- the EU's adequacy decision (log-odds) ----------------------------------------------------
-    adequacy_w_capacity: float = _w(5.0, 0, 20, "log-odds per unit of the candidate's capacity above 0.6")
+    adequacy_w_capacity: float = _w(4.62, 0, 20, "log-odds per unit of the candidate's capacity above 0.6")
     adequacy_w_compatibility: float = _w(
         3.0, 0, 20, "log-odds per unit of free-flow intensity between the candidate's orientation and protect, above 0.5"
     )
     adequacy_w_trade: float = _w(
-        2.0, 0, 10, "log-odds per decade of the candidate's trade with the EU as a share of EU GDP, above 1%"
+        3.88, 0, 10, "log-odds per decade of the candidate's trade with the EU as a share of EU GDP, above 1%"
     )
     adequacy_w_cooperation: float = _w(
         1.0, 0, 10, "log-odds for trust-oriented candidates per unit of EU-Japan cooperation beyond the bilateral"

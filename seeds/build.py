@@ -717,6 +717,40 @@ COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ),
         ("source", "text", "project and source per row", "no"),
     ],
+    "calibration_targets.csv": [
+        (
+            "pattern",
+            "law_count|law_adopted|adequacy_granted|localisation_countries",
+            "the pattern of the 2019-2023 data-flow record a row belongs to (docs/calibration.md)",
+            "no",
+        ),
+        ("key", "world or ISO3", "world for a world count, else the state the row is about", "no"),
+        (
+            "year",
+            "year",
+            "the end of the year the figure refers to (law_adopted: the year enacted, or 2023 for none by then)",
+            "no",
+        ),
+        (
+            "value",
+            "count or 0/1",
+            f"law_count: states of the 193 with year_enacted <= year in {DPL} (states not in it: none); law_adopted: 1 if "
+            "the first law was enacted 2020-2023, 0 if none by end-2023; adequacy_granted: 1 (an EU adequacy decision "
+            "in 2020-2023, seeds/reference adequacy_and_transfer_frameworks.csv); localisation_countries: ITIF's count "
+            "(seeds/reference data_protection_law_counts.csv)",
+            "no",
+        ),
+        ("unit", "text", "unit of value", "no"),
+        (
+            "use",
+            "fit|compare",
+            "fit: the calibration's distance uses the row; compare: reported beside the fit, not fitted",
+            "no",
+        ),
+        ("source", "text", "the reference file and row the figure comes from, with that row's own source", "no"),
+        ("confidence", "high|medium|low", "the reference row's confidence (low for states assumed to have no law)", "no"),
+        ("note", "text", "how the figure was counted, where needed", "no"),
+    ],
     "columns.csv": [
         ("file", "file name", "seeds file described", "no"),
         ("column", "column name", "column described", "no"),
@@ -796,6 +830,8 @@ def read_reference(ref: Path) -> dict[str, pd.DataFrame]:
         "ran": pd.read_csv(ref / "installed_chinese_ran_2019.csv", **kw),
         "dp_laws": pd.read_csv(ref / "data_protection_laws.csv", **kw),
         "capex": pd.read_csv(ref / "telecom_capex_2019.csv", **kw),
+        "dp_counts": pd.read_csv(ref / "data_protection_law_counts.csv", **kw),
+        "transfers": pd.read_csv(ref / "adequacy_and_transfer_frameworks.csv", **kw),
     }
 
 
@@ -1405,6 +1441,113 @@ def build_small(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> dict[st
     return out
 
 
+CALIBRATION_YEARS = range(2019, 2024)  # the data-flow record of the calibration: end-2019 to end-2023
+ADEQUACY_FRAMEWORK = "EU adequacy decision (Directive 95/46 art 25(6) / GDPR art 45)"
+ITIF_SERIES = "itif_countries_with_data_localisation_measures"
+
+
+def build_calibration_targets(countries: pd.DataFrame, sh: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The 2019-2023 data-flow record the calibration fits (docs/calibration.md), one row per figure.
+
+    Only the data-flow side: the 5G side after 2019 is the out-of-sample check and is not read here."""
+    un = countries.loc[countries["kind"] != "Power", "iso3"].tolist() + ["CHN", "JPN", "USA"]
+    assert len(un) == 193
+    laws = sh["dp_laws"]
+    laws = laws[laws["iso3"].isin(un)].set_index("iso3")
+    year = pd.Series(un, index=un).map(laws["year_enacted"])
+    rows = []
+    for y in CALIBRATION_YEARS:
+        rows.append(
+            (
+                "law_count",
+                "world",
+                y,
+                float((year <= y).sum()),
+                "states of the 193",
+                "fit",
+                f"{DPL}: states with year_enacted <= {y} (first comprehensive private-sector law)",
+                "medium",
+                "counted over the model's 193 UN states; the 29 states not yet checked in the table count as none",
+            )
+        )
+    for iso in sorted(i for i in un if not year[i] <= 2019):
+        if iso not in laws.index:
+            rows.append(
+                (
+                    "law_adopted",
+                    iso,
+                    2023,
+                    0.0,
+                    "1 adopted / 0 not",
+                    "fit",
+                    f"not in {DPL} (not yet checked there): assumed no law by end-2023 (its README: most probably none)",
+                    "low",
+                    "",
+                )
+            )
+            continue
+        r = laws.loc[iso]
+        conf, _, qualifier = str(r["confidence"]).partition(";")  # e.g. "low; from memory"
+        conf, qualifier = conf.strip(), f"confidence {r['confidence']}" if qualifier else ""
+        adopted = pd.notna(r["year_enacted"]) and 2020 <= r["year_enacted"] <= 2023
+        rows.append(
+            (
+                "law_adopted",
+                iso,
+                int(r["year_enacted"]) if adopted else 2023,
+                1.0 if adopted else 0.0,
+                "1 adopted / 0 not",
+                "fit",
+                f"{DPL}: {r['law_name']} ({r['law_type']}); {r['source']}",
+                conf,
+                "; ".join(
+                    x
+                    for x in (
+                        ""
+                        if adopted
+                        else ("first law enacted after 2023" if pd.notna(r["year_enacted"]) else "no law by end-2023"),
+                        qualifier,
+                    )
+                    if x
+                ),
+            )
+        )
+    tr = sh["transfers"]
+    ad = tr[(tr["framework"] == ADEQUACY_FRAMEWORK) & tr["event"].str.startswith("granted")]
+    ad = ad[ad["date"].str[:4].astype(int).between(2020, 2023)]
+    for r in ad.sort_values("iso3").itertuples():
+        rows.append(
+            (
+                "adequacy_granted",
+                r.iso3,
+                int(r.date[:4]),
+                1.0,
+                "decision",
+                "fit",
+                f"seeds/reference adequacy_and_transfer_frameworks.csv: {r.event} {r.date}; {r.source}",
+                r.confidence,
+                "the US decision is the EU-US Data Privacy Framework" if r.iso3 == "USA" else "",
+            )
+        )
+    counts = sh["dp_counts"]
+    for r in counts[counts["series"] == ITIF_SERIES].itertuples():
+        rows.append(
+            (
+                "localisation_countries",
+                "world",
+                int(r.year),
+                float(r.value),
+                "countries",
+                "compare",
+                f"seeds/reference data_protection_law_counts.csv ({ITIF_SERIES}): {r.source}",
+                r.confidence,
+                "countries with at least one data-localisation measure (any sector); the model has no such count: "
+                "compared with its sovereign-oriented laws, not fitted",
+            )
+        )
+    return pd.DataFrame(rows, columns=[c for c, *_ in COLUMNS["calibration_targets.csv"]])
+
+
 def build_all(reference: Path = DEFAULT_REFERENCE) -> tuple[dict[str, pd.DataFrame], dict]:
     sh = read_reference(reference)
     countries, tp, report = build_countries(sh)
@@ -1415,6 +1558,7 @@ def build_all(reference: Path = DEFAULT_REFERENCE) -> tuple[dict[str, pd.DataFra
         "vendors.csv": build_vendors(),
     }
     files.update(build_small(countries, sh))
+    files["calibration_targets.csv"] = build_calibration_targets(countries, sh)
     cols = pd.DataFrame(
         [(f, c, u, s, e) for f, rows in COLUMNS.items() for c, u, s, e in rows],
         columns=["file", "column", "unit", "source_or_method", "estimated"],
