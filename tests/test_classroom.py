@@ -293,6 +293,10 @@ def test_the_classroom_page_takes_a_decision_plays_the_year_and_shows_both_score
     assert before == shown("connsim-score-model")  # nothing decided yet: the two runs are one
     slider = next(w for w in _widgets(box, v.Slider) if w.label == "your decision: EU 5G toolbox strength")
     slider.v_model = 1.0
+    # and the EU's ODA staffing to its most: a toolbox alone moves the scorecard too little to show in a
+    # year (member states revise about one year in six), staffing reaches more partners at once
+    staffing = next(w for w in _widgets(box, v.Slider) if w.label == "your decision: EU digital-ODA staffing")
+    staffing.v_model = staffing.max
     assert shown("connsim-chosen")["eu_toolbox_strength"] == "1" and shown("connsim-player-held")["eu_toolbox_strength"] == "0.3"
     click("Decide and play the year")
     assert re.search(r"step 4 of 48", html("connsim-now"))

@@ -29,7 +29,8 @@ playwright = pytest.importorskip(
 )
 
 STEPS = 4
-LEVER, LEVER_LABEL = "us_pressure", "US pressure on partners"
+# a lever whose effect shows in the Now panel within STEPS steps (free flows follow the DFFT push at once)
+LEVER, LEVER_LABEL, LEVER_START = "dfft_multilateral_push", "Japan's DFFT push (G20, WTO)", "0.3"
 
 
 def _chromium() -> str | None:
@@ -160,7 +161,7 @@ def test_the_dashboard_in_headless_chromium(dashboard, tmp_path):
         head, start = _now(page)
         assert "2019 Q1" in head and "step 0 of 48" in head
         assert start == _expected_now(0)
-        assert page.locator(f"td[data-lever={LEVER}]").inner_text() == "0.5"
+        assert page.locator(f"td[data-lever={LEVER}]").inner_text() == LEVER_START
         _screenshot(page, tmp_path, "dashboard-start.png")
 
         # move a lever: the slider's thumb to its end (1.0), then Reset builds the model with it
@@ -202,7 +203,7 @@ def test_the_dashboard_in_headless_chromium(dashboard, tmp_path):
         other = context.new_page()
         other.goto(url)
         _wait_for_step(other, 0)
-        assert other.locator(f"td[data-lever={LEVER}]").inner_text() == "0.5"
+        assert other.locator(f"td[data-lever={LEVER}]").inner_text() == LEVER_START
         other.get_by_role("button", name="Step").click()
         _wait_for_step(other, 1)
         assert f"step {STEPS} of 48" in _now(page)[0]  # the first tab did not move
@@ -251,12 +252,13 @@ def _layout(page) -> dict:
 
 
 def _expected_session():
-    """The session the browser test plays, played in this process: the EU's toolbox at 1 from 2019,
+    """The session the browser test plays, played in this process: the EU's toolbox and ODA staffing at 1 from 2019,
     a conflict shock of +0.3 injected at the start of 2020, two years played."""
     from connsim.dashboard.classroom import ClassroomModel
 
     m = ClassroomModel("baseline", seed=0, player="EUU", others="scripted")
     m.choose("eu_toolbox_strength", 1.0)
+    m.choose("oda_staffing.EUU", 1.0)
     m.play_year()
     m.inject_event("conflict_shock", 0.3)
     m.play_year()
@@ -294,6 +296,15 @@ def test_a_classroom_decision_in_headless_chromium(classroom, tmp_path):
             timeout=30_000,
         )
         assert _cells(page, "connsim-player-held")["eu_toolbox_strength"] == "0.3"  # set, not yet in force
+        # and the EU's ODA staffing to its most (a toolbox alone moves the scorecard too little to show
+        # in one year: member states revise about one year in six; staffing reaches more partners at once)
+        staffing = page.locator(".v-input", has=page.locator("label", has_text="your decision: EU digital-ODA staffing"))
+        staffing.locator("[role=slider]").focus()
+        staffing.locator("[role=slider]").press("End")
+        page.wait_for_function(
+            "() => document.querySelector('.connsim-classroom td.connsim-chosen[data-lever=\"oda_staffing.EUU\"]').innerText === '1'",
+            timeout=30_000,
+        )
         page.locator(".connsim-classroom").scroll_into_view_if_needed()
         _screenshot(page, tmp_path, "classroom-start.png")
         page.get_by_role("button", name="Decide and play the year").click()
