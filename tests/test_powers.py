@@ -164,15 +164,19 @@ def _china_dependent(st) -> np.ndarray:
 def test_with_an_adaptive_china_retaliation_slows_later_restrictions_among_china_dependent_states():
     """Escalation (adaptive US and China): China answers the restrictions among US allies with
     retaliation, states expect more of it, and fewer China-dependent states restrict. Against an
-    adaptive China that does not answer (``chn_retaliation_deterrence = 0``): -1.4 (0.4) and -1.2
-    (0.3) points of China-dependent states restricting by 2031; without the retaliation term of
-    the 5G decision (``kappa_ret = 0``) the difference is exactly zero."""
+    adaptive China that does not answer (``chn_retaliation_deterrence = 0``), China-dependent
+    states restricting by 2031 on the calibrated baseline: -0.61 (se 0.26) points on seeds 0-11,
+    -0.45 (0.24) on seeds 12-23, -0.53 (0.17) on seeds 0-23 (before the calibration, whose slower
+    revision lets fewer states act on the expectation by 2031: -1.4 and -1.2); without the
+    retaliation term of the 5G decision (``kappa_ret = 0``) the difference is exactly zero.
+    24 seeds: on 12 the effect is within two standard errors of zero in one block of two."""
     esc = connsim.load_scenario("escalation")
     dep = _china_dependent(connsim.run("baseline", seed=0, until=2020, keep_model=True).model.state)
+    seeds = range(24)
 
     def effect(weights):
-        on = _models(esc.replace(weights=weights))
-        off = _models(esc.replace(weights={**weights, "chn_retaliation_deterrence": 0.0}))
+        on = _models(esc.replace(weights=weights), seeds=seeds)
+        off = _models(esc.replace(weights={**weights, "chn_retaliation_deterrence": 0.0}), seeds=seeds)
         expected = [float(r.model.state.expected_retaliation) for r in on]
         assert np.mean(expected) > np.mean([float(r.model.state.expected_retaliation) for r in off])
         targets = {t for r in on for _, rec in r.powers.records for t in rec.retaliation.get("targets", [])}
@@ -182,7 +186,7 @@ def test_with_an_adaptive_china_retaliation_slows_later_restrictions_among_china
         )
 
     mean, se = effect({})
-    assert mean < -0.007 and mean < -2 * se
+    assert mean < -0.002 and mean < -2 * se
     mean0, _ = effect({"kappa_ret": 0.0})
     assert mean0 == 0.0
 
@@ -251,21 +255,22 @@ def test_a_protective_data_orientation_raises_the_weight_of_high_risk_vendors_da
 
 
 def test_capacity_building_serves_network_security_too():
-    """ODA capacity building (``alpha_capacity``) raises restriction among aid-eligible states by
-    3.1 (0.6) and 2.7 (0.5) points by 2031 with the coupling, and lowers it by 2.6 (0.4) and 2.2
-    (0.3) without it (``kappa_capacity_security = 0``): the coupling adds about 5 points."""
+    """ODA capacity building (``alpha_capacity``) and restriction among aid-eligible states by 2031,
+    on the calibrated baseline: with the coupling +0.9 (se 0.4) and +0.6 (0.4) points on seeds 0-11
+    and 12-23, without it (``kappa_capacity_security = 0``) -1.6 (0.3) and -1.8 (0.3): the coupling
+    adds 2.5 and 2.4 points (before the calibration about 5: states revise their 5G policy less
+    often now). Margin: +1.5 points, and more than two standard errors of the paired
+    difference-in-differences."""
 
     def restricting(spec):
-        return [(r.model.state.policy[r.model.constants.donors.eligible] > 0).mean() for r in _models(spec)]
+        return np.array([(r.model.state.policy[r.model.constants.donors.eligible] > 0).mean() for r in _models(spec)])
 
-    def building_effect(weights):
-        return _paired(
-            restricting(BASE.replace(weights=weights)), restricting(BASE.replace(weights={**weights, "alpha_capacity": 0.0}))
-        )
+    def building_effect(weights):  # per seed: with capacity building minus without
+        return restricting(BASE.replace(weights=weights)) - restricting(BASE.replace(weights={**weights, "alpha_capacity": 0.0}))
 
-    with_it, _ = building_effect({})
-    without, _ = building_effect({"kappa_capacity_security": 0.0})
-    assert with_it - without > 0.025
+    coupled = building_effect({}) - building_effect({"kappa_capacity_security": 0.0})
+    assert coupled.mean() > 0.015
+    assert coupled.mean() > 2 * coupled.std(ddof=1) / np.sqrt(len(coupled))
 
 
 def test_retaliation_cuts_the_targets_trade_with_china_and_raises_the_pull_of_the_eus_market():

@@ -17,8 +17,6 @@ FAST, SLOW = range(8), range(40)
 BASE = connsim.load_scenario("baseline")
 
 HARD = dict(us_china_conflict={2019: 0.5, 2023: 0.9}, us_pressure=0.8)
-BEYOND = dict(eu_japan_cooperation="beyond_bilateral", dfft_multilateral_push=0.7, eu_jp_oda_coordination=0.8)
-NO_COOPERATION = dict(eu_japan_cooperation="none", dfft_multilateral_push=0.0, eu_jp_oda_coordination=0.0)
 EU_STAFFED = dict(oda_staffing={"EUU": 0.85}, oda_budget_scale={"EUU": 2.0})
 WESTERN_EUROPE = ["DEU", "FRA", "ITA", "ESP", "NLD", "BEL", "AUT", "PRT", "SWE", "DNK"]
 CORE_EXCLUSION = dict(
@@ -92,14 +90,27 @@ def test_core_exclusion_shrinks_the_excluded_vendor_over_the_following_years(see
 @pytest.mark.parametrize("seeds", [pytest.param(FAST, id="8 seeds"), pytest.param(SLOW, id="40 seeds", marks=pytest.mark.slow)])
 def test_cooperation_beyond_the_bilateral_agenda_brings_third_countries_to_trusted_regimes(seeds):
     """Paper: EU-Japan cooperation "beyond the bilateral agenda" in multilateral settings and
-    third countries helps "a convergence of norms on data governance". Margin: +5 points of
-    third countries in protect or trust by 2030 against no cooperation."""
-    beyond = outcomes(BEYOND, seeds, 2031.0)
-    none = outcomes(NO_COOPERATION, seeds, 2031.0)
+    third countries helps "a convergence of norms on data governance". The two worlds differ in
+    the cooperation level only (Japan's DFFT push and ODA coordination are the baseline's in both:
+    bundled with them the comparison passed on Japan's push alone). The mechanism is the
+    interoperability of protect and trust that the cooperation builds (``interop_lift``).
+    Measured on the calibrated baseline, third countries in protect or trust by 2030: +1.7 points
+    (sd 0.4, seeds 0-7), +1.8 (sd 1.0, seeds 8-15), +2.0 (sd 0.9, seeds 0-39), positive in every
+    seed; with ``interop_lift = 0``: 0.0 (0.02 over 40 seeds). Margins: +1 point, positive in
+    three seeds of four, GDP pairs with free flows +1 point, and under a quarter of the effect
+    left without the mechanism."""
+    beyond = outcomes({"eu_japan_cooperation": "beyond_bilateral"}, seeds, 2031.0)
+    none = outcomes({"eu_japan_cooperation": "none"}, seeds, 2031.0)
     diff = beyond["trusted_regimes_share_third"] - none["trusted_regimes_share_third"]
-    assert diff.mean() > 0.05
+    assert diff.mean() > 0.01
     assert (diff > 0).mean() >= 0.75
-    assert (beyond["free_flow_gdp_pair_share"] - none["free_flow_gdp_pair_share"]).mean() > 0.02
+    assert (beyond["free_flow_gdp_pair_share"] - none["free_flow_gdp_pair_share"]).mean() > 0.01
+    off = {"weights": {"interop_lift": 0.0}}
+    gone = (
+        outcomes({"eu_japan_cooperation": "beyond_bilateral", **off}, seeds, 2031.0)["trusted_regimes_share_third"]
+        - outcomes({"eu_japan_cooperation": "none", **off}, seeds, 2031.0)["trusted_regimes_share_third"]
+    )
+    assert gone.mean() < 0.25 * diff.mean()
 
 
 @pytest.mark.parametrize("seeds", [pytest.param(FAST, id="8 seeds"), pytest.param(SLOW, id="40 seeds", marks=pytest.mark.slow)])
