@@ -142,7 +142,7 @@ examples:
   connsim run hardening_conflict --seed 1 --until 2025
   connsim compare baseline hardening_conflict --seeds 5
   connsim ensemble baseline hardening_conflict -r 20 --until 2026 --workers 2
-  connsim sensitivity baseline --lever us_china_conflict=0.2:1 --lever w_us=0:1 --outcome us_allies_restricting
+  connsim sensitivity baseline --lever us_china_conflict=0.2:1 --lever w_peer=0:0.5 --outcome us_allies_restricting
   connsim dashboard --port 8765
   connsim claims --check --claims C10,C14 --seeds 20
   connsim calibrate --out out/calibration --workers 2

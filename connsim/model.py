@@ -51,7 +51,7 @@ class WorldModel(mesa.Model):
         (or an object with ``decide(view)``), over the scenario's ``[powers]`` table: how the EU,
         Japan, the US and China take their yearly decisions (:mod:`connsim.decisions.powers`).
     **parameters : any scenario lever, behaviour parameter or weight, validated
-        (``us_pressure=0.8``, ``beta_regime=2``, ``w_us=0.3``): the scenario with these changed.
+        (``us_pressure=0.8``, ``beta_regime=2``, ``w_peer=0.3``): the scenario with these changed.
 
     State arrays are at ``model.state``; networkx graphs at ``model.trade_graph()``,
     ``model.security_graph()``, ``model.data_flow_graph()`` and ``model.oda_graph()``.

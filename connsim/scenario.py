@@ -486,7 +486,7 @@ class Scenario(BaseModel):
 
         A lever given a schedule replaces the old value entirely:
         ``replace(us_china_conflict={2019: 0.5, 2022: 1.0})``. The tables ``weights``,
-        ``oda_budget_scale`` and ``oda_staffing`` merge key by key: ``replace(weights={"w_us": 0.6})``
+        ``oda_budget_scale`` and ``oda_staffing`` merge key by key: ``replace(weights={"w_peer": 0.3})``
         changes one weight. ``events`` replaces the events. Raises :class:`ScenarioError`.
         """
         data = _merge(self.model_dump(), changes, concat_events=False)
@@ -1312,7 +1312,7 @@ def parameter_table(scenario: str | Path | Scenario | dict, reference: Scenario 
 
 def with_parameters(spec: Scenario, parameters: dict[str, Any]) -> Scenario:
     """``spec`` with scenario fields and weights changed by name, validated: the keywords of
-    ``WorldModel(spec, us_pressure=0.8, w_us=0.3)``, Mesa's ``batch_run`` parameters and
+    ``WorldModel(spec, us_pressure=0.8, w_peer=0.3)``, Mesa's ``batch_run`` parameters and
     SolaraViz sliders. A weight may be given by its name alone. Raises :class:`ScenarioError`."""
     if not parameters:
         return spec

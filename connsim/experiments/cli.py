@@ -32,7 +32,7 @@ kept; run the same command again to resume)."""
 
 LEVER_HELP = (
     "a lever, behaviour parameter or weight and its values: NAME=LO:HI (a range) or NAME=V1,V2,... "
-    "(values), e.g. us_china_conflict=0.2:1.0, eu_japan_cooperation=none,beyond_bilateral, w_us=0:1; "
+    "(values), e.g. us_china_conflict=0.2:1.0, eu_japan_cooperation=none,beyond_bilateral, w_peer=0:0.5; "
     "repeat for several"
 )
 

@@ -2,7 +2,7 @@
 
 A *lever* here is any named input a sweep may vary: a scenario lever (``us_china_conflict``,
 ``eu_japan_cooperation``...), a behavioural parameter (``beta_policy``...), a weight of the
-decision rules (``w_us`` or ``weights.w_us``) or one donor's entry of an ODA table
+decision rules (``w_peer`` or ``weights.w_peer``) or one donor's entry of an ODA table
 (``oda_budget_scale.EUU``, ``oda_staffing.JPN``). Its kind and allowed range come from the
 scenario schema (the pydantic field metadata that ``connsim show`` prints), so a value outside
 it is refused before anything runs, with the lever's name and what is allowed.
@@ -88,7 +88,7 @@ class Lever:
     """One input a sweep may vary, with its kind and allowed values from the scenario schema.
 
     ``kind``: ``real`` (a number in ``lo..hi``), ``integer``, ``categorical`` (one of
-    ``options``) or ``boolean``. ``path``: where it lives in the scenario (``("w_us",)`` under
+    ``options``) or ``boolean``. ``path``: where it lives in the scenario (``("w_peer",)`` under
     ``weights``, ``("oda_budget_scale", "EUU")``...).
     """
 
@@ -185,7 +185,7 @@ def lever_names() -> list[str]:
 def lever(name: str) -> Lever:
     """The :class:`Lever` called ``name`` (a weight may be given as ``weights.NAME``)."""
     if not isinstance(name, str):
-        raise DesignError(f"levers: {name!r} is not a lever name; allowed a name such as 'us_china_conflict' or 'w_us'")
+        raise DesignError(f"levers: {name!r} is not a lever name; allowed a name such as 'us_china_conflict' or 'w_peer'")
     if name.startswith("weights.") and name[8:] in Weights.model_fields:
         return _weight_lever(name[8:])
     if name in Weights.model_fields:

@@ -32,7 +32,7 @@ __all__ = ["discover", "DiscoveryResult", "prim_module"]
 
 
 def lever_name(name: str) -> str:
-    """The name of a lever as a sweep's experiments column (``weights.w_us`` -> ``w_us``)."""
+    """The name of a lever as a sweep's experiments column (``weights.w_peer`` -> ``w_peer``)."""
     return _lever(name).name
 
 

@@ -1,6 +1,6 @@
 """Global sensitivity analysis with SALib: Sobol indices and Morris elementary effects.
 
->>> sa = connsim.sensitivity("baseline", levers={"us_china_conflict": (0.2, 1.0), "w_us": (0, 1)},
+>>> sa = connsim.sensitivity("baseline", levers={"us_china_conflict": (0.2, 1.0), "w_peer": (0, 0.5)},
 ...                          outcome="us_allies_restricting", year=2026, method="sobol", n=256,
 ...                          until=2026, workers=2)                          # doctest: +SKIP
 >>> sa.indices        # tidy: lever, index (S1, ST, S2 / mu_star, mu, sigma), value, conf

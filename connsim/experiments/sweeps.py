@@ -1,8 +1,8 @@
 """Sweeps: a design over levers and weights of one scenario, run as an ensemble.
 
->>> ens = connsim.sweep("baseline", levers={"us_china_conflict": (0.2, 1.0), "w_us": [0.1, 0.25, 0.5]},
+>>> ens = connsim.sweep("baseline", levers={"us_china_conflict": (0.2, 1.0), "w_peer": [0.05, 0.15, 0.45]},
 ...                     design="factorial", n=5, replications=3, until=2026)      # doctest: +SKIP
->>> ens.experiments[["us_china_conflict", "w_us", "seed"]]                       # doctest: +SKIP
+>>> ens.experiments[["us_china_conflict", "w_peer", "seed"]]                       # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def sweep(
     ----------
     scenario : the base scenario (library name, path, dict or Scenario).
     levers : ``{name: values or (lo, hi)}``: any scenario lever, behaviour parameter, weight
-        (``w_us`` or ``weights.w_us``) or ODA table entry (``oda_budget_scale.EUU``). A list gives
+        (``w_peer`` or ``weights.w_peer``) or ODA table entry (``oda_budget_scale.EUU``). A list gives
         the values; a tuple ``(lo, hi)`` a range of a numeric lever. Values and ranges are
         checked against the scenario schema (out of range: refused, naming the lever and its
         allowed range).
