@@ -55,13 +55,13 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("law_share", "share of states with a data-protection law", "share of states", "share"),
     Outcome(
         "regime_share_{regime}",
-        "states with a {regime} law",
+        "states with {a_regime} law",
         "share of states",
         "share",
         "states whose data-protection law is oriented {regime} (with law_share's complement, states without a law, they sum to 1)",
     ),
-    Outcome("regime_gdp_share_{regime}", "world GDP under a {regime} law", "share of world GDP", "share"),
-    Outcome("regime_pop_share_{regime}", "world population under a {regime} law", "share of world population", "share"),
+    Outcome("regime_gdp_share_{regime}", "world GDP under {a_regime} law", "share of world GDP", "share"),
+    Outcome("regime_pop_share_{regime}", "world population under {a_regime} law", "share of world population", "share"),
     Outcome(
         "convergence_index",
         "convergence index (1 - entropy)",
@@ -194,6 +194,8 @@ def _expand(o: Outcome, vendor_names: tuple[str, ...]) -> list[tuple[str, Outcom
     for c in combos:
         name = o.name.format(**{k: (v.lower() if k == "vendor" else v) for k, v in c.items()})
         shown = {k: (_WHERE.get(v, v) if k == "where" else _LAYER.get(v, v) if k == "layer" else v) for k, v in c.items()}
+        if "regime" in c:  # "an open law", "a protect law"
+            shown["a_regime"] = ("an " if c["regime"][0] in "aeiou" else "a ") + c["regime"]
         out.append((name, Outcome(name, o.label.format(**shown), o.unit, o.kind, o.description.format(**shown))))
     return out
 
@@ -218,11 +220,27 @@ def outcome(name: str, vendor_names: tuple[str, ...] = ()) -> Outcome:
 
 
 def _vendors_of(name: str) -> tuple[str, ...]:
-    """The vendor a per-vendor column names (so that ``outcome`` needs no seed table)."""
+    """The vendor a per-vendor column names, spelt as ``seeds/vendors.csv`` spells it (``huawei`` ->
+    ``Huawei``, ``zte`` -> ``ZTE``; the column's own spelling for a vendor the table lacks)."""
     for prefix in ("vendor_share_core_", "vendor_share_ran_", "vendor_quality_"):
         if name.startswith(prefix):
-            return (name[len(prefix) :],)
+            key = name[len(prefix) :]
+            return (_vendor_spelling().get(key, key),)
     return ()
+
+
+@functools.lru_cache(maxsize=1)
+def _vendor_spelling() -> dict[str, str]:
+    """Lower-case vendor name -> the seed table's spelling (one small read of seeds/vendors.csv)."""
+    import csv
+
+    from connsim.seeds import seeds_dir
+
+    try:
+        with (seeds_dir() / "vendors.csv").open(encoding="utf-8") as f:
+            return {row["vendor"].lower(): row["vendor"] for row in csv.DictReader(f)}
+    except (OSError, KeyError):
+        return {}
 
 
 def label(name: str) -> str:

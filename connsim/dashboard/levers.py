@@ -100,7 +100,8 @@ def lever_label(name: str) -> str:
     return f"{'EU' if key == 'EUU' else key} {label}" if key else label
 
 
-#: Slider steps where a twentieth of the range is not fine enough (the default must lie on the grid).
+#: Slider steps where a twentieth of the range is not fine enough (refined further where the
+#: scenario's value would not lie on the grid).
 _STEPS = {"adequacy_openness": 0.005, "oda_budget_scale": 0.1}
 _SEED_MAX = 99
 
@@ -203,6 +204,9 @@ def control(spec: Scenario, name: str) -> dict:
     step = _STEPS.get(head, _nice_step((hi - lo) / 20))
     if lo_open:
         lo = lo + step  # "above 0": the slider starts one step up
+    # a finer step where the start (a calibrated value, a scenario's own) does not lie on the grid
+    while step > 1e-6 and abs(round((float(value) - lo) / step) * step - (float(value) - lo)) > 1e-9:
+        step = _nice_step(step * 0.999)
     return {"type": "SliderFloat", "value": float(value), "min": lo, "max": hi, "step": step, "label": label}
 
 
