@@ -125,6 +125,24 @@ def test_prim_finds_the_box_of_a_known_answer():
 
 
 @needs_ema
+def test_a_density_threshold_no_box_reaches_is_said_not_passed_over():
+    """PRIM over a lever that does not decide the outcome (the toolbox, for a case set by the
+    conflict) cannot reach density 0.95: the result says so, in a warning and in its header."""
+    ens = connsim.sweep(
+        BASE,
+        levers={"us_china_conflict": (0.0, 1.0), "eu_toolbox_strength": (0.0, 1.0)},
+        design="lhs",
+        n=100,
+        until=2020,
+        outcomes=["us_china_conflict"],
+    )
+    with pytest.warns(UserWarning, match="no box on PRIM's peeling trajectory reaches the density threshold 0.95"):
+        found = connsim.discover(ens, "us_china_conflict", above=0.6, threshold=0.95, levers=["eu_toolbox_strength"])
+    assert not found.reached and found.density < 0.95 and "not reached" in repr(found)
+    assert connsim.discover(ens, "us_china_conflict", above=0.6, threshold=0.95).reached
+
+
+@needs_ema
 def test_discover_over_a_scenario_runs_its_sweep_and_resumes(tmp_path):
     args = dict(levers={"us_china_conflict": (0.0, 1.0), "weights.w_peer": (0.0, 1.0)}, n=80, until=2020, out=tmp_path / "d")
     a = connsim.discover("baseline", "us_china_conflict", above=0.6, threshold=0.98, **args)

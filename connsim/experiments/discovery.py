@@ -180,9 +180,18 @@ class DiscoveryResult:
         self.levers, self.rule, self.when, self.threshold, self.n_runs = levers, rule, when, threshold, n_runs
         traj = box.peeling_trajectory.reset_index(drop=True)
         self.trajectory = traj[["coverage", "density", "mass", "res_dim"]].astype(float)
+        #: whether a box on the trajectory reaches the density threshold (if not, the box is the densest)
+        self.reached = bool((self.trajectory["density"] >= threshold).any())
         if index is None:
             ok = self.trajectory.index[self.trajectory["density"] >= threshold]
             index = int(self.trajectory.loc[ok, "coverage"].idxmax()) if len(ok) else int(self.trajectory["density"].idxmax())
+            if not len(ok):
+                warnings.warn(
+                    f"no box on PRIM's peeling trajectory reaches the density threshold {threshold:g} (the densest reaches "
+                    f"{self.trajectory['density'].max():.3g}): the box shown is the densest; a lower threshold finds boxes that reach it",
+                    UserWarning,
+                    stacklevel=3,
+                )
         self.box_index = int(index)
         row = self.trajectory.iloc[self.box_index]
         self.coverage, self.density, self.mass = float(row["coverage"]), float(row["density"]), float(row["mass"])
@@ -238,7 +247,9 @@ class DiscoveryResult:
         return (
             f"PRIM box for {self.rule} {self.when}: coverage {self.coverage:.2f}, density {self.density:.2f}, "
             f"mass {self.mass:.2f} ({self.n_cases} of {self.n_runs} runs are cases; box {self.box_index} of "
-            f"{len(self.trajectory) - 1} on the peeling trajectory, density threshold {self.threshold:g})"
+            f"{len(self.trajectory) - 1} on the peeling trajectory, density threshold {self.threshold:g}"
+            + ("" if self.reached else ", not reached: the densest box")
+            + ")"
         )
 
     def summary(self) -> pd.DataFrame:
