@@ -96,18 +96,23 @@ def test_sweep_on_dask_with_store_resumes(cluster, tmp_path):
 # --- PRIM discovery --------------------------------------------------------------------------------
 
 
+def _conflict_sweep(n: int):
+    """A sweep of the conflict and the toolbox to 2020 whose recorded outcome is the conflict lever itself."""
+    return connsim.sweep(
+        BASE,
+        levers={"us_china_conflict": (0.0, 1.0), "eu_toolbox_strength": (0.0, 1.0)},
+        design="lhs",
+        n=n,
+        until=2020,
+        outcomes=["us_china_conflict"],
+    )
+
+
 @needs_ema
 def test_prim_finds_the_box_of_a_known_answer():
     """The recorded ``us_china_conflict`` outcome is the lever: PRIM must restrict that lever,
     from about 0.6, and leave the other one alone."""
-    ens = connsim.sweep(
-        BASE,
-        levers={"us_china_conflict": (0.0, 1.0), "eu_toolbox_strength": (0.0, 1.0)},
-        design="lhs",
-        n=200,
-        until=2020,
-        outcomes=["us_china_conflict"],
-    )
+    ens = _conflict_sweep(200)
     found = connsim.discover(ens, "us_china_conflict", above=0.6, threshold=0.98)
     assert list(found.boxes["lever"]) == ["us_china_conflict"]
     row = found.boxes.iloc[0]
@@ -128,14 +133,7 @@ def test_prim_finds_the_box_of_a_known_answer():
 def test_a_density_threshold_no_box_reaches_is_said_not_passed_over():
     """PRIM over a lever that does not decide the outcome (the toolbox, for a case set by the
     conflict) cannot reach density 0.95: the result says so, in a warning and in its header."""
-    ens = connsim.sweep(
-        BASE,
-        levers={"us_china_conflict": (0.0, 1.0), "eu_toolbox_strength": (0.0, 1.0)},
-        design="lhs",
-        n=100,
-        until=2020,
-        outcomes=["us_china_conflict"],
-    )
+    ens = _conflict_sweep(100)
     with pytest.warns(UserWarning, match="no box on PRIM's peeling trajectory reaches the density threshold 0.95"):
         found = connsim.discover(ens, "us_china_conflict", above=0.6, threshold=0.95, levers=["eu_toolbox_strength"])
     assert not found.reached and found.density < 0.95 and "not reached" in repr(found)

@@ -180,12 +180,14 @@ class DiscoveryResult:
         self.levers, self.rule, self.when, self.threshold, self.n_runs = levers, rule, when, threshold, n_runs
         traj = box.peeling_trajectory.reset_index(drop=True)
         self.trajectory = traj[["coverage", "density", "mass", "res_dim"]].astype(float)
+        ok = self.trajectory.index[self.trajectory["density"] >= threshold]
         #: whether a box on the trajectory reaches the density threshold (if not, the box is the densest)
-        self.reached = bool((self.trajectory["density"] >= threshold).any())
+        self.reached = bool(len(ok))
         if index is None:
-            ok = self.trajectory.index[self.trajectory["density"] >= threshold]
-            index = int(self.trajectory.loc[ok, "coverage"].idxmax()) if len(ok) else int(self.trajectory["density"].idxmax())
-            if not len(ok):
+            index = (
+                int(self.trajectory.loc[ok, "coverage"].idxmax()) if self.reached else int(self.trajectory["density"].idxmax())
+            )
+            if not self.reached:
                 warnings.warn(
                     f"no box on PRIM's peeling trajectory reaches the density threshold {threshold:g} (the densest reaches "
                     f"{self.trajectory['density'].max():.3g}): the box shown is the densest; a lower threshold finds boxes that reach it",
